@@ -1,0 +1,57 @@
+#pragma once
+// The contract between the worker and a traffic classifier. A classifier sees a flow's
+// packets until it says it is done; the worker then stops offering it that flow. Per-flow
+// state lives in one pointer-sized slot the worker keeps in the flow for each classifier.
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+
+namespace ottscope {
+
+enum class Confidence : uint8_t { none, low, medium, high };
+enum class Direction : uint8_t { client_to_server = 0, server_to_client = 1 };
+
+std::string_view confidence_name(Confidence confidence) noexcept;
+
+struct PacketView {
+    const uint8_t* l3 = nullptr;  // IP header
+    uint16_t l3_length = 0;
+    std::span<const uint8_t> payload;
+    Direction direction = Direction::client_to_server;
+    uint8_t ip_protocol = 0;
+    uint8_t tcp_flags = 0;
+    uint64_t timestamp_ms = 0;
+    uint32_t flow_packets = 0;  // packets of the flow so far, this one included
+};
+
+// What a flow is. nDPI's own labels are kept beside the app so flow records can say both
+// what nDPI saw and what ottscope decided.
+struct Verdict {
+    uint16_t app = 0;  // AppCatalog id
+    uint16_t ndpi_master = 0;
+    uint16_t ndpi_app = 0;
+    uint16_t ndpi_category = 0;
+    uint8_t classifier = 0;  // registry index of the deciding classifier
+    Confidence confidence = Confidence::none;
+};
+
+enum class Progress : uint8_t { need_more, done };
+
+class Classifier {
+public:
+    virtual ~Classifier() = default;
+    Classifier() = default;
+    Classifier(const Classifier&) = delete;
+    Classifier& operator=(const Classifier&) = delete;
+
+    // One packet of a flow the classifier has not finished with. `state` starts null.
+    virtual Progress inspect(void*& state, const PacketView& packet, Verdict& verdict) noexcept = 0;
+    // The flow ends before the classifier said done: settle on what was seen, free state.
+    virtual void conclude(void*& state, Verdict& verdict) noexcept = 0;
+    // Per-flow memory currently held, for the flow-memory figures.
+    [[nodiscard]] virtual size_t state_bytes_in_use() const noexcept { return 0; }
+};
+
+}  // namespace ottscope

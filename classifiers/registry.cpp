@@ -1,0 +1,45 @@
+#include "registry.h"
+
+#include <array>
+
+#include "ndpi/ndpi_classifier.h"
+
+namespace ottscope {
+namespace {
+
+std::unique_ptr<Classifier> make_ndpi(uint8_t index, const ClassifierSettings& settings) {
+    return std::make_unique<NdpiClassifier>(index, settings.ndpi);
+}
+
+constexpr std::array kRegistry = {
+    ClassifierEntry{"ndpi", &make_ndpi},
+};
+static_assert(kRegistry.size() <= kMaxClassifiers);
+
+}  // namespace
+
+std::span<const ClassifierEntry> classifier_registry() noexcept { return kRegistry; }
+
+std::vector<std::unique_ptr<Classifier>> make_worker_classifiers(
+    const ClassifierSettings& settings) {
+    std::vector<std::unique_ptr<Classifier>> classifiers;
+    for (size_t i = 0; i < kRegistry.size(); ++i)
+        classifiers.push_back(kRegistry[i].make(static_cast<uint8_t>(i), settings));
+    return classifiers;
+}
+
+std::string_view confidence_name(Confidence confidence) noexcept {
+    switch (confidence) {
+        case Confidence::high:
+            return "high";
+        case Confidence::medium:
+            return "medium";
+        case Confidence::low:
+            return "low";
+        case Confidence::none:
+            break;
+    }
+    return "none";
+}
+
+}  // namespace ottscope

@@ -1,0 +1,34 @@
+#pragma once
+// The explicit list of classifiers. Adding one is a class plus one line in registry.cpp
+// (an explicit list, because self-registering statics vanish from static libraries).
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "classifier.h"
+#include "ndpi/ndpi_classifier.h"
+
+namespace ottscope {
+
+constexpr size_t kMaxClassifiers = 4;
+
+// Settings of every classifier, from the configuration.
+struct ClassifierSettings {
+    NdpiSettings ndpi;
+};
+
+struct ClassifierEntry {
+    std::string_view name;
+    std::unique_ptr<Classifier> (*make)(uint8_t registry_index, const ClassifierSettings& settings);
+};
+
+std::span<const ClassifierEntry> classifier_registry() noexcept;
+
+// One instance of every registered classifier, for one worker to own.
+std::vector<std::unique_ptr<Classifier>> make_worker_classifiers(const ClassifierSettings& settings);
+
+
+}  // namespace ottscope

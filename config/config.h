@@ -1,0 +1,48 @@
+#pragma once
+// The appliance configuration: what the YAML file says, validated whole before anything
+// starts. Every problem is reported as FILE:LINE:COL: message.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ottscope {
+
+struct PortSettings {
+    std::string name;
+    std::string device;
+    std::string link = "ethernet";
+    uint16_t zone = 0;
+};
+
+struct Config {
+    // dataplane
+    unsigned workers = 0;  // 0: every core but one, which is left to the control thread
+    unsigned memory_mb = 512;
+    bool hugepages = false;
+    std::vector<std::string> eal_args;
+    std::vector<PortSettings> ports;
+    // flow table (per worker)
+    uint32_t flow_capacity = 1u << 20;
+    uint32_t tcp_idle_seconds = 300;
+    uint32_t udp_idle_seconds = 120;
+    uint32_t other_idle_seconds = 60;
+    // classifiers
+    uint32_t ndpi_tcp_packet_budget = 80;
+    uint32_t ndpi_udp_packet_budget = 24;
+    // control
+    std::string metrics_listen = "127.0.0.1:9464";
+};
+
+struct ConfigResult {
+    Config config;
+    std::vector<std::string> errors;  // "FILE:LINE:COL: message"
+    [[nodiscard]] bool ok() const noexcept { return errors.empty(); }
+};
+
+ConfigResult load_config(const std::string& path);
+// The built-in defaults, used when no -c is given.
+Config default_config();
+
+}  // namespace ottscope

@@ -1,0 +1,142 @@
+#include "flow_record_writer.h"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace ottscope {
+namespace {
+
+std::string address_text(const IpAddress& address, uint8_t ip_version) {
+    char text[INET6_ADDRSTRLEN] = {};
+    if (ip_version == 4) inet_ntop(AF_INET, address.data() + 12, text, sizeof(text));
+    else inet_ntop(AF_INET6, address.data(), text, sizeof(text));
+    return text;
+}
+
+std::string protocol_name(uint8_t protocol) {
+    switch (protocol) {
+        case 6:
+            return "TCP";
+        case 17:
+            return "UDP";
+        case 1:
+            return "ICMP";
+        case 58:
+            return "ICMPV6";
+        case 132:
+            return "SCTP";
+        default:
+            return std::to_string(protocol);
+    }
+}
+
+std::string_view end_name(FlowEnd end) {
+    switch (end) {
+        case FlowEnd::idle_timeout:
+            return "idle_timeout";
+        case FlowEnd::table_full:
+            return "table_full";
+        case FlowEnd::shutdown:
+            break;
+    }
+    return "shutdown";
+}
+
+// Names come from nDPI's tables and our own catalog: plain ASCII, but escape anyway so a
+// future rule name can never break a line.
+void append_json_string(std::string& out, std::string_view text) {
+    out.push_back('"');
+    for (const char c : text) {
+        if (c == '"' || c == '\\') {
+            out.push_back('\\');
+            out.push_back(c);
+        } else if (static_cast<unsigned char>(c) < 0x20) {
+            fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
+        } else {
+            out.push_back(c);
+        }
+    }
+    out.push_back('"');
+}
+
+}  // namespace
+
+std::string format_flow_record(const FlowRecord& record, const AppCatalog& catalog,
+                               const std::vector<std::string>& classifier_names,
+                               const std::vector<std::string>& zone_names) {
+    const FlowKey& key = record.key;
+    const bool lower_is_client = record.client_is_lower;
+    const std::string lower = address_text(key.lower_address, key.ip_version);
+    const std::string upper = address_text(key.upper_address, key.ip_version);
+    const AppInfo& app = catalog.app(record.verdict.app);
+    std::string out;
+    out.reserve(512);
+    out += "{\"proto\":\"" + protocol_name(key.ip_protocol) + "\"";
+    fmt::format_to(std::back_inserter(out),
+                   ",\"src_ip\":\"{}\",\"src_port\":{},\"dst_ip\":\"{}\",\"dst_port\":{}",
+                   lower_is_client ? lower : upper,
+                   lower_is_client ? key.lower_port : key.upper_port,
+                   lower_is_client ? upper : lower,
+                   lower_is_client ? key.upper_port : key.lower_port);
+    if (key.vlan != 0) fmt::format_to(std::back_inserter(out), ",\"vlan\":{}", key.vlan);
+    if (key.zone < zone_names.size() && !zone_names[key.zone].empty()) {
+        out += ",\"port\":";
+        append_json_string(out, zone_names[key.zone]);
+    }
+    out += ",\"app\":";
+    append_json_string(out, app.name);
+    out += ",\"category\":";
+    append_json_string(out, catalog.ndpi_category_name(record.verdict.ndpi_category));
+    out += ",\"ndpi\":";
+    append_json_string(out, catalog.ndpi_name(record.verdict.ndpi_master, record.verdict.ndpi_app));
+    out += ",\"classifier\":";
+    append_json_string(out, record.verdict.classifier < classifier_names.size()
+                                ? classifier_names[record.verdict.classifier]
+                                : std::string("none"));
+    out += ",\"confidence\":";
+    append_json_string(out, confidence_name(record.verdict.confidence));
+    fmt::format_to(std::back_inserter(out),
+                   ",\"pkts_c2s\":{},\"pkts_s2c\":{},\"bytes_c2s\":{},\"bytes_s2c\":{}"
+                   ",\"first_seen\":{}.{:06},\"last_seen\":{}.{:06},\"end_reason\":\"{}\"}}\n",
+                   record.packets[0], record.packets[1], record.bytes[0], record.bytes[1],
+                   record.first_seen_us / 1'000'000, record.first_seen_us % 1'000'000,
+                   record.last_seen_us / 1'000'000, record.last_seen_us % 1'000'000,
+                   end_name(record.end));
+    return out;
+}
+
+FlowRecordWriter::FlowRecordWriter(const std::string& path, const AppCatalog& catalog,
+                                   std::vector<std::string> classifier_names,
+                                   std::vector<std::string> zone_names)
+    : path_(path),
+      catalog_(catalog),
+      classifier_names_(std::move(classifier_names)),
+      zone_names_(std::move(zone_names)) {
+    file_ = path == "-" ? stdout : std::fopen(path.c_str(), "w");
+    if (file_ == nullptr)
+        throw std::runtime_error("cannot write flow records to " + path + ": " +
+                                 std::strerror(errno));
+}
+
+FlowRecordWriter::~FlowRecordWriter() { close(); }
+
+void FlowRecordWriter::write(const FlowRecord& record) {
+    line_ = format_flow_record(record, catalog_, classifier_names_, zone_names_);
+    if (std::fwrite(line_.data(), 1, line_.size(), file_) != line_.size() && error_.empty())
+        error_ = std::strerror(errno);
+    ++written_;
+}
+
+bool FlowRecordWriter::close() {
+    if (file_ == nullptr) return error_.empty();
+    if (std::fflush(file_) != 0 && error_.empty()) error_ = std::strerror(errno);
+    if (file_ != stdout && std::fclose(file_) != 0 && error_.empty()) error_ = std::strerror(errno);
+    file_ = nullptr;
+    return error_.empty();
+}
+
+}  // namespace ottscope

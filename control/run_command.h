@@ -1,0 +1,27 @@
+#pragma once
+// `ottscope run`: the appliance. Sets up DPDK, ports and workers from the configuration and
+// the command line, serves metrics, writes flow records, and at the end of captures prints
+// the per-app table and the packet-conservation check.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ottscope {
+
+struct RunOptions {
+    std::string config_path;
+    std::vector<std::string> pcaps;
+    std::optional<unsigned> workers;
+    std::string flows_out;
+    std::optional<std::string> metrics_listen;
+    bool linger = false;
+    bool loop = false;
+    bool progress = false;
+    double duration_seconds = 0;  // 0: until the captures end or a signal
+};
+
+// Returns the process exit status.
+int run_appliance(const RunOptions& options);
+
+}  // namespace ottscope

@@ -1,0 +1,51 @@
+#pragma once
+// Everything the control plane reads from the dataplane: the per-lcore counter blocks and the
+// port list. Workers write their blocks; the control side only reads, at any time.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "classifiers/app_catalog.h"
+#include "dataplane/counters.h"
+#include "dataplane/ports.h"
+
+namespace ottscope {
+
+struct RxSlot {
+    std::string port;
+    uint16_t port_id = 0;
+    uint16_t queue = 0;
+    const RxCounters* counters = nullptr;
+};
+
+struct StatsView {
+    std::vector<const WorkerCounters*> workers;
+    const WorkerCounters* fanout = nullptr;  // its own drops (shutdown), if it exists
+    std::vector<RxSlot> rx;
+    std::vector<Port> ports;
+    const AppCatalog* catalog = nullptr;
+    std::vector<std::string> classifier_names;
+};
+
+struct AppTotals {
+    uint16_t app = 0;
+    uint64_t flows = 0;
+    uint64_t active_flows = 0;
+    uint64_t packets[2] = {};
+    uint64_t bytes[2] = {};
+};
+
+struct Totals {
+    std::vector<AppTotals> apps;  // apps with any traffic, most bytes first
+    std::vector<uint64_t> drops;  // by DropReason
+    std::vector<uint64_t> decode_errors;
+    std::vector<uint64_t> evictions;
+    uint64_t received = 0;  // packets the ports delivered, plus those they lost for want of mbufs
+    uint64_t counted = 0;   // under apps plus under drop reasons
+};
+
+// Sums the counter blocks. Port-level losses (rx_nombuf) are read from the ports.
+Totals sum_totals(const StatsView& view);
+
+}  // namespace ottscope

@@ -1,0 +1,59 @@
+#pragma once
+// Per-worker statistics: written by exactly one lcore, read at any time by the control
+// thread. Relaxed atomics compile to plain loads and stores on x86 and keep the readers
+// free of torn values and data races, with no locked instruction on the packet path.
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+#include "drop_reasons.h"
+
+namespace ottscope {
+
+class Counter {
+public:
+    void add(uint64_t n = 1) noexcept {
+        value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
+    void sub(uint64_t n = 1) noexcept {
+        value_.store(value_.load(std::memory_order_relaxed) - n, std::memory_order_relaxed);
+    }
+    void set(uint64_t n) noexcept { value_.store(n, std::memory_order_relaxed); }
+    [[nodiscard]] uint64_t read() const noexcept { return value_.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<uint64_t> value_{0};
+};
+
+// Upper bound on app ids: nDPI 4.2 knows ~300 protocols, rule-defined apps come after them.
+constexpr size_t kMaxApps = 512;
+
+struct AppCounters {
+    std::array<Counter, 2> packets;  // indexed by Direction
+    std::array<Counter, 2> bytes;
+    Counter flows;
+    Counter active_flows;
+};
+
+struct alignas(64) WorkerCounters {
+    std::array<AppCounters, kMaxApps> apps;
+    std::array<Counter, index_of(DropReason::count)> drops;
+    std::array<Counter, index_of(DecodeError::count)> decode_errors;
+    std::array<Counter, index_of(EvictionReason::count)> evictions;
+    Counter packets;          // every packet this worker took in
+    Counter flow_entries;
+    Counter flows_created;
+    Counter classifier_state_bytes;
+    Counter busy_cycles;      // cycles spent on bursts that carried packets
+    Counter total_cycles;
+    Counter record_stalls;    // times the flow-record ring was full and the worker waited
+};
+
+// Receive side: one block per polling lcore, one slot per (port, queue) it polls.
+struct alignas(64) RxCounters {
+    Counter packets;
+    Counter bytes;
+};
+
+}  // namespace ottscope

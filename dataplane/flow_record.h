@@ -1,0 +1,28 @@
+#pragma once
+// What a worker hands to the control thread when a flow ends: a flat value that travels by
+// copy through an rte_ring, so no memory is shared between the two sides.
+
+#include <cstdint>
+
+#include "classifiers/classifier.h"
+#include "drop_reasons.h"
+#include "flow_key.h"
+
+namespace ottscope {
+
+enum class FlowEnd : uint8_t { idle_timeout, table_full, shutdown };
+
+struct FlowRecord {
+    FlowKey key;
+    Verdict verdict;
+    uint64_t packets[2] = {};  // indexed by Direction
+    uint64_t bytes[2] = {};
+    uint64_t first_seen_us = 0;
+    uint64_t last_seen_us = 0;
+    bool client_is_lower = true;
+    FlowEnd end = FlowEnd::shutdown;
+    uint8_t padding[2] = {};
+};
+static_assert(sizeof(FlowRecord) % 4 == 0, "rte_ring element sizes are multiples of 4");
+
+}  // namespace ottscope

@@ -1,0 +1,141 @@
+#include "flow_table.h"
+
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include <new>
+#include <stdexcept>
+
+namespace ottscope {
+
+uint32_t FlowTable::hash_key(const FlowKey& key) noexcept {
+    return rte_hash_crc(&key, sizeof(key), 0x5eed);
+}
+
+FlowTable::FlowTable(const std::string& name, uint32_t capacity, FlowTimeouts timeouts,
+                     int socket_id)
+    : capacity_(capacity), timeouts_(timeouts) {
+    rte_hash_parameters params{};
+    params.name = name.c_str();
+    // rte_hash wants at least 8 entries and keeps capacity exact with the extendable table.
+    params.entries = std::max<uint32_t>(capacity, 8);
+    params.key_len = sizeof(FlowKey);
+    params.hash_func = rte_hash_crc;
+    params.hash_func_init_val = 0x5eed;
+    params.socket_id = socket_id;
+    params.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
+    hash_ = rte_hash_create(&params);
+    if (hash_ == nullptr)
+        throw std::runtime_error("flow table " + name + ": " + rte_strerror(rte_errno));
+    flows_ = static_cast<Flow*>(
+        rte_zmalloc_socket(name.c_str(), sizeof(Flow) * params.entries, 64, socket_id));
+    if (flows_ == nullptr) {
+        rte_hash_free(hash_);
+        throw std::runtime_error("flow table " + name + ": out of memory for " +
+                                 std::to_string(capacity) + " flows");
+    }
+}
+
+FlowTable::~FlowTable() {
+    rte_free(flows_);
+    rte_hash_free(hash_);
+}
+
+uint32_t FlowTable::find(const FlowKey& key, uint32_t hash) const noexcept {
+    const int32_t position = rte_hash_lookup_with_hash(hash_, &key, hash);
+    return position < 0 ? kNoSlot : static_cast<uint32_t>(position);
+}
+
+uint32_t FlowTable::insert(const FlowKey& key, uint32_t hash, uint64_t now_us) noexcept {
+    const int32_t position = rte_hash_add_key_with_hash(hash_, &key, hash);
+    if (position < 0) return kNoSlot;
+    const auto slot = static_cast<uint32_t>(position);
+    Flow* flow = new (&flows_[slot]) Flow{};
+    flow->key = key;
+    flow->first_seen_us = now_us;
+    flow->last_seen_us = now_us;
+    flow->timeout_class = key.ip_protocol == 6    ? TimeoutClass::tcp
+                          : key.ip_protocol == 17 ? TimeoutClass::udp
+                                                  : TimeoutClass::other;
+    append(slot);
+    ++size_;
+    return slot;
+}
+
+void FlowTable::remove(uint32_t slot) noexcept {
+    unlink(slot);
+    rte_hash_del_key(hash_, &flows_[slot].key);
+    --size_;
+}
+
+void FlowTable::touch(uint32_t slot, uint64_t now_us) noexcept {
+    Flow& flow = flows_[slot];
+    flow.last_seen_us = std::max(flow.last_seen_us, now_us);
+    List& list = lists_[static_cast<size_t>(flow.timeout_class)];
+    if (list.tail == slot) return;
+    unlink(slot);
+    append(slot);
+}
+
+uint32_t FlowTable::oldest() const noexcept {
+    uint32_t best = kNoSlot;
+    for (const List& list : lists_) {
+        if (list.head == kNoSlot) continue;
+        if (best == kNoSlot || flows_[list.head].last_seen_us < flows_[best].last_seen_us)
+            best = list.head;
+    }
+    return best;
+}
+
+uint32_t FlowTable::expired(const uint64_t* zone_now_us) const noexcept {
+    for (size_t c = 0; c < lists_.size(); ++c) {
+        const uint32_t head = lists_[c].head;
+        if (head == kNoSlot) continue;
+        const Flow& flow = flows_[head];
+        if (flow.last_seen_us + timeout_of(static_cast<TimeoutClass>(c)) <
+            zone_now_us[flow.key.zone])
+            return head;
+    }
+    return kNoSlot;
+}
+
+uint32_t FlowTable::any() const noexcept {
+    for (const List& list : lists_)
+        if (list.head != kNoSlot) return list.head;
+    return kNoSlot;
+}
+
+uint64_t FlowTable::timeout_of(TimeoutClass c) const noexcept {
+    switch (c) {
+        case TimeoutClass::tcp:
+            return timeouts_.tcp_us;
+        case TimeoutClass::udp:
+            return timeouts_.udp_us;
+        default:
+            return timeouts_.other_us;
+    }
+}
+
+void FlowTable::unlink(uint32_t slot) noexcept {
+    Flow& flow = flows_[slot];
+    List& list = lists_[static_cast<size_t>(flow.timeout_class)];
+    if (flow.lru_prev != kNoSlot) flows_[flow.lru_prev].lru_next = flow.lru_next;
+    else list.head = flow.lru_next;
+    if (flow.lru_next != kNoSlot) flows_[flow.lru_next].lru_prev = flow.lru_prev;
+    else list.tail = flow.lru_prev;
+    flow.lru_prev = flow.lru_next = kNoSlot;
+}
+
+void FlowTable::append(uint32_t slot) noexcept {
+    Flow& flow = flows_[slot];
+    List& list = lists_[static_cast<size_t>(flow.timeout_class)];
+    flow.lru_prev = list.tail;
+    flow.lru_next = kNoSlot;
+    if (list.tail != kNoSlot) flows_[list.tail].lru_next = slot;
+    else list.head = slot;
+    list.tail = slot;
+}
+
+}  // namespace ottscope

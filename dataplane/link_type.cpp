@@ -1,0 +1,49 @@
+#include "link_type.h"
+
+#include <pcap/dlt.h>
+
+namespace ottscope {
+
+std::optional<LinkType> link_type_from_dlt(int dlt) noexcept {
+    switch (dlt) {
+        case DLT_EN10MB:
+            return LinkType::ethernet;
+        case DLT_RAW:
+        case 101:  // LINKTYPE_RAW as stored in files
+        case 228:  // LINKTYPE_IPV4
+        case 229:  // LINKTYPE_IPV6
+            return LinkType::raw_ip;
+        case DLT_NULL:
+        case DLT_LOOP:
+            return LinkType::null_loopback;
+        case DLT_LINUX_SLL:
+            return LinkType::linux_sll;
+        case DLT_PPP:
+        case DLT_PPP_SERIAL:
+            return LinkType::ppp;
+        case DLT_C_HDLC:
+            return LinkType::cisco_hdlc;
+        default:
+            return std::nullopt;
+    }
+}
+
+std::string_view link_type_name(LinkType type) noexcept {
+    switch (type) {
+        case LinkType::ethernet:
+            return "ethernet";
+        case LinkType::raw_ip:
+            return "raw-ip";
+        case LinkType::null_loopback:
+            return "null";
+        case LinkType::linux_sll:
+            return "linux-sll";
+        case LinkType::ppp:
+            return "ppp";
+        case LinkType::cisco_hdlc:
+            return "cisco-hdlc";
+    }
+    return "unknown";
+}
+
+}  // namespace ottscope

@@ -1,0 +1,69 @@
+#include "rx_poller.h"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+
+namespace ottscope {
+namespace {
+// A capture port reads from a file: waiting for free mbufs loses nothing, whereas polling
+// with an empty pool makes the pcap PMD read a packet and drop it for want of an mbuf.
+constexpr unsigned kMbufReserve = 2048;
+// A capture that stops short of its packet count (the PMD hit a read error) is declared
+// finished after this long without progress, and the shortfall is counted as rx_error.
+constexpr uint64_t kStallSeconds = 2;
+}  // namespace
+
+RxPoller::RxPoller(std::vector<RxQueueRef> queues, rte_mempool* pool) : pool_(pool) {
+    for (const RxQueueRef& ref : queues) {
+        queues_.push_back(State{ref});
+        all_finite_ = all_finite_ && ref.finite;
+        if (ref.finite && ref.expected_packets == 0) queues_.back().done = true;
+        else ++remaining_;
+    }
+}
+
+void RxPoller::check_done(State& state) noexcept {
+    if (!state.ref.finite || state.done) return;
+    rte_eth_stats stats{};
+    uint64_t lost = 0;
+    if (rte_eth_stats_get(state.ref.port, &stats) == 0) lost = stats.rx_nombuf;
+    const uint64_t now = rte_get_tsc_cycles();
+    if (state.delivered + lost >= state.ref.expected_packets) {
+        state.done = true;
+    } else if (state.idle_since_tsc == 0) {
+        state.idle_since_tsc = now;
+    } else if (now - state.idle_since_tsc > kStallSeconds * rte_get_tsc_hz()) {
+        state.done = true;
+    }
+    if (state.done) --remaining_;
+}
+
+uint16_t RxPoller::receive(rte_mbuf** mbufs, uint16_t max) noexcept {
+    const size_t count = queues_.size();
+    for (size_t tried = 0; tried < count; ++tried) {
+        State& state = queues_[next_];
+        next_ = next_ + 1 == count ? 0 : next_ + 1;
+        if (state.done) continue;
+        if (state.ref.finite && rte_mempool_avail_count(pool_) < kMbufReserve) return 0;
+        const uint16_t received = rte_eth_rx_burst(state.ref.port, state.ref.queue, mbufs, max);
+        if (received == 0) {
+            check_done(state);
+            continue;
+        }
+        state.idle_since_tsc = 0;
+        state.delivered += received;
+        uint64_t bytes = 0;
+        for (uint16_t i = 0; i < received; ++i) bytes += rte_pktmbuf_pkt_len(mbufs[i]);
+        state.ref.counters->packets.add(received);
+        state.ref.counters->bytes.add(bytes);
+        if (state.ref.finite && state.delivered >= state.ref.expected_packets) {
+            state.done = true;
+            --remaining_;
+        }
+        return received;
+    }
+    return 0;
+}
+
+}  // namespace ottscope

@@ -1,0 +1,47 @@
+#pragma once
+// Polls a set of RX queues round-robin and knows when finite sources (capture files) have
+// delivered all their packets. Owned by the one lcore that polls those queues.
+
+#include <cstdint>
+#include <vector>
+
+#include "counters.h"
+
+struct rte_mbuf;
+struct rte_mempool;
+
+namespace ottscope {
+
+struct RxQueueRef {
+    uint16_t port = 0;
+    uint16_t queue = 0;
+    bool finite = false;
+    uint64_t expected_packets = 0;
+    RxCounters* counters = nullptr;
+};
+
+class RxPoller {
+public:
+    RxPoller(std::vector<RxQueueRef> queues, rte_mempool* pool);
+
+    uint16_t receive(rte_mbuf** mbufs, uint16_t max) noexcept;
+    [[nodiscard]] bool finished() const noexcept { return remaining_ == 0 && all_finite_; }
+    [[nodiscard]] bool empty() const noexcept { return queues_.empty(); }
+
+private:
+    struct State {
+        RxQueueRef ref;
+        uint64_t delivered = 0;
+        uint64_t idle_since_tsc = 0;
+        bool done = false;
+    };
+    void check_done(State& state) noexcept;
+
+    std::vector<State> queues_;
+    rte_mempool* pool_;
+    size_t next_ = 0;
+    size_t remaining_ = 0;
+    bool all_finite_ = true;
+};
+
+}  // namespace ottscope

@@ -1,0 +1,253 @@
+#include "worker.h"
+
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_pause.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include <sched.h>
+
+#include "packet_decoder.h"
+
+namespace ottscope {
+namespace {
+constexpr size_t kLinearBufferSize = 65536;
+constexpr unsigned kExpiryBudgetPerBurst = 8;
+// Spin this many empty polls before yielding the core: a dedicated core never gets here
+// under load, a shared one (tests, small VMs) stops burning cycles it could give away.
+constexpr unsigned kIdlePollsBeforeYield = 256;
+
+uint64_t tsc_now_us() noexcept {
+    static const uint64_t hz = rte_get_tsc_hz();
+    return rte_get_tsc_cycles() / (hz / 1'000'000);
+}
+}  // namespace
+
+Worker::Worker(WorkerSetup setup)
+    : setup_(std::move(setup)),
+      counters_(*setup_.counters),
+      poller_(setup_.queues, setup_.pool),
+      table_("flows_w" + std::to_string(setup_.index), setup_.flow_capacity, setup_.timeouts,
+             static_cast<int>(rte_socket_id())),
+      classifiers_(make_worker_classifiers(setup_.classifier_settings)),
+      linear_(new uint8_t[kLinearBufferSize]) {
+    all_classifiers_mask_ = static_cast<uint8_t>((1u << classifiers_.size()) - 1);
+}
+
+Worker::~Worker() = default;
+
+int Worker::launch(void* worker) noexcept {
+    static_cast<Worker*>(worker)->run();
+    return 0;
+}
+
+uint16_t Worker::receive(rte_mbuf** mbufs) noexcept {
+    if (setup_.input_ring != nullptr) {
+        const unsigned n = rte_ring_dequeue_burst(setup_.input_ring, reinterpret_cast<void**>(mbufs),
+                                                  kBurstSize, nullptr);
+        if (n != 0) return static_cast<uint16_t>(n);
+    }
+    if (!poller_.empty()) return poller_.receive(mbufs, kBurstSize);
+    return 0;
+}
+
+bool Worker::input_exhausted() const noexcept {
+    const bool ring_done =
+        setup_.input_ring == nullptr ||
+        (setup_.input_done->load(std::memory_order_acquire) && rte_ring_empty(setup_.input_ring));
+    const bool queues_done = poller_.empty() || poller_.finished();
+    return ring_done && queues_done;
+}
+
+void Worker::run() noexcept {
+    std::array<rte_mbuf*, kBurstSize> mbufs{};
+    unsigned idle_polls = 0;
+    for (;;) {
+        const uint64_t start = rte_get_tsc_cycles();
+        const uint16_t received = receive(mbufs.data());
+        if (received != 0) [[likely]] {
+            idle_polls = 0;
+            const uint64_t now_us = tsc_now_us();
+            for (uint16_t i = 0; i < received; ++i) {
+                if (i + 1 < received) rte_prefetch0(rte_pktmbuf_mtod(mbufs[i + 1], void*));
+                process(mbufs[i], now_us);
+            }
+            rte_pktmbuf_free_bulk(mbufs.data(), received);
+            expire(kExpiryBudgetPerBurst);
+            counters_.flow_entries.set(table_.size());
+            update_state_bytes();
+            const uint64_t spent = rte_get_tsc_cycles() - start;
+            counters_.busy_cycles.add(spent);
+            counters_.total_cycles.add(spent);
+            continue;
+        }
+        if (setup_.stop->load(std::memory_order_relaxed) || input_exhausted()) [[unlikely]]
+            break;
+        expire(kExpiryBudgetPerBurst);
+        if (++idle_polls > kIdlePollsBeforeYield) {
+            sched_yield();
+        } else {
+            rte_pause();
+        }
+        counters_.total_cycles.add(rte_get_tsc_cycles() - start);
+    }
+    for (uint32_t slot = table_.any(); slot != kNoSlot; slot = table_.any())
+        end_flow(slot, FlowEnd::shutdown);
+    counters_.flow_entries.set(0);
+}
+
+void Worker::update_state_bytes() noexcept {
+    size_t bytes = 0;
+    for (const auto& classifier : classifiers_) bytes += classifier->state_bytes_in_use();
+    counters_.classifier_state_bytes.set(bytes);
+}
+
+void Worker::process(rte_mbuf* mbuf, uint64_t tsc_now_us_value) noexcept {
+    counters_.packets.add();
+    const PortView& port = setup_.ports[mbuf->port < kMaxPorts ? mbuf->port : 0];
+    const uint32_t length = rte_pktmbuf_pkt_len(mbuf);
+    const uint8_t* frame = rte_pktmbuf_mtod(mbuf, const uint8_t*);
+    uint32_t frame_length = rte_pktmbuf_data_len(mbuf);
+    if (mbuf->nb_segs > 1) [[unlikely]] {
+        frame_length = std::min<uint32_t>(length, kLinearBufferSize);
+        frame = static_cast<const uint8_t*>(
+            rte_pktmbuf_read(mbuf, 0, frame_length, linear_.get()));
+    }
+    uint64_t now_us = tsc_now_us_value;
+    if (setup_.timestamp_offset >= 0 && (mbuf->ol_flags & setup_.timestamp_flag) != 0)
+        now_us = *RTE_MBUF_DYNFIELD(mbuf, setup_.timestamp_offset, rte_mbuf_timestamp_t*);
+
+    DecodedPacket packet;
+    const DecodeResult decoded = decode_packet(port.link, {frame, frame_length}, packet);
+    switch (decoded.status) {
+        case DecodeStatus::ok:
+            break;
+        case DecodeStatus::not_ip:
+            counters_.drops[index_of(DropReason::not_ip)].add();
+            return;
+        case DecodeStatus::ip_fragment:
+            counters_.drops[index_of(DropReason::ip_fragment)].add();
+            return;
+        case DecodeStatus::error:
+            counters_.drops[index_of(DropReason::decode_error)].add();
+            counters_.decode_errors[index_of(decoded.error)].add();
+            return;
+    }
+
+    FlowKey key;
+    const bool source_is_lower = make_flow_key(packet.source, packet.destination,
+                                               packet.ip_protocol, packet.ip_version, packet.vlan,
+                                               port.zone, key);
+    uint64_t& zone_now = zone_now_us_[port.zone % kMaxPorts];
+    if (now_us > zone_now) zone_now = now_us;
+
+    const uint32_t hash = FlowTable::hash_key(key);
+    uint32_t slot = table_.find(key, hash);
+    if (slot == kNoSlot) {
+        if (table_.full()) end_flow(table_.oldest(), FlowEnd::table_full);
+        slot = table_.insert(key, hash, now_us);
+        Flow& created = table_[slot];
+        created.client_is_lower = source_is_lower;
+        created.classifiers_pending = all_classifiers_mask_;
+        counters_.flows_created.add();
+    } else {
+        table_.touch(slot, now_us);
+    }
+    Flow& flow = table_[slot];
+    const uint8_t direction = source_is_lower == flow.client_is_lower ? 0 : 1;
+    ++flow.packets[direction];
+    flow.bytes[direction] += length;
+
+    // A flow is credited to its app once decided, with every packet seen until then;
+    // after that, packet by packet.
+    const bool was_credited = flow.credited;
+    if (flow.classifiers_pending != 0) classify(flow, packet, direction, now_us);
+    if (was_credited) {
+        AppCounters& app = counters_.apps[flow.verdict.app];
+        app.packets[direction].add();
+        app.bytes[direction].add(length);
+    }
+}
+
+void Worker::classify(Flow& flow, const DecodedPacket& packet, uint8_t direction,
+                      uint64_t now_us) noexcept {
+    PacketView view;
+    view.l3 = packet.l3;
+    view.l3_length = packet.l3_length;
+    view.payload = {packet.payload, packet.payload_length};
+    view.direction = static_cast<Direction>(direction);
+    view.ip_protocol = packet.ip_protocol;
+    view.tcp_flags = packet.tcp_flags;
+    view.timestamp_ms = now_us / 1000;
+    view.flow_packets = static_cast<uint32_t>(flow.total_packets());
+    for (size_t i = 0; i < classifiers_.size(); ++i) {
+        const uint8_t bit = static_cast<uint8_t>(1u << i);
+        if ((flow.classifiers_pending & bit) == 0) continue;
+        if (classifiers_[i]->inspect(flow.classifier_state[i], view, flow.verdict) ==
+            Progress::done)
+            flow.classifiers_pending &= static_cast<uint8_t>(~bit);
+    }
+    if (flow.classifiers_pending == 0) credit(flow);
+}
+
+void Worker::credit(Flow& flow) noexcept {
+    if (flow.verdict.app >= kMaxApps) flow.verdict.app = 0;
+    AppCounters& app = counters_.apps[flow.verdict.app];
+    for (int d = 0; d < 2; ++d) {
+        app.packets[d].add(flow.packets[d]);
+        app.bytes[d].add(flow.bytes[d]);
+    }
+    app.flows.add();
+    app.active_flows.add();
+    flow.credited = true;
+}
+
+void Worker::end_flow(uint32_t slot, FlowEnd why) noexcept {
+    Flow& flow = table_[slot];
+    for (size_t i = 0; i < classifiers_.size(); ++i) {
+        if ((flow.classifiers_pending & (1u << i)) != 0)
+            classifiers_[i]->conclude(flow.classifier_state[i], flow.verdict);
+    }
+    flow.classifiers_pending = 0;
+    if (!flow.credited) credit(flow);
+    counters_.apps[flow.verdict.app].active_flows.sub();
+    counters_.evictions[index_of(why == FlowEnd::idle_timeout ? EvictionReason::idle_timeout
+                                 : why == FlowEnd::table_full ? EvictionReason::table_full
+                                                              : EvictionReason::shutdown)]
+        .add();
+    if (setup_.record_ring != nullptr) emit_record(flow, why);
+    table_.remove(slot);
+}
+
+void Worker::expire(unsigned budget) noexcept {
+    for (unsigned i = 0; i < budget; ++i) {
+        const uint32_t slot = table_.expired(zone_now_us_.data());
+        if (slot == kNoSlot) return;
+        end_flow(slot, FlowEnd::idle_timeout);
+    }
+}
+
+void Worker::emit_record(const Flow& flow, FlowEnd why) noexcept {
+    FlowRecord record;
+    record.key = flow.key;
+    record.verdict = flow.verdict;
+    for (int d = 0; d < 2; ++d) {
+        record.packets[d] = flow.packets[d];
+        record.bytes[d] = flow.bytes[d];
+    }
+    record.first_seen_us = flow.first_seen_us;
+    record.last_seen_us = flow.last_seen_us;
+    record.client_is_lower = flow.client_is_lower;
+    record.end = why;
+    // Records are never dropped: if the control thread is behind, the worker waits for it.
+    bool stalled = false;
+    while (rte_ring_enqueue_elem(setup_.record_ring, &record, sizeof(record)) != 0) {
+        if (!stalled) counters_.record_stalls.add();
+        stalled = true;
+        rte_pause();
+    }
+}
+
+}  // namespace ottscope

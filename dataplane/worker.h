@@ -1,0 +1,87 @@
+#pragma once
+// One worker per lcore, run to completion: receive a burst, decode, find the flow, let the
+// classifiers see it, count it. The worker owns its flow table, classifier state and
+// counters; it shares nothing mutable with other workers.
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "classifiers/registry.h"
+#include "counters.h"
+#include "flow_record.h"
+#include "flow_table.h"
+#include "link_type.h"
+#include "rx_poller.h"
+
+struct rte_mbuf;
+struct rte_ring;
+
+namespace ottscope {
+
+constexpr uint16_t kBurstSize = 32;
+constexpr size_t kMaxPorts = 64;
+
+struct PortView {
+    LinkType link = LinkType::ethernet;
+    uint16_t zone = 0;
+};
+
+struct WorkerSetup {
+    uint16_t index = 0;
+    std::vector<RxQueueRef> queues;        // polled by this worker itself
+    rte_ring* input_ring = nullptr;        // fed by the fan-out lcore
+    const std::atomic<bool>* input_done = nullptr;  // fan-out has no more packets
+    rte_ring* record_ring = nullptr;       // null when nobody wants flow records
+    const std::atomic<bool>* stop = nullptr;
+    std::array<PortView, kMaxPorts> ports{};
+    rte_mempool* pool = nullptr;
+    uint32_t flow_capacity = 1 << 20;
+    FlowTimeouts timeouts;
+    ClassifierSettings classifier_settings;
+    WorkerCounters* counters = nullptr;
+    int timestamp_offset = -1;  // mbuf dynfield with the capture timestamp, if registered
+    uint64_t timestamp_flag = 0;
+};
+
+class Worker {
+public:
+    explicit Worker(WorkerSetup setup);
+    ~Worker();
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    // The lcore body: returns when the input is exhausted or stop is set, after every
+    // flow has been ended and recorded.
+    void run() noexcept;
+
+    // Entry point for rte_eal_remote_launch.
+    static int launch(void* worker) noexcept;
+
+private:
+    uint16_t receive(rte_mbuf** mbufs) noexcept;
+    [[nodiscard]] bool input_exhausted() const noexcept;
+    void process(rte_mbuf* mbuf, uint64_t tsc_now_us) noexcept;
+    void classify(Flow& flow, const struct DecodedPacket& packet, uint8_t direction,
+                  uint64_t now_us) noexcept;
+    void credit(Flow& flow) noexcept;
+    void end_flow(uint32_t slot, FlowEnd why) noexcept;
+    void expire(unsigned budget) noexcept;
+    void emit_record(const Flow& flow, FlowEnd why) noexcept;
+    void update_state_bytes() noexcept;
+
+    WorkerSetup setup_;
+    WorkerCounters& counters_;
+    RxPoller poller_;
+    FlowTable table_;
+    std::vector<std::unique_ptr<Classifier>> classifiers_;
+    uint8_t all_classifiers_mask_ = 0;
+    std::array<uint64_t, kMaxPorts> zone_now_us_{};
+    // Chained mbufs (frames over one mbuf) are copied here so decoders see one buffer.
+    std::unique_ptr<uint8_t[]> linear_;
+};
+
+}  // namespace ottscope

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs the Debian packages and builds ottscope into build/ (release, C++20).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash deploy/install-deps.sh
+if [[ ! -f build/build.ninja ]]; then
+  meson setup build --buildtype=release >/dev/null
+fi
+ninja -C build -j"$(nproc)"

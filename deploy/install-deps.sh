@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every Debian bookworm package ottscope needs to build, run, test and benchmark.
+# Idempotent: packages already present are skipped by apt; safe to run on every build.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential pkg-config meson ninja-build clang-format clang-tidy
+  # dataplane and classifiers
+  libdpdk-dev dpdk libndpi-dev libgcrypt20-dev libpcap-dev libssl-dev
+  # control plane
+  prometheus-cpp-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
+  libsimdjson-dev libhttp-parser-dev libfixbuf-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev libndpi-bin tshark python3 python3-scapy
+  valgrind curl time
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: missing packages (${missing[*]}); run as root" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer once, non-interactively.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"

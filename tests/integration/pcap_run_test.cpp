@@ -1,0 +1,192 @@
+// Runs the real binary through the DPDK net_pcap path on our own captures and on hostile
+// input, the way an operator would.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "tests/test_support.h"
+
+namespace ottscope::test {
+namespace {
+
+std::string demo_capture() { return source_root() + "/config/demo/tume-demo.pcap"; }
+
+std::vector<std::string> sorted_lines(const std::string& path) {
+    auto lines = read_lines(path);
+    std::sort(lines.begin(), lines.end());
+    return lines;
+}
+
+CommandResult run_on(const std::vector<std::string>& pcaps, const std::string& flows_out,
+                     std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {binary_path(), "run", "--metrics",
+                                     "127.0.0.1:" + std::to_string(free_port())};
+    for (const auto& pcap : pcaps) {
+        argv.push_back("--pcap");
+        argv.push_back(pcap);
+    }
+    if (!flows_out.empty()) {
+        argv.push_back("--flows-out");
+        argv.push_back(flows_out);
+    }
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run_command(argv);
+}
+
+int count_lines(const std::string& text) {
+    return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+}
+
+TEST(DemoCapture, FlowRecordsMatchGolden) {
+    const std::string out = temp_dir() + "/demo.jsonl";
+    const CommandResult result = run_on({demo_capture()}, out, {"--workers", "1"});
+    ASSERT_EQ(result.status, 0) << result.output;
+    EXPECT_NE(result.output.find("conservation: received 149 = apps 149: holds"), std::string::npos)
+        << result.output;
+    EXPECT_EQ(sorted_lines(out),
+              sorted_lines(source_root() + "/tests/integration/golden/tume-demo.flows.jsonl"));
+}
+
+TEST(DemoCapture, TwoWorkersGiveTheSameRecords) {
+    // Both directions of every flow must meet in one worker after the fan-out.
+    const std::string out = temp_dir() + "/demo2.jsonl";
+    const CommandResult result = run_on({demo_capture()}, out, {"--workers", "2"});
+    ASSERT_EQ(result.status, 0) << result.output;
+    EXPECT_EQ(sorted_lines(out),
+              sorted_lines(source_root() + "/tests/integration/golden/tume-demo.flows.jsonl"));
+}
+
+TEST(DemoCapture, SynthesizerReproducesTheBundledCapture) {
+    const std::string out = temp_dir() + "/synth.pcap";
+    const CommandResult result = run_command({binary_path(), "synth", "--out", out, "--seed", "1"});
+    ASSERT_EQ(result.status, 0) << result.output;
+    std::ifstream made(out, std::ios::binary);
+    std::ifstream bundled(demo_capture(), std::ios::binary);
+    const std::string made_bytes((std::istreambuf_iterator<char>(made)), {});
+    const std::string bundled_bytes((std::istreambuf_iterator<char>(bundled)), {});
+    EXPECT_FALSE(made_bytes.empty());
+    EXPECT_TRUE(made_bytes == bundled_bytes) << "config/demo/tume-demo.pcap is not what "
+                                                "`ottscope synth --seed 1` writes";
+}
+
+TEST(DemoCapture, MetricsAreServedWhileLingering) {
+    const uint16_t port = free_port();
+    const pid_t pid = fork();
+    if (pid == 0) {
+        const std::string metrics = "127.0.0.1:" + std::to_string(port);
+        const std::string capture = demo_capture();
+        const std::string binary = binary_path();
+        freopen("/dev/null", "w", stdout);
+        execl(binary.c_str(), binary.c_str(), "run", "--pcap", capture.c_str(), "--metrics",
+              metrics.c_str(), "--linger", static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    double counted = -1;
+    std::string body;
+    for (int attempt = 0; attempt < 100 && counted != 149; ++attempt) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        body = http_get(port, "/metrics");
+        if (body.empty()) continue;
+        counted = 0;
+        const std::regex sample(R"(^ottscope_(app_packets_total|dropped_packets_total)\{[^}]*\} (\S+))");
+        std::istringstream lines(body);
+        for (std::string line; std::getline(lines, line);) {
+            std::smatch match;
+            if (std::regex_search(line, match, sample)) counted += std::stod(match[2]);
+        }
+    }
+    EXPECT_NE(http_get(port, "/healthz").find("ok"), std::string::npos);
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_EQ(counted, 149) << body;
+    EXPECT_NE(body.find("ottscope_build_info{version="), std::string::npos);
+    EXPECT_NE(body.find("ottscope_app_flows_total{app=\"SIP\",category=\"VoIP\"} 2"),
+              std::string::npos)
+        << body;
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+TEST(HostileInput, MissingCapture) {
+    const CommandResult result = run_on({"/nonexistent/capture.pcap"}, "");
+    EXPECT_EQ(result.status, 1);
+    EXPECT_NE(result.output.find("/nonexistent/capture.pcap"), std::string::npos) << result.output;
+    EXPECT_EQ(count_lines(result.output), 1) << result.output;
+}
+
+TEST(HostileInput, GarbageCapture) {
+    const std::string path = temp_dir() + "/garbage.pcap";
+    std::ofstream(path) << "this is not a capture file, just text pretending to be one\n";
+    const CommandResult result = run_on({path}, "");
+    EXPECT_EQ(result.status, 1);
+    EXPECT_NE(result.output.find(path), std::string::npos) << result.output;
+    EXPECT_EQ(count_lines(result.output), 1) << result.output;
+}
+
+TEST(HostileInput, TruncatedCaptureIsProcessedUpToTheDamage) {
+    std::ifstream in(demo_capture(), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    const std::string path = temp_dir() + "/truncated.pcap";
+    std::ofstream(path, std::ios::binary) << bytes.substr(0, bytes.size() / 2 + 7);
+    const std::string out = temp_dir() + "/truncated.jsonl";
+    const CommandResult result = run_on({path}, out);
+    EXPECT_EQ(result.status, 1) << result.output;
+    EXPECT_NE(result.output.find(path + ": damaged after packet"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find(": holds"), std::string::npos) << result.output;
+    EXPECT_FALSE(read_lines(out).empty());
+}
+
+TEST(HostileInput, EmptyCaptureFile) {
+    const std::string path = temp_dir() + "/empty.pcap";
+    std::ofstream(path).close();
+    const CommandResult result = run_on({path}, "");
+    EXPECT_EQ(result.status, 1);
+    EXPECT_EQ(count_lines(result.output), 1) << result.output;
+}
+
+TEST(HostileInput, UnknownFlag) {
+    const CommandResult result = run_command({binary_path(), "run", "--no-such-flag"});
+    EXPECT_EQ(result.status, 1);
+    EXPECT_NE(result.output.find("--no-such-flag"), std::string::npos) << result.output;
+    EXPECT_EQ(count_lines(result.output), 1) << result.output;
+}
+
+TEST(HostileInput, UnknownConfigKeyIsReportedWithItsPlace) {
+    const std::string path = temp_dir() + "/bad.yaml";
+    std::ofstream(path) << "dataplane:\n  workers: 1\n  wrokers: 2\n";
+    const CommandResult check = run_command({binary_path(), "check-config", path});
+    EXPECT_EQ(check.status, 1);
+    EXPECT_NE(check.output.find(path + ":3:3: unknown key 'wrokers' in dataplane (did you mean "
+                                       "'workers'?)"),
+              std::string::npos)
+        << check.output;
+    const CommandResult run =
+        run_command({binary_path(), "run", "-c", path, "--pcap", demo_capture()});
+    EXPECT_EQ(run.status, 1);
+    EXPECT_EQ(count_lines(run.output), 1) << run.output;
+}
+
+TEST(HostileInput, BrokenYamlSyntax) {
+    const std::string path = temp_dir() + "/broken.yaml";
+    std::ofstream(path) << "dataplane:\n  workers: [1, 2\n";
+    const CommandResult check = run_command({binary_path(), "check-config", path});
+    EXPECT_EQ(check.status, 1);
+    EXPECT_NE(check.output.find(path + ":"), std::string::npos) << check.output;
+}
+
+TEST(HostileInput, ShippedConfigIsValid) {
+    const CommandResult check =
+        run_command({binary_path(), "check-config", source_root() + "/config/ottscope.yaml"});
+    EXPECT_EQ(check.status, 0) << check.output;
+}
+
+}  // namespace
+}  // namespace ottscope::test

@@ -1,0 +1,112 @@
+#include "tests/test_support.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
+namespace ottscope::test {
+
+std::string binary_path() {
+    const char* path = std::getenv("OTTSCOPE_BINARY");
+    return path != nullptr ? path : "build/ottscope";
+}
+
+std::string source_root() {
+    const char* path = std::getenv("OTTSCOPE_SOURCE_ROOT");
+    return path != nullptr ? path : ".";
+}
+
+std::string shared_root() {
+    const char* env = std::getenv("OTTSCOPE_SHARED");
+    const std::string path = env != nullptr ? env : source_root() + "/../shared";
+    struct stat info {};
+    return stat((path + "/pcaps/MANIFEST.tsv").c_str(), &info) == 0 ? path : std::string();
+}
+
+std::string temp_dir() {
+    static const std::string dir = [] {
+        char pattern[] = "/tmp/ottscope-test-XXXXXX";
+        const char* made = mkdtemp(pattern);
+        return std::string(made != nullptr ? made : "/tmp");
+    }();
+    return dir;
+}
+
+CommandResult run_command(const std::vector<std::string>& argv) {
+    int pipe_fds[2];
+    CommandResult result;
+    if (pipe(pipe_fds) != 0) return result;
+    const pid_t pid = fork();
+    if (pid == 0) {
+        dup2(pipe_fds[1], STDOUT_FILENO);
+        dup2(pipe_fds[1], STDERR_FILENO);
+        close(pipe_fds[0]);
+        close(pipe_fds[1]);
+        std::vector<char*> args;
+        for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+        args.push_back(nullptr);
+        execv(args[0], args.data());
+        _exit(127);
+    }
+    close(pipe_fds[1]);
+    std::array<char, 4096> buffer{};
+    ssize_t n = 0;
+    while ((n = read(pipe_fds[0], buffer.data(), buffer.size())) > 0)
+        result.output.append(buffer.data(), static_cast<size_t>(n));
+    close(pipe_fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return result;
+}
+
+std::vector<std::string> read_lines(const std::string& path) {
+    std::vector<std::string> lines;
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);)
+        if (!line.empty()) lines.push_back(line);
+    return lines;
+}
+
+uint16_t free_port() {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    socklen_t length = sizeof(address);
+    getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    close(fd);
+    return ntohs(address.sin_port);
+}
+
+std::string http_get(uint16_t port, const std::string& path) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    std::string response;
+    if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
+        const std::string request =
+            "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+        if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
+            std::array<char, 8192> buffer{};
+            ssize_t n = 0;
+            while ((n = read(fd, buffer.data(), buffer.size())) > 0)
+                response.append(buffer.data(), static_cast<size_t>(n));
+        }
+    }
+    close(fd);
+    return response;
+}
+
+}  // namespace ottscope::test
