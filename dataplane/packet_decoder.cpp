@@ -10,7 +10,11 @@ constexpr uint16_t kEtherTypeIpv6 = 0x86dd;
 constexpr uint16_t kEtherTypeVlan = 0x8100;
 constexpr uint16_t kEtherTypeQinQ = 0x88a8;
 constexpr uint16_t kEtherTypeQinQOld = 0x9100;
+constexpr uint16_t kEtherTypeMplsUnicast = 0x8847;
+constexpr uint16_t kEtherTypeMplsMulticast = 0x8848;
+constexpr uint16_t kEtherTypePppoeSession = 0x8864;
 constexpr int kMaxVlanTags = 4;
+constexpr int kMaxMplsLabels = 8;
 // Tunnels inside tunnels are legal but a hostile packet can nest them forever.
 constexpr int kMaxTunnelDepth = 4;
 
@@ -186,6 +190,33 @@ DecodeResult decode_ip(Cursor cursor, DecodedPacket& packet, int depth) noexcept
     }
 }
 
+// An MPLS label stack says nothing about its payload: after the bottom label, the first
+// nibble tells IPv4 from IPv6 (0 is a pseudowire control word, whose Ethernet we skip).
+DecodeResult decode_mpls(Cursor cursor, DecodedPacket& packet) noexcept {
+    for (int labels = 0;; ++labels) {
+        if (labels == kMaxMplsLabels || !cursor.has(4))
+            return DecodeResult::failed(DecodeError::truncated_link_header);
+        const bool bottom = (cursor.data[2] & 0x01) != 0;
+        cursor.skip(4);
+        if (bottom) break;
+    }
+    if (!cursor.has(1)) return DecodeResult::failed(DecodeError::truncated_link_header);
+    switch (cursor.data[0] >> 4) {
+        case 4:
+            return decode_ipv4(cursor, packet, 0);
+        case 6:
+            return decode_ipv6(cursor, packet, 0);
+        case 0:
+            if (!cursor.has(4 + 14)) return DecodeResult::failed(DecodeError::truncated_link_header);
+            cursor.skip(4 + 14);
+            if (read_be16(cursor.data - 2) == kEtherTypeIpv4) return decode_ipv4(cursor, packet, 0);
+            if (read_be16(cursor.data - 2) == kEtherTypeIpv6) return decode_ipv6(cursor, packet, 0);
+            return {DecodeStatus::not_ip, DecodeError::count};
+        default:
+            return {DecodeStatus::not_ip, DecodeError::count};
+    }
+}
+
 DecodeResult decode_ethertype(uint16_t ether_type, Cursor cursor, DecodedPacket& packet) noexcept {
     for (int tags = 0; ether_type == kEtherTypeVlan || ether_type == kEtherTypeQinQ ||
                        ether_type == kEtherTypeQinQOld;
@@ -202,6 +233,18 @@ DecodeResult decode_ethertype(uint16_t ether_type, Cursor cursor, DecodedPacket&
             return decode_ipv4(cursor, packet, 0);
         case kEtherTypeIpv6:
             return decode_ipv6(cursor, packet, 0);
+        case kEtherTypeMplsUnicast:
+        case kEtherTypeMplsMulticast:
+            return decode_mpls(cursor, packet);
+        case kEtherTypePppoeSession: {
+            // PPPoE session header (6 bytes), then the PPP protocol number.
+            if (!cursor.has(8)) return DecodeResult::failed(DecodeError::truncated_link_header);
+            const uint16_t protocol = read_be16(cursor.data + 6);
+            cursor.skip(8);
+            if (protocol == 0x0021) return decode_ipv4(cursor, packet, 0);
+            if (protocol == 0x0057) return decode_ipv6(cursor, packet, 0);
+            return {DecodeStatus::not_ip, DecodeError::count};
+        }
         default:
             return {DecodeStatus::not_ip, DecodeError::count};
     }
@@ -237,8 +280,11 @@ DecodeResult decode_packet(LinkType link, std::span<const uint8_t> frame,
         case LinkType::cisco_hdlc: {
             // Cisco HDLC and framed PPP (address 0xff, control 0x03) carry the protocol number
             // in bytes 2-3; unframed PPP starts with it.
-            const bool framed = link == LinkType::cisco_hdlc ||
-                                (cursor.has(2) && frame[0] == 0xff && frame[1] == 0x03);
+            // PPP-serial captures also carry Cisco HDLC frames (address 0x0f or 0x8f).
+            const bool framed =
+                link == LinkType::cisco_hdlc ||
+                (cursor.has(2) && ((frame[0] == 0xff && frame[1] == 0x03) ||
+                                   ((frame[0] == 0x0f || frame[0] == 0x8f) && frame[1] == 0x00)));
             const size_t header = framed ? 4 : 2;
             if (!cursor.has(header))
                 return DecodeResult::failed(DecodeError::truncated_link_header);
@@ -248,6 +294,8 @@ DecodeResult decode_packet(LinkType link, std::span<const uint8_t> frame,
                 return decode_ipv4(cursor, packet, 0);
             if (protocol == 0x0057 || protocol == kEtherTypeIpv6)
                 return decode_ipv6(cursor, packet, 0);
+            if (protocol == kEtherTypeMplsUnicast || protocol == 0x0281)
+                return decode_mpls(cursor, packet);
             return {DecodeStatus::not_ip, DecodeError::count};
         }
     }

@@ -140,6 +140,32 @@ TEST(PacketDecoder, GtpUserPlaneYieldsTheInnerFlow) {
     EXPECT_EQ(packet.source.address[12], 100);
 }
 
+TEST(PacketDecoder, MplsLabelStackOverEthernet) {
+    FrameBuilder b;
+    b.ethernet(0x8847).bytes({0, 0x10, 0x00, 64}).bytes({0, 0x20, 0x01, 64});  // two labels
+    b.ipv4({10, 0, 0, 1}, {10, 0, 0, 2}, 6, 20).tcp(179, 40000, 0x18);
+    DecodedPacket packet;
+    ASSERT_EQ(decode(LinkType::ethernet, b.frame(), packet).status, DecodeStatus::ok);
+    EXPECT_EQ(packet.source.port, 179);
+}
+
+TEST(PacketDecoder, PppoeSession) {
+    FrameBuilder b;
+    b.ethernet(0x8864).bytes({0x11, 0x00, 0x00, 0x01}).be16(2 + 28).be16(0x0021);
+    b.ipv4({10, 0, 0, 1}, {10, 0, 0, 2}, 17, 8).udp(1000, 53, 0);
+    DecodedPacket packet;
+    ASSERT_EQ(decode(LinkType::ethernet, b.frame(), packet).status, DecodeStatus::ok);
+    EXPECT_EQ(packet.destination.port, 53);
+}
+
+TEST(PacketDecoder, EndlessMplsStackIsAnError) {
+    FrameBuilder b;
+    b.ethernet(0x8847);
+    for (int i = 0; i < 20; ++i) b.bytes({0, 0x10, 0x00, 64});  // bottom-of-stack never set
+    DecodedPacket packet;
+    EXPECT_EQ(decode(LinkType::ethernet, b.frame(), packet).status, DecodeStatus::error);
+}
+
 TEST(PacketDecoder, EveryPrefixOfAFrameIsHandled) {
     // Hostile input: every truncation of a valid frame must decode or fail cleanly.
     FrameBuilder b;

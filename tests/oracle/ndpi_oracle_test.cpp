@@ -3,6 +3,7 @@
 // that packet conservation holds on every capture of the corpus. Many captures go through
 // one process run (up to 30 pcap ports per run) to keep the suite fast.
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -44,31 +45,39 @@ std::vector<ManifestRow> manifest(const std::string& shared) {
     return rows;
 }
 
-// A flow as both tools name it: protocol and the two endpoints, order-independent.
-using FlowId = std::tuple<std::string, std::string, std::string>;
+// A flow as both tools name it: protocol, VLAN and the two endpoints, order-independent.
+using FlowId = std::tuple<std::string, std::string, std::string, std::string>;
 
-std::string strip_brackets(std::string address) {
+// ndpiReader shortens a single zero group of an IPv6 address to "::", ottscope writes RFC 5952
+// text: compare addresses, not spellings.
+std::string canonical_address(std::string address) {
     if (!address.empty() && address.front() == '[') address = address.substr(1, address.size() - 2);
+    in6_addr v6{};
+    if (address.find(':') != std::string::npos && inet_pton(AF_INET6, address.c_str(), &v6) == 1) {
+        char text[INET6_ADDRSTRLEN] = {};
+        inet_ntop(AF_INET6, &v6, text, sizeof(text));
+        return text;
+    }
     return address;
 }
 
 FlowId flow_id(const std::string& proto, const std::string& a, const std::string& a_port,
-               const std::string& b, const std::string& b_port) {
-    std::string left = strip_brackets(a) + "#" + a_port;
-    std::string right = strip_brackets(b) + "#" + b_port;
+               const std::string& b, const std::string& b_port, const std::string& vlan) {
+    std::string left = canonical_address(a) + "#" + a_port;
+    std::string right = canonical_address(b) + "#" + b_port;
     if (right < left) std::swap(left, right);
-    return {proto, left, right};
+    return {proto, vlan.empty() ? "0" : vlan, left, right};
 }
 
 std::map<FlowId, std::string> expected_flows(const std::string& out_file) {
     static const std::regex line_pattern(
-        R"(^\s*\d+\s+(TCP|UDP)\s+(\[[^\]]+\]|[^\s\[]+):(\d+)\s+<?->\s+(\[[^\]]+\]|[^\s\[]+):(\d+)\s+(?:\[VLAN: \d+\])?\s*\[proto:\s*(?:\w+:)?[\d.]+/([^\]]+)\])");
+        R"(^\s*\d+\s+(TCP|UDP)\s+(\[[^\]]+\]|[^\s\[]+):(\d+)\s+<?->\s+(\[[^\]]+\]|[^\s\[]+):(\d+)\s+(?:\[VLAN: (\d+)\])?\s*\[proto:\s*(?:\w+:)?[\d.]+/([^\]]+)\])");
     std::map<FlowId, std::string> flows;
     std::ifstream in(out_file);
     for (std::string line; std::getline(in, line);) {
         std::smatch m;
         if (std::regex_search(line, m, line_pattern))
-            flows[flow_id(m[1], m[2], m[3], m[4], m[5])] = m[6];
+            flows[flow_id(m[1], m[2], m[3], m[4], m[5], m[6])] = m[7];
     }
     return flows;
 }
@@ -108,20 +117,25 @@ BatchResult run_batch(const std::vector<std::string>& paths, const std::string& 
     for (const std::string& line : read_lines(records)) {
         batch.flows[field(line, "port")][flow_id(field(line, "proto"), field(line, "src_ip"),
                                                  field(line, "src_port"), field(line, "dst_ip"),
-                                                 field(line, "dst_port"))] = field(line, "ndpi");
+                                                 field(line, "dst_port"), field(line, "vlan"))] =
+            field(line, "ndpi");
     }
     return batch;
 }
 
-// Why ottscope and ndpiReader can disagree on a flow, for the classes seen on this corpus.
-std::string explain(const std::string& expected, const std::string& got) {
-    if (got.empty())
-        return "ndpiReader lists a flow ottscope does not keep (non-first IP fragments or packets "
-               "cut by the snap length are not flows for ottscope; ndpiReader keys some of them)";
-    if (expected == "Unknown" || got == "Unknown")
-        return "one side guessed by port at give-up time, the other saw a different packet "
-               "sequence (idle expiry or packet budget boundary)";
-    return "different packet order reached nDPI (tunnel or fragment handling differs)";
+// Why ottscope and ndpiReader disagree on a flow, for the classes seen on this corpus
+// (each one checked by hand against the capture with tshark).
+std::string explain(const std::string& capture, const std::string& got) {
+    if (capture.find("/fuzz-") != std::string::npos)
+        return "fuzzed capture: bytes flipped in EtherType or IP headers; ndpiReader parses any "
+               "frame whose next byte looks like IPv4, ottscope counts it under not_ip or "
+               "decode_error instead of inventing a flow";
+    if (capture.find("capwap") != std::string::npos)
+        return "inside a CAPWAP data tunnel, which ndpiReader -t opens and ottscope does not yet "
+               "(carrier encapsulations come with the carrier-traffic decoder)";
+    if (got.empty()) return "flow not found in ottscope's records";
+    return "nDPI's port-based guess at give-up differs: the flows reached the packet budget or "
+           "the end of the capture in a different state";
 }
 
 TEST(NdpiOracle, AgreesWithNdpiReaderOnTheRegressionCorpus) {
@@ -173,7 +187,7 @@ TEST(NdpiOracle, AgreesWithNdpiReaderOnTheRegressionCorpus) {
     for (const auto& [count, key] : sorted) {
         std::printf("  %4zu flows: ndpiReader %s, ottscope %s (e.g. %s): %s\n", count,
                     key.first.c_str(), key.second.empty() ? "(no flow)" : key.second.c_str(),
-                    example[key].c_str(), explain(key.first, key.second).c_str());
+                    example[key].c_str(), explain(example[key], key.second).c_str());
     }
     EXPECT_GE(percent, 98.0);
 }
@@ -199,8 +213,9 @@ TEST(NdpiOracle, ConservationHoldsOnEveryCorpusCapture) {
         const BatchResult batch = run_batch({shared + "/pcaps/" + path}, temp_dir() + "/d.jsonl");
         // Damaged files exit 1 after processing what is readable, and still conserve packets.
         EXPECT_TRUE(batch.status == 0 || batch.status == 1) << batch.output;
-        if (batch.output.find("cannot read capture") == std::string::npos)
+        if (batch.output.find("cannot read capture") == std::string::npos) {
             EXPECT_NE(batch.output.find(": holds"), std::string::npos) << batch.output;
+        }
     }
 }
 
