@@ -17,6 +17,7 @@
 #include <chrono>
 #include <csignal>
 #include <memory>
+#include <regex>
 #include <stdexcept>
 #include <thread>
 
@@ -61,6 +62,12 @@ std::string pcap_vdev(size_t index, const std::string& path, bool forever) {
         throw RunError(path + ": capture paths with ',' or '=' cannot be passed to the pcap vdev; "
                               "rename or link the file");
     return fmt::format("net_pcap{},rx_pcap={}{}", index, path, forever ? ",infinite_rx=1" : "");
+}
+
+// "0000:3b:00.0" or "3b:00.0": a NIC to allow-list; anything else is a vdev argument string.
+bool is_pci_address(const std::string& device) {
+    static const std::regex pci(R"(^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$)");
+    return std::regex_match(device, pci);
 }
 
 std::array<PortView, kMaxPorts> port_views(const std::vector<Port>& ports) {
@@ -112,6 +119,9 @@ private:
 
 void Appliance::prepare_captures() {
     for (const PortSettings& settings : config_.ports) {
+        if (is_pci_address(settings.device) && !config_.hugepages)
+            throw RunError("port " + settings.name + " is the PCI device " + settings.device +
+                           ": NIC ports need hugepages (set dataplane.hugepages: true)");
         PortConfig port;
         port.name = settings.name;
         port.device = settings.device;
@@ -164,9 +174,15 @@ void Appliance::build_dataplane() {
     plan.memory_mb = std::max<unsigned>(
         config_.memory_mb, static_cast<unsigned>(mbufs * kMbufFootprint / (1 << 20)) +
                                workers_ * (config_.flow_capacity / 4096 + 64) + 128);
-    for (const PortConfig& port : port_configs_)
-        if (port.capture) plan.vdevs.push_back(port.device);
     plan.extra_args = config_.eal_args;
+    for (const PortConfig& port : port_configs_) {
+        if (!is_pci_address(port.device)) {
+            plan.vdevs.push_back(port.device);
+        } else {
+            plan.extra_args.push_back("-a");
+            plan.extra_args.push_back(port.device);
+        }
+    }
     start_eal(plan);
 
     pool_ = rte_pktmbuf_pool_create("ottscope_mbufs", static_cast<unsigned>(mbufs), 256, 0,

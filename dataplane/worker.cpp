@@ -49,7 +49,10 @@ uint16_t Worker::receive(rte_mbuf** mbufs) noexcept {
                                                   kBurstSize, nullptr);
         if (n != 0) return static_cast<uint16_t>(n);
     }
-    if (!poller_.empty()) return poller_.receive(mbufs, kBurstSize);
+    // Once told to stop, a worker takes no new packets from its queues but still empties
+    // its ring: those packets were received already and must be counted.
+    if (!poller_.empty() && !setup_.stop->load(std::memory_order_relaxed))
+        return poller_.receive(mbufs, kBurstSize);
     return 0;
 }
 

@@ -115,6 +115,31 @@ TEST(DemoCapture, MetricsAreServedWhileLingering) {
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+TEST(LivePort, StopsAfterDurationWithEveryPacketCounted) {
+    // A configured vdev port (net_null: endless zero-filled frames) runs until --duration;
+    // packets in flight between the fan-out lcore and the workers are still counted.
+    const std::string config = temp_dir() + "/null.yaml";
+    std::ofstream(config) << "ports:\n  - name: null0\n    device: net_null0\n"
+                             "flow_table:\n  capacity: 4096\n";
+    for (const char* workers : {"1", "2"}) {
+        const CommandResult result = run_command(
+            {binary_path(), "run", "-c", config, "--duration", "0.5", "--workers", workers,
+             "--metrics", "127.0.0.1:" + std::to_string(free_port())});
+        EXPECT_EQ(result.status, 0) << result.output;
+        EXPECT_NE(result.output.find(": holds"), std::string::npos) << result.output;
+        EXPECT_NE(result.output.find("not_ip"), std::string::npos) << result.output;
+    }
+}
+
+TEST(HostileInput, PciPortWithoutHugepages) {
+    const std::string config = temp_dir() + "/pci.yaml";
+    std::ofstream(config) << "ports:\n  - name: mirror0\n    device: \"0000:3b:00.0\"\n";
+    const CommandResult result = run_command({binary_path(), "run", "-c", config});
+    EXPECT_EQ(result.status, 1);
+    EXPECT_NE(result.output.find("hugepages"), std::string::npos) << result.output;
+    EXPECT_EQ(count_lines(result.output), 1) << result.output;
+}
+
 TEST(HostileInput, MissingCapture) {
     const CommandResult result = run_on({"/nonexistent/capture.pcap"}, "");
     EXPECT_EQ(result.status, 1);
