@@ -46,7 +46,9 @@ extern "C" void on_stop_signal(int) { g_stop.store(true, std::memory_order_relax
 constexpr unsigned kInputRingSize = 4096;
 constexpr unsigned kRecordRingSize = 65536;
 constexpr unsigned kBaseMbufs = 32767;
-constexpr size_t kMbufFootprint = RTE_MBUF_DEFAULT_BUF_SIZE + 256;  // data room plus header
+// Memory reserved per mbuf: data room, mbuf and mempool headers, and the slack the DPDK
+// allocator needs for one very large pool (measured: 1M mbufs do not fit in 2.7 KiB each).
+constexpr size_t kMbufFootprint = 4096;
 
 struct RunError : std::runtime_error {
     using std::runtime_error::runtime_error;
@@ -173,7 +175,7 @@ void Appliance::build_dataplane() {
     // A looping capture is preloaded into mbufs by the pcap PMD: make room for all of it.
     plan.memory_mb = std::max<unsigned>(
         config_.memory_mb, static_cast<unsigned>(mbufs * kMbufFootprint / (1 << 20)) +
-                               workers_ * (config_.flow_capacity / 4096 + 64) + 128);
+                               workers_ * (config_.flow_capacity / 2048 + 64) + 512);
     plan.extra_args = config_.eal_args;
     for (const PortConfig& port : port_configs_) {
         if (!is_pci_address(port.device)) {
