@@ -18,7 +18,9 @@ static_assert(kRegistry.size() <= kMaxClassifiers);
 
 }  // namespace
 
-std::span<const ClassifierEntry> classifier_registry() noexcept { return kRegistry; }
+std::span<const ClassifierEntry> classifier_registry() noexcept {
+    return kRegistry;
+}
 
 std::vector<std::unique_ptr<Classifier>> make_worker_classifiers(
     const ClassifierSettings& settings) {

@@ -28,7 +28,7 @@ struct ClassifierEntry {
 std::span<const ClassifierEntry> classifier_registry() noexcept;
 
 // One instance of every registered classifier, for one worker to own.
-std::vector<std::unique_ptr<Classifier>> make_worker_classifiers(const ClassifierSettings& settings);
-
+std::vector<std::unique_ptr<Classifier>> make_worker_classifiers(
+    const ClassifierSettings& settings);
 
 }  // namespace ottscope

@@ -71,12 +71,12 @@ public:
             uint64_t value = 0;
             try {
                 if (!node.IsScalar()) throw YAML::BadConversion(node.Mark());
-                const auto text = node.Scalar();
+                const std::string& text = node.Scalar();
                 if (text.empty() || text[0] == '-') throw YAML::BadConversion(node.Mark());
                 value = node.as<uint64_t>();
             } catch (const YAML::Exception&) {
-                error(node, name + " must be a whole number from " + std::to_string(low) +
-                                " to " + std::to_string(high));
+                error(node, name + " must be a whole number from " + std::to_string(low) + " to " +
+                                std::to_string(high));
                 return;
             }
             if (value < low || value > high) {
@@ -116,76 +116,109 @@ private:
 
 void load_document(Loader& loader, const YAML::Node& root, Config& config) {
     if (root.IsNull()) return;
-    loader.mapping(root, "the configuration", {
-        {"dataplane", [&](const YAML::Node& node) {
-            loader.mapping(node, "dataplane", {
-                {"workers", loader.number(config.workers, "dataplane.workers", 0, 128)},
-                {"memory_mb", loader.number(config.memory_mb, "dataplane.memory_mb", 64, 1 << 20)},
-                {"hugepages", loader.boolean(config.hugepages, "dataplane.hugepages")},
-                {"eal_args", [&](const YAML::Node& list) {
-                    if (!list.IsSequence()) {
-                        loader.error(list, "dataplane.eal_args must be a list of strings");
-                        return;
-                    }
-                    for (const auto& arg : list) config.eal_args.push_back(arg.as<std::string>());
-                }},
-            });
-        }},
-        {"ports", [&](const YAML::Node& list) {
-            if (!list.IsSequence()) {
-                loader.error(list, "ports must be a list");
-                return;
-            }
-            for (const auto& item : list) {
-                PortSettings port;
-                loader.mapping(item, "ports[]", {
-                    {"name", loader.text(port.name, "ports[].name")},
-                    {"device", loader.text(port.device, "ports[].device")},
-                    {"link", loader.text(port.link, "ports[].link")},
-                    {"zone", loader.number(port.zone, "ports[].zone", 0, 63)},
-                });
-                if (port.device.empty()) loader.error(item, "ports[] needs a device");
-                if (port.link != "ethernet" && port.link != "raw-ip")
-                    loader.error(item, "ports[].link must be ethernet or raw-ip");
-                if (port.name.empty()) port.name = port.device;
-                config.ports.push_back(port);
-            }
-        }},
-        {"flow_table", [&](const YAML::Node& node) {
-            loader.mapping(node, "flow_table", {
-                {"capacity", loader.number(config.flow_capacity, "flow_table.capacity", 16, 1u << 28)},
-                {"idle_timeout_seconds", [&](const YAML::Node& timeouts) {
-                    loader.mapping(timeouts, "flow_table.idle_timeout_seconds", {
-                        {"tcp", loader.number(config.tcp_idle_seconds, "tcp", 1, 86400)},
-                        {"udp", loader.number(config.udp_idle_seconds, "udp", 1, 86400)},
-                        {"other", loader.number(config.other_idle_seconds, "other", 1, 86400)},
-                    });
-                }},
-            });
-        }},
-        {"classifiers", [&](const YAML::Node& node) {
-            loader.mapping(node, "classifiers", {
-                {"ndpi", [&](const YAML::Node& ndpi) {
-                    loader.mapping(ndpi, "classifiers.ndpi", {
-                        {"tcp_packet_budget", loader.number(config.ndpi_tcp_packet_budget,
-                                                            "tcp_packet_budget", 1, 10000)},
-                        {"udp_packet_budget", loader.number(config.ndpi_udp_packet_budget,
-                                                            "udp_packet_budget", 1, 10000)},
-                    });
-                }},
-            });
-        }},
-        {"control", [&](const YAML::Node& node) {
-            loader.mapping(node, "control", {
-                {"metrics_listen", loader.text(config.metrics_listen, "control.metrics_listen")},
-            });
-        }},
-    });
+    loader.mapping(
+        root, "the configuration",
+        {
+            {"dataplane",
+             [&](const YAML::Node& node) {
+                 loader.mapping(
+                     node, "dataplane",
+                     {
+                         {"workers", loader.number(config.workers, "dataplane.workers", 0, 128)},
+                         {"memory_mb",
+                          loader.number(config.memory_mb, "dataplane.memory_mb", 64, 1 << 20)},
+                         {"hugepages", loader.boolean(config.hugepages, "dataplane.hugepages")},
+                         {"eal_args",
+                          [&](const YAML::Node& list) {
+                              if (!list.IsSequence()) {
+                                  loader.error(list,
+                                               "dataplane.eal_args must be a list of strings");
+                                  return;
+                              }
+                              for (const auto& arg : list)
+                                  config.eal_args.push_back(arg.as<std::string>());
+                          }},
+                     });
+             }},
+            {"ports",
+             [&](const YAML::Node& list) {
+                 if (!list.IsSequence()) {
+                     loader.error(list, "ports must be a list");
+                     return;
+                 }
+                 for (const auto& item : list) {
+                     PortSettings port;
+                     loader.mapping(item, "ports[]",
+                                    {
+                                        {"name", loader.text(port.name, "ports[].name")},
+                                        {"device", loader.text(port.device, "ports[].device")},
+                                        {"link", loader.text(port.link, "ports[].link")},
+                                        {"zone", loader.number(port.zone, "ports[].zone", 0, 63)},
+                                    });
+                     if (port.device.empty()) loader.error(item, "ports[] needs a device");
+                     if (port.link != "ethernet" && port.link != "raw-ip")
+                         loader.error(item, "ports[].link must be ethernet or raw-ip");
+                     if (port.name.empty()) port.name = port.device;
+                     config.ports.push_back(port);
+                 }
+             }},
+            {"flow_table",
+             [&](const YAML::Node& node) {
+                 loader.mapping(
+                     node, "flow_table",
+                     {
+                         {"capacity",
+                          loader.number(config.flow_capacity, "flow_table.capacity", 16, 1u << 28)},
+                         {"idle_timeout_seconds",
+                          [&](const YAML::Node& timeouts) {
+                              loader.mapping(
+                                  timeouts, "flow_table.idle_timeout_seconds",
+                                  {
+                                      {"tcp",
+                                       loader.number(config.tcp_idle_seconds, "tcp", 1, 86400)},
+                                      {"udp",
+                                       loader.number(config.udp_idle_seconds, "udp", 1, 86400)},
+                                      {"other",
+                                       loader.number(config.other_idle_seconds, "other", 1, 86400)},
+                                  });
+                          }},
+                     });
+             }},
+            {"classifiers",
+             [&](const YAML::Node& node) {
+                 loader.mapping(node, "classifiers",
+                                {
+                                    {"ndpi",
+                                     [&](const YAML::Node& ndpi) {
+                                         loader.mapping(
+                                             ndpi, "classifiers.ndpi",
+                                             {
+                                                 {"tcp_packet_budget",
+                                                  loader.number(config.ndpi_tcp_packet_budget,
+                                                                "tcp_packet_budget", 1, 10000)},
+                                                 {"udp_packet_budget",
+                                                  loader.number(config.ndpi_udp_packet_budget,
+                                                                "udp_packet_budget", 1, 10000)},
+                                             });
+                                     }},
+                                });
+             }},
+            {"control",
+             [&](const YAML::Node& node) {
+                 loader.mapping(node, "control",
+                                {
+                                    {"metrics_listen",
+                                     loader.text(config.metrics_listen, "control.metrics_listen")},
+                                });
+             }},
+        });
 }
 
 }  // namespace
 
-Config default_config() { return Config{}; }
+Config default_config() {
+    return Config{};
+}
 
 ConfigResult load_config(const std::string& path) {
     ConfigResult result;

@@ -12,8 +12,10 @@ namespace {
 
 std::string address_text(const IpAddress& address, uint8_t ip_version) {
     char text[INET6_ADDRSTRLEN] = {};
-    if (ip_version == 4) inet_ntop(AF_INET, address.data() + 12, text, sizeof(text));
-    else inet_ntop(AF_INET6, address.data(), text, sizeof(text));
+    if (ip_version == 4)
+        inet_ntop(AF_INET, address.data() + 12, text, sizeof(text));
+    else
+        inet_ntop(AF_INET6, address.data(), text, sizeof(text));
     return text;
 }
 
@@ -76,12 +78,11 @@ std::string format_flow_record(const FlowRecord& record, const AppCatalog& catal
     std::string out;
     out.reserve(512);
     out += "{\"proto\":\"" + protocol_name(key.ip_protocol) + "\"";
-    fmt::format_to(std::back_inserter(out),
-                   ",\"src_ip\":\"{}\",\"src_port\":{},\"dst_ip\":\"{}\",\"dst_port\":{}",
-                   lower_is_client ? lower : upper,
-                   lower_is_client ? key.lower_port : key.upper_port,
-                   lower_is_client ? upper : lower,
-                   lower_is_client ? key.upper_port : key.lower_port);
+    fmt::format_to(
+        std::back_inserter(out),
+        ",\"src_ip\":\"{}\",\"src_port\":{},\"dst_ip\":\"{}\",\"dst_port\":{}",
+        lower_is_client ? lower : upper, lower_is_client ? key.lower_port : key.upper_port,
+        lower_is_client ? upper : lower, lower_is_client ? key.upper_port : key.lower_port);
     if (key.vlan != 0) fmt::format_to(std::back_inserter(out), ",\"vlan\":{}", key.vlan);
     if (key.zone < zone_names.size() && !zone_names[key.zone].empty()) {
         out += ",\"port\":";
@@ -122,7 +123,9 @@ FlowRecordWriter::FlowRecordWriter(const std::string& path, const AppCatalog& ca
                                  std::strerror(errno));
 }
 
-FlowRecordWriter::~FlowRecordWriter() { close(); }
+FlowRecordWriter::~FlowRecordWriter() {
+    close();
+}
 
 void FlowRecordWriter::write(const FlowRecord& record) {
     line_ = format_flow_record(record, catalog_, classifier_names_, zone_names_);

@@ -15,7 +15,8 @@ public:
     // "-" is standard output; a file is replaced. Throws std::runtime_error on failure.
     // `zone_names` names the port each zone's flows were seen on (captures: pcap0, pcap1...).
     FlowRecordWriter(const std::string& path, const AppCatalog& catalog,
-                     std::vector<std::string> classifier_names, std::vector<std::string> zone_names);
+                     std::vector<std::string> classifier_names,
+                     std::vector<std::string> zone_names);
     ~FlowRecordWriter();
     FlowRecordWriter(const FlowRecordWriter&) = delete;
     FlowRecordWriter& operator=(const FlowRecordWriter&) = delete;

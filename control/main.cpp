@@ -1,7 +1,7 @@
 // The ottscope command line: run (the appliance), check-config, synth, version.
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "config/config.h"
 #include "control/run_command.h"
@@ -16,9 +16,7 @@ int check_config(const std::string& path) {
     return result.ok() ? 0 : 1;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run_cli(int argc, char** argv) {
     CLI::App app{"ottscope: per-application OTT traffic analytics for carrier mirror ports"};
     app.require_subcommand(1);
     app.set_version_flag("--version", OTTSCOPE_VERSION);
@@ -28,15 +26,22 @@ int main(int argc, char** argv) {
     auto* run_cmd = app.add_subcommand("run", "run the appliance on ports or captures");
     run_cmd->add_option("-c,--config", run.config_path, "configuration file (YAML)")
         ->check(CLI::ExistingFile);
-    run_cmd->add_option("--pcap", run.pcaps, "capture file to replay through the pcap vdev (repeatable)")
+    run_cmd
+        ->add_option("--pcap", run.pcaps,
+                     "capture file to replay through the pcap vdev (repeatable)")
         ->check(CLI::ExistingFile);
-    auto* workers_option = run_cmd->add_option("--workers", workers, "worker lcores (default: all cores but one)")
-        ->check(CLI::Range(1, 128));
-    run_cmd->add_option("--flows-out", run.flows_out, "write flow records as JSON Lines to FILE ('-': stdout)");
-    run_cmd->add_option("--metrics", run.metrics_listen, "serve /metrics and /healthz on ADDR:PORT (default 127.0.0.1:9464)");
-    run_cmd->add_flag("--linger", run.linger, "keep serving metrics after the captures end, until SIGTERM");
+    auto* workers_option =
+        run_cmd->add_option("--workers", workers, "worker lcores (default: all cores but one)")
+            ->check(CLI::Range(1, 128));
+    run_cmd->add_option("--flows-out", run.flows_out,
+                        "write flow records as JSON Lines to FILE ('-': stdout)");
+    run_cmd->add_option("--metrics", run.metrics_listen,
+                        "serve /metrics and /healthz on ADDR:PORT (default 127.0.0.1:9464)");
+    run_cmd->add_flag("--linger", run.linger,
+                      "keep serving metrics after the captures end, until SIGTERM");
     run_cmd->add_flag("--loop", run.loop, "replay the captures forever (from memory)");
-    run_cmd->add_flag("--progress", run.progress, "show packets and rate on the terminal while running");
+    run_cmd->add_flag("--progress", run.progress,
+                      "show packets and rate on the terminal while running");
     run_cmd->add_option("--duration", run.duration_seconds, "stop after this many seconds")
         ->check(CLI::PositiveNumber);
 
@@ -48,7 +53,9 @@ int main(int argc, char** argv) {
     auto* synth_cmd = app.add_subcommand("synth", "write our synthetic demo/test capture");
     synth_cmd->add_option("--out", synth.out_path, "capture file to write")->required();
     synth_cmd->add_option("--seed", synth.seed, "random seed (same seed, same bytes)");
-    synth_cmd->add_option("--scale", synth.scale, "copies of the scenario set, each with other subscribers")
+    synth_cmd
+        ->add_option("--scale", synth.scale,
+                     "copies of the scenario set, each with other subscribers")
         ->check(CLI::Range(1u, 100000u));
 
     try {
@@ -64,5 +71,16 @@ int main(int argc, char** argv) {
     }
     if (*check_cmd) return check_config(config_file);
     if (*synth_cmd) return ottscope::synth::write_capture(synth);
+    return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run_cli(argc, argv);
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "ottscope: {}\n", e.what());
+    }
     return 1;
 }

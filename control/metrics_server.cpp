@@ -27,8 +27,10 @@ MetricFamily family(std::string name, std::string help, MetricType type) {
 void add_sample(MetricFamily& f, std::vector<ClientMetric::Label> labels, double value) {
     ClientMetric metric;
     metric.label = std::move(labels);
-    if (f.type == MetricType::Counter) metric.counter.value = value;
-    else metric.gauge.value = value;
+    if (f.type == MetricType::Counter)
+        metric.counter.value = value;
+    else
+        metric.gauge.value = value;
     f.metric.push_back(std::move(metric));
 }
 
@@ -52,10 +54,11 @@ struct MetricsServer::Impl {
         const MetricsServer* owner = nullptr;
         bool handleGet(CivetServer*, mg_connection* connection) override {
             const std::string body = owner->render();
-            mg_printf(connection,
-                      "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
-                      "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-                      body.size());
+            mg_printf(
+                connection,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+                "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+                body.size());
             mg_write(connection, body.data(), body.size());
             return true;
         }
@@ -103,24 +106,26 @@ std::string MetricsServer::render() const {
     const AppCatalog& catalog = *view.catalog;
     std::vector<MetricFamily> families;
 
-    auto packets = family("ottscope_app_packets_total", "Packets per app and direction.",
-                          MetricType::Counter);
+    auto packets =
+        family("ottscope_app_packets_total", "Packets per app and direction.", MetricType::Counter);
     auto bytes = family("ottscope_app_bytes_total", "Bytes (frame length) per app and direction.",
                         MetricType::Counter);
-    auto flows = family("ottscope_app_flows_total", "Flows classified per app.",
-                        MetricType::Counter);
+    auto flows =
+        family("ottscope_app_flows_total", "Flows classified per app.", MetricType::Counter);
     auto active = family("ottscope_app_active_flows", "Classified flows now in the flow tables.",
                          MetricType::Gauge);
     static constexpr const char* kDirections[2] = {"c2s", "s2c"};
     for (const AppTotals& app : totals.apps) {
         const AppInfo& info = catalog.app(app.app);
         for (int d = 0; d < 2; ++d) {
-            add_sample(packets,
-                       {{"app", info.name}, {"category", info.category}, {"direction", kDirections[d]}},
-                       static_cast<double>(app.packets[d]));
-            add_sample(bytes,
-                       {{"app", info.name}, {"category", info.category}, {"direction", kDirections[d]}},
-                       static_cast<double>(app.bytes[d]));
+            add_sample(
+                packets,
+                {{"app", info.name}, {"category", info.category}, {"direction", kDirections[d]}},
+                static_cast<double>(app.packets[d]));
+            add_sample(
+                bytes,
+                {{"app", info.name}, {"category", info.category}, {"direction", kDirections[d]}},
+                static_cast<double>(app.bytes[d]));
         }
         add_sample(flows, {{"app", info.name}, {"category", info.category}},
                    static_cast<double>(app.flows));
@@ -152,15 +157,15 @@ std::string MetricsServer::render() const {
                    static_cast<double>(totals.decode_errors[i]));
     families.push_back(std::move(decode));
 
-    auto evictions = family("ottscope_flow_evictions_total", "Flows ended, by reason.",
-                            MetricType::Counter);
+    auto evictions =
+        family("ottscope_flow_evictions_total", "Flows ended, by reason.", MetricType::Counter);
     for (size_t i = 0; i < totals.evictions.size(); ++i)
         add_sample(evictions, {{"reason", std::string(kEvictionReasonNames[i])}},
                    static_cast<double>(totals.evictions[i]));
     families.push_back(std::move(evictions));
 
-    auto entries = family("ottscope_flow_table_entries", "Flows in each worker's table.",
-                          MetricType::Gauge);
+    auto entries =
+        family("ottscope_flow_table_entries", "Flows in each worker's table.", MetricType::Gauge);
     auto busy = family("ottscope_worker_busy_ratio",
                        "Share of a worker's cycles spent on packets since the last scrape.",
                        MetricType::Gauge);
@@ -187,8 +192,8 @@ std::string MetricsServer::render() const {
     families.push_back(std::move(busy));
     families.push_back(std::move(state));
 
-    auto build = family("ottscope_build_info", "Build of the running appliance.",
-                        MetricType::Gauge);
+    auto build =
+        family("ottscope_build_info", "Build of the running appliance.", MetricType::Gauge);
     add_sample(build, {{"version", OTTSCOPE_VERSION}}, 1);
     families.push_back(std::move(build));
 

@@ -41,7 +41,9 @@ namespace {
 // Set from signal handlers; everything else reaches it through a pointer.
 std::atomic<bool> g_stop{false};
 
-extern "C" void on_stop_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
+extern "C" void on_stop_signal(int) {
+    g_stop.store(true, std::memory_order_relaxed);
+}
 
 constexpr unsigned kInputRingSize = 4096;
 constexpr unsigned kRecordRingSize = 65536;
@@ -61,8 +63,9 @@ unsigned default_workers() {
 
 std::string pcap_vdev(size_t index, const std::string& path, bool forever) {
     if (path.find_first_of(",=") != std::string::npos)
-        throw RunError(path + ": capture paths with ',' or '=' cannot be passed to the pcap vdev; "
-                              "rename or link the file");
+        throw RunError(path +
+                       ": capture paths with ',' or '=' cannot be passed to the pcap vdev; "
+                       "rename or link the file");
     return fmt::format("net_pcap{},rx_pcap={}{}", index, path, forever ? ",infinite_rx=1" : "");
 }
 
@@ -75,7 +78,8 @@ bool is_pci_address(const std::string& device) {
 std::array<PortView, kMaxPorts> port_views(const std::vector<Port>& ports) {
     std::array<PortView, kMaxPorts> views{};
     for (const Port& port : ports) {
-        if (port.id >= kMaxPorts) throw RunError("port id " + std::to_string(port.id) + " too large");
+        if (port.id >= kMaxPorts)
+            throw RunError("port id " + std::to_string(port.id) + " too large");
         views[port.id] = PortView{port.link, port.zone};
     }
     return views;
@@ -83,7 +87,8 @@ std::array<PortView, kMaxPorts> port_views(const std::vector<Port>& ports) {
 
 class Appliance {
 public:
-    Appliance(const RunOptions& options, Config config) : options_(options), config_(std::move(config)) {}
+    Appliance(const RunOptions& options, Config config)
+        : options_(options), config_(std::move(config)) {}
     int run();
 
 private:
@@ -132,7 +137,8 @@ void Appliance::prepare_captures() {
         port_configs_.push_back(port);
     }
     uint16_t zone = 0;
-    for (const PortSettings& settings : config_.ports) zone = std::max<uint16_t>(zone, settings.zone + 1);
+    for (const PortSettings& settings : config_.ports)
+        zone = std::max<uint16_t>(zone, settings.zone + 1);
     for (size_t i = 0; i < options_.pcaps.size(); ++i) {
         CaptureFileError error;
         auto info = inspect_capture_file(options_.pcaps[i], error);
@@ -161,7 +167,8 @@ void Appliance::prepare_captures() {
 }
 
 void Appliance::build_dataplane() {
-    workers_ = options_.workers.value_or(config_.workers != 0 ? config_.workers : default_workers());
+    workers_ =
+        options_.workers.value_or(config_.workers != 0 ? config_.workers : default_workers());
     if (workers_ == 0) throw RunError("--workers must be at least 1");
     fanout_needed_ = workers_ > 1;
 
@@ -173,9 +180,9 @@ void Appliance::build_dataplane() {
     plan.lcores = workers_ + (fanout_needed_ ? 1 : 0);
     plan.hugepages = config_.hugepages;
     // A looping capture is preloaded into mbufs by the pcap PMD: make room for all of it.
-    plan.memory_mb = std::max<unsigned>(
-        config_.memory_mb, static_cast<unsigned>(mbufs * kMbufFootprint / (1 << 20)) +
-                               workers_ * (config_.flow_capacity / 2048 + 64) + 512);
+    plan.memory_mb = std::max<unsigned>(config_.memory_mb,
+                                        static_cast<unsigned>(mbufs * kMbufFootprint / (1 << 20)) +
+                                            workers_ * (config_.flow_capacity / 2048 + 64) + 512);
     plan.extra_args = config_.eal_args;
     for (const PortConfig& port : port_configs_) {
         if (!is_pci_address(port.device)) {
@@ -190,8 +197,9 @@ void Appliance::build_dataplane() {
     pool_ = rte_pktmbuf_pool_create("ottscope_mbufs", static_cast<unsigned>(mbufs), 256, 0,
                                     RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
     if (pool_ == nullptr)
-        throw RunError(fmt::format("cannot allocate {} packet buffers: {} (raise dataplane.memory_mb)",
-                                   mbufs, rte_strerror(rte_errno)));
+        throw RunError(
+            fmt::format("cannot allocate {} packet buffers: {} (raise dataplane.memory_mb)", mbufs,
+                        rte_strerror(rte_errno)));
     ports_ = start_ports(port_configs_, static_cast<uint16_t>(workers_), pool_);
 
     int timestamp_offset = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, nullptr);
@@ -208,11 +216,15 @@ void Appliance::build_dataplane() {
     for (const Port& port : ports_) {
         for (uint16_t q = 0; q < port.rx_queues; ++q) {
             rx_counters_.push_back(std::make_unique<RxCounters>());
-            RxQueueRef ref{port.id, q, port.finite, port.expected_packets, rx_counters_.back().get()};
+            RxQueueRef ref{port.id, q, port.finite, port.expected_packets,
+                           rx_counters_.back().get()};
             view_.rx.push_back(RxSlot{port.name, port.id, q, rx_counters_.back().get()});
-            if (port.rx_queues > 1) worker_queues[q].push_back(ref);
-            else if (fanout_needed_) fanout_queues.push_back(ref);
-            else worker_queues[0].push_back(ref);
+            if (port.rx_queues > 1)
+                worker_queues[q].push_back(ref);
+            else if (fanout_needed_)
+                fanout_queues.push_back(ref);
+            else
+                worker_queues[0].push_back(ref);
         }
     }
 
@@ -238,20 +250,23 @@ void Appliance::build_dataplane() {
         setup.timestamp_offset = timestamp_offset;
         setup.timestamp_flag = timestamp_flag;
         if (fanout_needed_) {
-            rte_ring* ring = rte_ring_create(("in_w" + std::to_string(w)).c_str(), kInputRingSize,
-                                             static_cast<int>(rte_socket_id()),
-                                             RING_F_SP_ENQ | RING_F_SC_DEQ);
-            if (ring == nullptr) throw RunError("cannot create worker ring: " + std::string(rte_strerror(rte_errno)));
+            rte_ring* ring =
+                rte_ring_create(("in_w" + std::to_string(w)).c_str(), kInputRingSize,
+                                static_cast<int>(rte_socket_id()), RING_F_SP_ENQ | RING_F_SC_DEQ);
+            if (ring == nullptr)
+                throw RunError("cannot create worker ring: " +
+                               std::string(rte_strerror(rte_errno)));
             input_rings_.push_back(ring);
             setup.input_ring = ring;
             setup.input_done = &fanout_done_;
         }
         if (!options_.flows_out.empty()) {
-            rte_ring* ring = rte_ring_create_elem(("rec_w" + std::to_string(w)).c_str(),
-                                                  sizeof(FlowRecord), kRecordRingSize,
-                                                  static_cast<int>(rte_socket_id()),
-                                                  RING_F_SP_ENQ | RING_F_SC_DEQ);
-            if (ring == nullptr) throw RunError("cannot create record ring: " + std::string(rte_strerror(rte_errno)));
+            rte_ring* ring = rte_ring_create_elem(
+                ("rec_w" + std::to_string(w)).c_str(), sizeof(FlowRecord), kRecordRingSize,
+                static_cast<int>(rte_socket_id()), RING_F_SP_ENQ | RING_F_SC_DEQ);
+            if (ring == nullptr)
+                throw RunError("cannot create record ring: " +
+                               std::string(rte_strerror(rte_errno)));
             record_rings_.push_back(ring);
             setup.record_ring = ring;
         }
@@ -272,14 +287,16 @@ void Appliance::build_dataplane() {
     }
     view_.ports = ports_;
     view_.catalog = catalog_.get();
-    for (const ClassifierEntry& entry : classifier_registry()) view_.classifier_names.emplace_back(entry.name);
+    for (const ClassifierEntry& entry : classifier_registry())
+        view_.classifier_names.emplace_back(entry.name);
 }
 
 void Appliance::drain_records() {
     FlowRecord records[64];
     for (rte_ring* ring : record_rings_) {
         unsigned n = 0;
-        while ((n = rte_ring_dequeue_burst_elem(ring, records, sizeof(FlowRecord), 64, nullptr)) != 0)
+        while ((n = rte_ring_dequeue_burst_elem(ring, records, sizeof(FlowRecord), 64, nullptr)) !=
+               0)
             for (unsigned i = 0; i < n; ++i) writer_->write(records[i]);
     }
 }
@@ -298,7 +315,8 @@ void Appliance::control_loop() {
             uint64_t received = 0;
             for (const RxSlot& slot : view_.rx) received += slot.counters->packets.read();
             const double seconds = std::chrono::duration<double>(now - started_).count();
-            fmt::print(stderr, "\rottscope: {} packets, {:.0f} pkt/s{}", received, received / seconds,
+            fmt::print(stderr, "\rottscope: {} packets, {:.0f} pkt/s{}", received,
+                       received / seconds,
                        expected != 0 && !options_.loop
                            ? fmt::format(", {:.1f}% of the captures", 100.0 * received / expected)
                            : std::string());
@@ -341,9 +359,10 @@ int Appliance::finish() {
     print_app_table(stdout, totals, *catalog_);
     uint64_t bytes = 0;
     for (const RxSlot& slot : view_.rx) bytes += slot.counters->bytes.read();
-    fmt::print("processed {} packets ({} bytes) in {:.3f} s with {} worker{}: {:.0f} pkt/s, {:.3f} Gb/s\n",
-               totals.received, bytes, seconds, workers_, workers_ == 1 ? "" : "s",
-               totals.received / seconds, bytes * 8.0 / seconds / 1e9);
+    fmt::print(
+        "processed {} packets ({} bytes) in {:.3f} s with {} worker{}: {:.0f} pkt/s, {:.3f} Gb/s\n",
+        totals.received, bytes, seconds, workers_, workers_ == 1 ? "" : "s",
+        totals.received / seconds, bytes * 8.0 / seconds / 1e9);
     if (!print_conservation(stdout, totals)) status = 1;
     if (!damaged_.empty()) status = 1;
     std::fflush(stdout);
@@ -353,8 +372,7 @@ int Appliance::finish() {
 int Appliance::run() {
     prepare_captures();
     build_dataplane();
-    if (!options_.flows_out.empty())
-    {
+    if (!options_.flows_out.empty()) {
         std::vector<std::string> zone_names;
         for (const Port& port : ports_) {
             if (zone_names.size() <= port.zone) zone_names.resize(port.zone + 1);
@@ -363,7 +381,8 @@ int Appliance::run() {
         writer_ = std::make_unique<FlowRecordWriter>(options_.flows_out, *catalog_,
                                                      view_.classifier_names, std::move(zone_names));
     }
-    metrics_ = std::make_unique<MetricsServer>(options_.metrics_listen.value_or(config_.metrics_listen), view_);
+    metrics_ = std::make_unique<MetricsServer>(
+        options_.metrics_listen.value_or(config_.metrics_listen), view_);
 
     started_ = std::chrono::steady_clock::now();
     std::thread control([this] { control_loop(); });
@@ -415,7 +434,8 @@ int run_appliance(const RunOptions& options) {
         config = std::move(loaded.config);
     }
     if (options.pcaps.empty() && config.ports.empty()) {
-        fmt::print(stderr, "ottscope: nothing to read: give --pcap FILE or ports in the configuration\n");
+        fmt::print(stderr,
+                   "ottscope: nothing to read: give --pcap FILE or ports in the configuration\n");
         return 1;
     }
     std::signal(SIGINT, on_stop_signal);

@@ -21,10 +21,11 @@ void print_app_table(std::FILE* out, const Totals& totals, const AppCatalog& cat
 bool print_conservation(std::FILE* out, const Totals& totals) {
     uint64_t app_packets = 0;
     for (const AppTotals& app : totals.apps) app_packets += app.packets[0] + app.packets[1];
-    std::string line = fmt::format("conservation: received {} = apps {}", totals.received,
-                                   app_packets);
+    std::string line =
+        fmt::format("conservation: received {} = apps {}", totals.received, app_packets);
     for (size_t i = 0; i < totals.drops.size(); ++i) {
-        if (totals.drops[i] != 0) line += fmt::format(" + {} {}", kDropReasonNames[i], totals.drops[i]);
+        if (totals.drops[i] != 0)
+            line += fmt::format(" + {} {}", kDropReasonNames[i], totals.drops[i]);
     }
     const bool holds = totals.received == totals.counted;
     line += holds ? ": holds" : fmt::format(": BROKEN ({} counted)", totals.counted);

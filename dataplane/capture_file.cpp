@@ -34,8 +34,8 @@ std::optional<CaptureFileInfo> inspect_capture_file(const std::string& path,
         info.bytes += header->caplen;
     }
     if (status == PCAP_ERROR) {
-        info.damage = "damaged after packet " + std::to_string(info.packets) + ": " +
-                      pcap_geterr(pcap.get());
+        info.damage =
+            "damaged after packet " + std::to_string(info.packets) + ": " + pcap_geterr(pcap.get());
     }
     return info;
 }

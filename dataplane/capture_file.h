@@ -17,7 +17,7 @@ struct CaptureFileInfo {
     int dlt = 0;
     uint64_t packets = 0;  // readable packets
     uint64_t bytes = 0;
-    std::string damage;    // why reading stopped early ("truncated ..."), empty when whole
+    std::string damage;  // why reading stopped early ("truncated ..."), empty when whole
 };
 
 // Fails with a one-line reason when the file cannot be used at all.

@@ -41,13 +41,13 @@ struct alignas(64) WorkerCounters {
     std::array<Counter, index_of(DropReason::count)> drops;
     std::array<Counter, index_of(DecodeError::count)> decode_errors;
     std::array<Counter, index_of(EvictionReason::count)> evictions;
-    Counter packets;          // every packet this worker took in
+    Counter packets;  // every packet this worker took in
     Counter flow_entries;
     Counter flows_created;
     Counter classifier_state_bytes;
-    Counter busy_cycles;      // cycles spent on bursts that carried packets
+    Counter busy_cycles;  // cycles spent on bursts that carried packets
     Counter total_cycles;
-    Counter record_stalls;    // times the flow-record ring was full and the worker waited
+    Counter record_stalls;  // times the flow-record ring was full and the worker waited
 };
 
 // Receive side: one block per polling lcore, one slot per (port, queue) it polls.

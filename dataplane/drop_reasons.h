@@ -9,12 +9,12 @@
 namespace ottscope {
 
 enum class DropReason : uint8_t {
-    not_ip,           // ARP, LLDP, STP...: nothing for DPI to inspect
-    decode_error,     // broken headers; the detail is in DecodeError
-    ip_fragment,      // non-first IP fragments (reassembly comes with the carrier decoder)
-    rx_nombuf,        // the port had no mbuf to put a received packet in
-    rx_error,         // the port reported a receive error for a packet it read
-    shutdown,         // in flight between lcores when the appliance was told to stop
+    not_ip,        // ARP, LLDP, STP...: nothing for DPI to inspect
+    decode_error,  // broken headers; the detail is in DecodeError
+    ip_fragment,   // non-first IP fragments (reassembly comes with the carrier decoder)
+    rx_nombuf,     // the port had no mbuf to put a received packet in
+    rx_error,      // the port reported a receive error for a packet it read
+    shutdown,      // in flight between lcores when the appliance was told to stop
     count
 };
 
@@ -33,20 +33,15 @@ enum class DecodeError : uint8_t {
     count
 };
 
-enum class EvictionReason : uint8_t {
-    idle_timeout,
-    table_full,
-    shutdown,
-    count
-};
+enum class EvictionReason : uint8_t { idle_timeout, table_full, shutdown, count };
 
 constexpr std::array<std::string_view, static_cast<size_t>(DropReason::count)> kDropReasonNames = {
     "not_ip", "decode_error", "ip_fragment", "rx_nombuf", "rx_error", "shutdown"};
 
-constexpr std::array<std::string_view, static_cast<size_t>(DecodeError::count)> kDecodeErrorNames = {
-    "unsupported_link_type", "truncated_link_header", "truncated_vlan",  "truncated_ipv4",
-    "bad_ipv4_header_length", "bad_ipv4_total_length", "truncated_ipv6", "bad_ipv6_extension",
-    "capture_truncated",     "bad_ip_version",         "truncated_tunnel"};
+constexpr std::array<std::string_view, static_cast<size_t>(DecodeError::count)> kDecodeErrorNames =
+    {"unsupported_link_type",  "truncated_link_header", "truncated_vlan",  "truncated_ipv4",
+     "bad_ipv4_header_length", "bad_ipv4_total_length", "truncated_ipv6",  "bad_ipv6_extension",
+     "capture_truncated",      "bad_ip_version",        "truncated_tunnel"};
 
 constexpr std::array<std::string_view, static_cast<size_t>(EvictionReason::count)>
     kEvictionReasonNames = {"idle_timeout", "table_full", "shutdown"};

@@ -22,7 +22,11 @@ std::string allowed_cpus() {
             cpus += std::to_string(cpu);
         }
     }
-    return "(" + (cpus.empty() ? std::string("0") : cpus) + ")";
+    // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "(" + string + ")".
+    std::string cpuset = "(";
+    cpuset += cpus.empty() ? std::string("0") : cpus;
+    cpuset += ")";
+    return cpuset;
 }
 
 }  // namespace
@@ -68,6 +72,8 @@ void start_eal(const EalPlan& plan) {
         throw std::runtime_error(std::string("DPDK EAL did not start: ") + rte_strerror(rte_errno));
 }
 
-void stop_eal() noexcept { rte_eal_cleanup(); }
+void stop_eal() noexcept {
+    rte_eal_cleanup();
+}
 
 }  // namespace ottscope

@@ -41,8 +41,10 @@ void Fanout::run() noexcept {
         const uint16_t received = poller_.receive(mbufs.data(), kBurstSize);
         if (received == 0) {
             if (poller_.finished()) break;
-            if (++idle_polls > 256) sched_yield();
-            else rte_pause();
+            if (++idle_polls > 256)
+                sched_yield();
+            else
+                rte_pause();
             continue;
         }
         idle_polls = 0;
@@ -58,7 +60,8 @@ void Fanout::run() noexcept {
                                                counts[w] - sent, nullptr);
                 if (sent < counts[w]) {
                     if (setup_.stop->load(std::memory_order_relaxed)) {
-                        setup_.counters->drops[index_of(DropReason::shutdown)].add(counts[w] - sent);
+                        setup_.counters->drops[index_of(DropReason::shutdown)].add(counts[w] -
+                                                                                   sent);
                         setup_.counters->packets.add(counts[w] - sent);
                         rte_pktmbuf_free_bulk(batches[w].data() + sent, counts[w] - sent);
                         break;

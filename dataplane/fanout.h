@@ -21,7 +21,7 @@ struct FanoutSetup {
     std::array<PortView, kMaxPorts> ports{};
     rte_mempool* pool = nullptr;
     const std::atomic<bool>* stop = nullptr;
-    std::atomic<bool>* done = nullptr;  // set once every packet has been handed over
+    std::atomic<bool>* done = nullptr;   // set once every packet has been handed over
     WorkerCounters* counters = nullptr;  // packets it had to discard at shutdown
 };
 

@@ -121,10 +121,14 @@ uint64_t FlowTable::timeout_of(TimeoutClass c) const noexcept {
 void FlowTable::unlink(uint32_t slot) noexcept {
     Flow& flow = flows_[slot];
     List& list = lists_[static_cast<size_t>(flow.timeout_class)];
-    if (flow.lru_prev != kNoSlot) flows_[flow.lru_prev].lru_next = flow.lru_next;
-    else list.head = flow.lru_next;
-    if (flow.lru_next != kNoSlot) flows_[flow.lru_next].lru_prev = flow.lru_prev;
-    else list.tail = flow.lru_prev;
+    if (flow.lru_prev != kNoSlot)
+        flows_[flow.lru_prev].lru_next = flow.lru_next;
+    else
+        list.head = flow.lru_next;
+    if (flow.lru_next != kNoSlot)
+        flows_[flow.lru_next].lru_prev = flow.lru_prev;
+    else
+        list.tail = flow.lru_prev;
     flow.lru_prev = flow.lru_next = kNoSlot;
 }
 
@@ -133,8 +137,10 @@ void FlowTable::append(uint32_t slot) noexcept {
     List& list = lists_[static_cast<size_t>(flow.timeout_class)];
     flow.lru_prev = list.tail;
     flow.lru_next = kNoSlot;
-    if (list.tail != kNoSlot) flows_[list.tail].lru_next = slot;
-    else list.head = slot;
+    if (list.tail != kNoSlot)
+        flows_[list.tail].lru_next = slot;
+    else
+        list.head = slot;
     list.tail = slot;
 }
 

@@ -31,7 +31,7 @@ struct Flow {
     uint64_t first_seen_us = 0;
     uint64_t last_seen_us = 0;
     uint64_t bytes[2] = {};
-    uint32_t packets[2] = {};
+    uint64_t packets[2] = {};
     uint32_t lru_prev = kNoSlot;
     uint32_t lru_next = kNoSlot;
     std::array<void*, kMaxClassifiers> classifier_state{};
@@ -41,7 +41,7 @@ struct Flow {
     TimeoutClass timeout_class = TimeoutClass::other;
 
     [[nodiscard]] uint64_t total_packets() const noexcept {
-        return uint64_t{packets[0]} + packets[1];
+        return packets[0] + packets[1];
     }
 };
 

@@ -103,7 +103,8 @@ DecodeResult decode_ipv4(Cursor cursor, DecodedPacket& packet, int depth) noexce
     const size_t header_length = (ip[0] & 0x0f) * 4u;
     if (header_length < 20) return DecodeResult::failed(DecodeError::bad_ipv4_header_length);
     const size_t total_length = read_be16(ip + 2);
-    if (total_length < header_length) return DecodeResult::failed(DecodeError::bad_ipv4_total_length);
+    if (total_length < header_length)
+        return DecodeResult::failed(DecodeError::bad_ipv4_total_length);
     if (cursor.length < total_length) return DecodeResult::failed(DecodeError::capture_truncated);
 
     packet.l3 = ip;
@@ -171,8 +172,7 @@ DecodeResult decode_ipv6(Cursor cursor, DecodedPacket& packet, int depth) noexce
         rest.skip(length);
     }
     packet.ip_protocol = next_header;
-    if ((next_header == kProtoIpInIp || next_header == kProtoIpv6InIp) &&
-        depth < kMaxTunnelDepth) {
+    if ((next_header == kProtoIpInIp || next_header == kProtoIpv6InIp) && depth < kMaxTunnelDepth) {
         return decode_ip(rest, packet, depth + 1);
     }
     return decode_transport(rest, packet, depth);
@@ -207,7 +207,8 @@ DecodeResult decode_mpls(Cursor cursor, DecodedPacket& packet) noexcept {
         case 6:
             return decode_ipv6(cursor, packet, 0);
         case 0:
-            if (!cursor.has(4 + 14)) return DecodeResult::failed(DecodeError::truncated_link_header);
+            if (!cursor.has(4 + 14))
+                return DecodeResult::failed(DecodeError::truncated_link_header);
             cursor.skip(4 + 14);
             if (read_be16(cursor.data - 2) == kEtherTypeIpv4) return decode_ipv4(cursor, packet, 0);
             if (read_be16(cursor.data - 2) == kEtherTypeIpv6) return decode_ipv6(cursor, packet, 0);

@@ -14,12 +14,14 @@ constexpr unsigned kMbufReserve = 2048;
 constexpr uint64_t kStallSeconds = 2;
 }  // namespace
 
-RxPoller::RxPoller(std::vector<RxQueueRef> queues, rte_mempool* pool) : pool_(pool) {
+RxPoller::RxPoller(const std::vector<RxQueueRef>& queues, rte_mempool* pool) : pool_(pool) {
     for (const RxQueueRef& ref : queues) {
         queues_.push_back(State{ref});
         all_finite_ = all_finite_ && ref.finite;
-        if (ref.finite && ref.expected_packets == 0) queues_.back().done = true;
-        else ++remaining_;
+        if (ref.finite && ref.expected_packets == 0)
+            queues_.back().done = true;
+        else
+            ++remaining_;
     }
 }
 
@@ -29,14 +31,14 @@ void RxPoller::check_done(State& state) noexcept {
     uint64_t lost = 0;
     if (rte_eth_stats_get(state.ref.port, &stats) == 0) lost = stats.rx_nombuf;
     const uint64_t now = rte_get_tsc_cycles();
-    if (state.delivered + lost >= state.ref.expected_packets) {
+    const bool complete = state.delivered + lost >= state.ref.expected_packets;
+    const bool stalled = state.idle_since_tsc != 0 &&
+                         now - state.idle_since_tsc > kStallSeconds * rte_get_tsc_hz();
+    if (state.idle_since_tsc == 0) state.idle_since_tsc = now;
+    if (complete || stalled) {
         state.done = true;
-    } else if (state.idle_since_tsc == 0) {
-        state.idle_since_tsc = now;
-    } else if (now - state.idle_since_tsc > kStallSeconds * rte_get_tsc_hz()) {
-        state.done = true;
+        --remaining_;
     }
-    if (state.done) --remaining_;
 }
 
 uint16_t RxPoller::receive(rte_mbuf** mbufs, uint16_t max) noexcept {

@@ -22,7 +22,7 @@ struct RxQueueRef {
 
 class RxPoller {
 public:
-    RxPoller(std::vector<RxQueueRef> queues, rte_mempool* pool);
+    RxPoller(const std::vector<RxQueueRef>& queues, rte_mempool* pool);
 
     uint16_t receive(rte_mbuf** mbufs, uint16_t max) noexcept;
     [[nodiscard]] bool finished() const noexcept { return remaining_ == 0 && all_finite_; }

@@ -45,8 +45,8 @@ int Worker::launch(void* worker) noexcept {
 
 uint16_t Worker::receive(rte_mbuf** mbufs) noexcept {
     if (setup_.input_ring != nullptr) {
-        const unsigned n = rte_ring_dequeue_burst(setup_.input_ring, reinterpret_cast<void**>(mbufs),
-                                                  kBurstSize, nullptr);
+        const unsigned n = rte_ring_dequeue_burst(
+            setup_.input_ring, reinterpret_cast<void**>(mbufs), kBurstSize, nullptr);
         if (n != 0) return static_cast<uint16_t>(n);
     }
     // Once told to stop, a worker takes no new packets from its queues but still empties
@@ -115,8 +115,7 @@ void Worker::process(rte_mbuf* mbuf, uint64_t tsc_now_us_value) noexcept {
     uint32_t frame_length = rte_pktmbuf_data_len(mbuf);
     if (mbuf->nb_segs > 1) [[unlikely]] {
         frame_length = std::min<uint32_t>(length, kLinearBufferSize);
-        frame = static_cast<const uint8_t*>(
-            rte_pktmbuf_read(mbuf, 0, frame_length, linear_.get()));
+        frame = static_cast<const uint8_t*>(rte_pktmbuf_read(mbuf, 0, frame_length, linear_.get()));
     }
     uint64_t now_us = tsc_now_us_value;
     if (setup_.timestamp_offset >= 0 && (mbuf->ol_flags & setup_.timestamp_flag) != 0)
@@ -140,9 +139,9 @@ void Worker::process(rte_mbuf* mbuf, uint64_t tsc_now_us_value) noexcept {
     }
 
     FlowKey key;
-    const bool source_is_lower = make_flow_key(packet.source, packet.destination,
-                                               packet.ip_protocol, packet.ip_version, packet.vlan,
-                                               port.zone, key);
+    const bool source_is_lower =
+        make_flow_key(packet.source, packet.destination, packet.ip_protocol, packet.ip_version,
+                      packet.vlan, port.zone, key);
     uint64_t& zone_now = zone_now_us_[port.zone % kMaxPorts];
     if (now_us > zone_now) zone_now = now_us;
 
@@ -216,9 +215,10 @@ void Worker::end_flow(uint32_t slot, FlowEnd why) noexcept {
     flow.classifiers_pending = 0;
     if (!flow.credited) credit(flow);
     counters_.apps[flow.verdict.app].active_flows.sub();
-    counters_.evictions[index_of(why == FlowEnd::idle_timeout ? EvictionReason::idle_timeout
-                                 : why == FlowEnd::table_full ? EvictionReason::table_full
-                                                              : EvictionReason::shutdown)]
+    counters_
+        .evictions[index_of(why == FlowEnd::idle_timeout ? EvictionReason::idle_timeout
+                            : why == FlowEnd::table_full ? EvictionReason::table_full
+                                                         : EvictionReason::shutdown)]
         .add();
     if (setup_.record_ring != nullptr) emit_record(flow, why);
     table_.remove(slot);

@@ -32,10 +32,10 @@ struct PortView {
 
 struct WorkerSetup {
     uint16_t index = 0;
-    std::vector<RxQueueRef> queues;        // polled by this worker itself
-    rte_ring* input_ring = nullptr;        // fed by the fan-out lcore
+    std::vector<RxQueueRef> queues;                 // polled by this worker itself
+    rte_ring* input_ring = nullptr;                 // fed by the fan-out lcore
     const std::atomic<bool>* input_done = nullptr;  // fan-out has no more packets
-    rte_ring* record_ring = nullptr;       // null when nobody wants flow records
+    rte_ring* record_ring = nullptr;                // null when nobody wants flow records
     const std::atomic<bool>* stop = nullptr;
     std::array<PortView, kMaxPorts> ports{};
     rte_mempool* pool = nullptr;

@@ -29,8 +29,9 @@ public:
     }
     FrameBuilder& vlan(uint16_t id, uint16_t next_type) { return be16(id).be16(next_type); }
     // IPv4 header without options; total length covers `payload_length` bytes after it.
-    FrameBuilder& ipv4(std::initializer_list<uint8_t> source, std::initializer_list<uint8_t> destination,
-                       uint8_t protocol, uint16_t payload_length, uint16_t fragment = 0) {
+    FrameBuilder& ipv4(std::initializer_list<uint8_t> source,
+                       std::initializer_list<uint8_t> destination, uint8_t protocol,
+                       uint16_t payload_length, uint16_t fragment = 0) {
         bytes({0x45, 0});
         be16(static_cast<uint16_t>(20 + payload_length));
         be16(0).be16(fragment);

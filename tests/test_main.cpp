@@ -10,8 +10,13 @@
 
 int main(int argc, char** argv) {
     testing::InitGoogleTest(&argc, argv);
-    std::vector<std::string> args = {"ottscope-test", "--no-huge", "--no-pci", "-m", "256",
-                                     "--no-telemetry", "--log-level=lib.eal:error",
+    std::vector<std::string> args = {"ottscope-test",
+                                     "--no-huge",
+                                     "--no-pci",
+                                     "-m",
+                                     "256",
+                                     "--no-telemetry",
+                                     "--log-level=lib.eal:error",
                                      "--file-prefix=ottscope-test-" + std::to_string(getpid()),
                                      "--lcores=0@(0)"};
     std::vector<char*> eal_argv;

@@ -42,8 +42,7 @@ void NdpiClassifier::record(const ndpi_proto& protocol, Verdict& verdict) const 
     verdict.app = protocol.app_protocol != NDPI_PROTOCOL_UNKNOWN ? protocol.app_protocol
                                                                  : protocol.master_protocol;
     verdict.classifier = registry_index_;
-    verdict.confidence =
-        verdict.app == NDPI_PROTOCOL_UNKNOWN ? Confidence::none : Confidence::high;
+    verdict.confidence = verdict.app == NDPI_PROTOCOL_UNKNOWN ? Confidence::none : Confidence::high;
 }
 
 void NdpiClassifier::release(void*& state) noexcept {

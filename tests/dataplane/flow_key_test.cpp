@@ -16,7 +16,8 @@ TEST(FlowKey, BothDirectionsGiveTheSameKeyAndHash) {
     FlowKey forward;
     FlowKey backward;
     const bool f = make_flow_key(v4(10, 0, 0, 1, 40000), v4(10, 0, 0, 2, 443), 6, 4, 0, 0, forward);
-    const bool b = make_flow_key(v4(10, 0, 0, 2, 443), v4(10, 0, 0, 1, 40000), 6, 4, 0, 0, backward);
+    const bool b =
+        make_flow_key(v4(10, 0, 0, 2, 443), v4(10, 0, 0, 1, 40000), 6, 4, 0, 0, backward);
     EXPECT_EQ(forward, backward);
     EXPECT_NE(f, b);
     EXPECT_EQ(FlowTable::hash_key(forward), FlowTable::hash_key(backward));

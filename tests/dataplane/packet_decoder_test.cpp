@@ -173,7 +173,8 @@ TEST(PacketDecoder, EveryPrefixOfAFrameIsHandled) {
     b.udp(1, 2, 0);
     for (size_t length = 0; length <= b.frame().size(); ++length) {
         DecodedPacket packet;
-        const DecodeResult r = decode_packet(LinkType::ethernet, {b.frame().data(), length}, packet);
+        const DecodeResult r =
+            decode_packet(LinkType::ethernet, {b.frame().data(), length}, packet);
         if (length < b.frame().size()) {
             EXPECT_EQ(r.status, DecodeStatus::error) << length;
         }

@@ -17,7 +17,9 @@
 namespace ottscope::test {
 namespace {
 
-std::string demo_capture() { return source_root() + "/config/demo/tume-demo.pcap"; }
+std::string demo_capture() {
+    return source_root() + "/config/demo/tume-demo.pcap";
+}
 
 std::vector<std::string> sorted_lines(const std::string& path) {
     auto lines = read_lines(path);
@@ -96,7 +98,8 @@ TEST(DemoCapture, MetricsAreServedWhileLingering) {
         body = http_get(port, "/metrics");
         if (body.empty()) continue;
         counted = 0;
-        const std::regex sample(R"(^ottscope_(app_packets_total|dropped_packets_total)\{[^}]*\} (\S+))");
+        const std::regex sample(
+            R"(^ottscope_(app_packets_total|dropped_packets_total)\{[^}]*\} (\S+))");
         std::istringstream lines(body);
         for (std::string line; std::getline(lines, line);) {
             std::smatch match;
@@ -122,9 +125,9 @@ TEST(LivePort, StopsAfterDurationWithEveryPacketCounted) {
     std::ofstream(config) << "ports:\n  - name: null0\n    device: net_null0\n"
                              "flow_table:\n  capacity: 4096\n";
     for (const char* workers : {"1", "2"}) {
-        const CommandResult result = run_command(
-            {binary_path(), "run", "-c", config, "--duration", "0.5", "--workers", workers,
-             "--metrics", "127.0.0.1:" + std::to_string(free_port())});
+        const CommandResult result =
+            run_command({binary_path(), "run", "-c", config, "--duration", "0.5", "--workers",
+                         workers, "--metrics", "127.0.0.1:" + std::to_string(free_port())});
         EXPECT_EQ(result.status, 0) << result.output;
         EXPECT_NE(result.output.find(": holds"), std::string::npos) << result.output;
         EXPECT_NE(result.output.find("not_ip"), std::string::npos) << result.output;
@@ -164,7 +167,8 @@ TEST(HostileInput, TruncatedCaptureIsProcessedUpToTheDamage) {
     const std::string out = temp_dir() + "/truncated.jsonl";
     const CommandResult result = run_on({path}, out);
     EXPECT_EQ(result.status, 1) << result.output;
-    EXPECT_NE(result.output.find(path + ": damaged after packet"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find(path + ": damaged after packet"), std::string::npos)
+        << result.output;
     EXPECT_NE(result.output.find(": holds"), std::string::npos) << result.output;
     EXPECT_FALSE(read_lines(out).empty());
 }

@@ -104,8 +104,9 @@ struct BatchResult {
 };
 
 BatchResult run_batch(const std::vector<std::string>& paths, const std::string& records) {
-    std::vector<std::string> argv = {binary_path(), "run", "--workers", "1", "--flows-out", records,
-                                     "--metrics", "127.0.0.1:" + std::to_string(free_port())};
+    std::vector<std::string> argv = {
+        binary_path(), "run",   "--workers", "1",
+        "--flows-out", records, "--metrics", "127.0.0.1:" + std::to_string(free_port())};
     for (const auto& path : paths) {
         argv.push_back("--pcap");
         argv.push_back(path);
@@ -115,9 +116,9 @@ BatchResult run_batch(const std::vector<std::string>& paths, const std::string& 
     batch.status = result.status;
     batch.output = result.output;
     for (const std::string& line : read_lines(records)) {
-        batch.flows[field(line, "port")][flow_id(field(line, "proto"), field(line, "src_ip"),
-                                                 field(line, "src_port"), field(line, "dst_ip"),
-                                                 field(line, "dst_port"), field(line, "vlan"))] =
+        batch.flows[field(line, "port")]
+                   [flow_id(field(line, "proto"), field(line, "src_ip"), field(line, "src_port"),
+                            field(line, "dst_ip"), field(line, "dst_port"), field(line, "vlan"))] =
             field(line, "ndpi");
     }
     return batch;
@@ -140,7 +141,8 @@ std::string explain(const std::string& capture, const std::string& got) {
 
 TEST(NdpiOracle, AgreesWithNdpiReaderOnTheRegressionCorpus) {
     const std::string shared = shared_root();
-    if (shared.empty()) GTEST_SKIP() << "../shared is absent: the nDPI oracle needs ../shared/pcaps";
+    if (shared.empty())
+        GTEST_SKIP() << "../shared is absent: the nDPI oracle needs ../shared/pcaps";
     std::vector<std::string> captures;
     for (const ManifestRow& row : manifest(shared))
         if (row.path.rfind("ndpi-4.2/", 0) == 0 && !row.tags.count("truncated-or-bad"))

@@ -12,7 +12,7 @@ using Bytes = std::vector<uint8_t>;
 // Appends fixed-width integers in an explicit byte order: wire formats are big-endian, the pcap
 // file is little-endian, and neither may depend on the host.
 class ByteWriter {
-   public:
+public:
     explicit ByteWriter(Bytes& out) : out_(out) {}
 
     void u8(uint8_t v) { out_.push_back(v); }
@@ -36,10 +36,12 @@ class ByteWriter {
     void text(std::string_view v) { out_.insert(out_.end(), v.begin(), v.end()); }
     size_t size() const { return out_.size(); }
 
-   private:
+private:
     Bytes& out_;
 };
 
-inline Bytes to_bytes(std::string_view text) { return Bytes(text.begin(), text.end()); }
+inline Bytes to_bytes(std::string_view text) {
+    return Bytes(text.begin(), text.end());
+}
 
 }  // namespace ottscope::synth

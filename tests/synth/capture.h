@@ -17,7 +17,7 @@ struct Packet {
 // Flows are synthesized one after another but overlap in time, so packets are collected first
 // and ordered by timestamp at the end; the stable sort keeps each flow's own order on ties.
 class Capture {
-   public:
+public:
     void add(uint64_t time_us, Bytes frame) { packets_.push_back({time_us, std::move(frame)}); }
 
     std::vector<Packet> take_sorted() {
@@ -26,7 +26,7 @@ class Capture {
         return std::move(packets_);
     }
 
-   private:
+private:
     std::vector<Packet> packets_;
 };
 

@@ -25,9 +25,15 @@ int deterministic_bytes(unsigned char* buf, int num) {
 }
 
 // Seeding from outside would reintroduce entropy; accept and ignore it.
-int ignore_seed(const void*, int) { return 1; }
-int ignore_add(const void*, int, double) { return 1; }
-int always_ready() { return 1; }
+int ignore_seed(const void*, int) {
+    return 1;
+}
+int ignore_add(const void*, int, double) {
+    return 1;
+}
+int always_ready() {
+    return 1;
+}
 
 const RAND_METHOD deterministic_method = {
     ignore_seed, deterministic_bytes, nullptr, ignore_add, deterministic_bytes, always_ready,
@@ -55,7 +61,9 @@ Drbg::Drbg(uint64_t seed, std::string_view label)
     }
 }
 
-Drbg::~Drbg() { EVP_MD_free(sha256_); }
+Drbg::~Drbg() {
+    EVP_MD_free(sha256_);
+}
 
 void Drbg::refill() {
     uint8_t input[sizeof(key_) + 8];

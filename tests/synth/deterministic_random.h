@@ -13,7 +13,7 @@ namespace ottscope::synth {
 // SHA-256 in counter mode over (seed, label): every consumer (ports, timings, each TLS session)
 // gets its own stream, so adding a scenario does not shift the bytes of the others.
 class Drbg {
-   public:
+public:
     Drbg(uint64_t seed, std::string_view label);
     ~Drbg();
     Drbg(const Drbg&) = delete;
@@ -24,7 +24,7 @@ class Drbg {
     // Uniform in [lo, hi]; the modulo bias is irrelevant for traffic shaping.
     uint64_t uniform(uint64_t lo, uint64_t hi);
 
-   private:
+private:
     void refill();
 
     EVP_MD* sha256_;
@@ -39,13 +39,13 @@ class Drbg {
 // process-wide hook for this, hence the scoped global; scopes must not overlap or be used from
 // several threads.
 class ScopedOpensslRand {
-   public:
+public:
     explicit ScopedOpensslRand(Drbg& source);
     ~ScopedOpensslRand();
     ScopedOpensslRand(const ScopedOpensslRand&) = delete;
     ScopedOpensslRand& operator=(const ScopedOpensslRand&) = delete;
 
-   private:
+private:
     const RAND_METHOD* previous_method_;
 };
 

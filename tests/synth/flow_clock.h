@@ -13,7 +13,7 @@ namespace ottscope::synth {
 // reactions only cost local processing, and back-to-back packets from one host are microseconds
 // apart.
 class FlowClock {
-   public:
+public:
     FlowClock(Drbg& rng, uint64_t start_us, uint64_t rtt_us)
         : rng_(rng), now_us_(start_us), rtt_us_(rtt_us) {}
 
@@ -42,7 +42,7 @@ class FlowClock {
     // An immediate acknowledgement by the subscriber-side host of what it just received.
     uint64_t immediately(Side from) { return advance(from, rng_.uniform(15, 80)); }
 
-   private:
+private:
     uint64_t advance(Side from, uint64_t gap) {
         now_us_ += gap;
         last_sender_ = from;

@@ -86,7 +86,9 @@ std::string history_request_json(const std::string& msisdn, const std::string& p
     return json;
 }
 
-std::string history_response_json() { return R"({"status":"ok","stored":2})"; }
+std::string history_response_json() {
+    return R"({"status":"ok","stored":2})";
+}
 
 std::string html_page(std::string_view title, size_t approx_bytes) {
     static constexpr const char* kSentences[] = {

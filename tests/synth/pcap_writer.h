@@ -12,7 +12,7 @@ namespace ottscope::synth {
 // hand rather than through pcap_dump so the bytes do not depend on the libpcap version and the
 // error reason is errno's own.
 class PcapWriter {
-   public:
+public:
     // Opens (truncates) `path` at once so an unwritable destination fails before any synthesis.
     explicit PcapWriter(std::string path);
     ~PcapWriter();  // without finish(): closes and removes the partial regular file
@@ -22,7 +22,7 @@ class PcapWriter {
     void write(std::span<const Packet> packets);
     void finish();
 
-   private:
+private:
     void put(const Bytes& bytes);
 
     std::string path_;

@@ -47,7 +47,7 @@ std::string msisdn(unsigned number) {
 }
 
 class ScenarioSet {
-   public:
+public:
     explicit ScenarioSet(const ScenarioContext& context)
         : ctx_(context),
           subscriber_(subscriber_address(context.copy)),
@@ -71,7 +71,7 @@ class ScenarioSet {
         web_over_http(web + 900 * kMs);
     }
 
-   private:
+private:
     std::string label(const std::string& what) const {
         return what + "/" + std::to_string(ctx_.copy);
     }
@@ -285,6 +285,8 @@ ScenarioPki make_scenario_pki() {
     return {std::move(ca), std::move(jajah), std::move(tumeapp), std::move(example)};
 }
 
-void add_scenario_set(const ScenarioContext& context) { ScenarioSet(context).run(); }
+void add_scenario_set(const ScenarioContext& context) {
+    ScenarioSet(context).run();
+}
 
 }  // namespace ottscope::synth

@@ -22,7 +22,7 @@ struct SipCallParams {
 // echo Via, From, To, Call-ID and CSeq of their request, the dialog keeps its tags, and bodies
 // carry Content-Length (which is also the framing on stream transports).
 class SipCallScript {
-   public:
+public:
     SipCallScript(const SipCallParams& params, Drbg& rng);
 
     std::string register_request() const;
@@ -35,7 +35,7 @@ class SipCallScript {
     std::string bye() const;
     std::string bye_ok() const;
 
-   private:
+private:
     std::string via(const std::string& branch) const;
     std::string via_received(const std::string& branch) const;
     std::string aor(const std::string& user) const;

@@ -16,7 +16,7 @@ namespace ottscope::synth {
 // 1448-byte segments (MSS minus the timestamp option), delayed-ACK behaviour, FIN teardown.
 // Sequence and acknowledgement numbers are exact, so dissectors see no gaps.
 class TcpSession {
-   public:
+public:
     TcpSession(Capture& capture, Drbg& rng, Endpoint client, Endpoint server, uint64_t start_us,
                uint64_t rtt_us);
 
@@ -29,7 +29,7 @@ class TcpSession {
 
     static constexpr size_t kMss = 1448;
 
-   private:
+private:
     struct Host {
         Endpoint endpoint;
         uint32_t next_seq;

@@ -17,7 +17,7 @@ struct ServerIdentity {
 // capture needs no key material on disk. Call only under a ScopedOpensslRand: key generation and
 // ECDSA signatures consume randomness, and the certificates end up in the capture.
 class TestPki {
-   public:
+public:
     TestPki();
 
     // Leaf with subject CN=`common_name`, the given DNS SANs, a fixed serial and validity.
@@ -33,7 +33,7 @@ class TestPki {
     static constexpr std::time_t kLeafNotBefore = 1759276800;  // 2025-10-01T00:00:00Z
     static constexpr std::time_t kLeafNotAfter = 1790812800;   // 2026-10-01T00:00:00Z
 
-   private:
+private:
     EvpPkeyPtr ca_key_;
     X509Ptr ca_cert_;
 };

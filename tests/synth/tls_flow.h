@@ -11,7 +11,7 @@ namespace ottscope::synth {
 // Carries a TlsPair over an open TcpSession: every byte one end writes becomes TCP segments in
 // its direction before the other end gets to read it.
 class TlsFlow {
-   public:
+public:
     TlsFlow(TlsPair& tls, TcpSession& tcp) : tls_(tls), tcp_(tcp) {}
 
     void handshake();
@@ -20,7 +20,7 @@ class TlsFlow {
     // close_notify from `initiator`, the peer's close_notify, then the TCP teardown.
     void close(Side initiator, uint64_t think_us = 0);
 
-   private:
+private:
     void transmit(Side from, uint64_t think_us = 0);
 
     TlsPair& tls_;

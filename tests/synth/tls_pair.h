@@ -24,7 +24,7 @@ struct TlsPairConfig {
 // gets copied into the capture. Tickets and the session cache are off, so no clock value
 // reaches the wire; all other randomness comes from the active ScopedOpensslRand.
 class TlsPair {
-   public:
+public:
     TlsPair(const TestPki& pki, const ServerIdentity& server, const TlsPairConfig& config);
     TlsPair(const TlsPair&) = delete;
     TlsPair& operator=(const TlsPair&) = delete;
@@ -40,7 +40,7 @@ class TlsPair {
     Bytes take_output(Side side);
     void deliver(Side side, std::span<const uint8_t> bytes);
 
-   private:
+private:
     SSL* ssl(Side side) const { return side == Side::kClient ? client_.get() : server_.get(); }
 
     Bytes alpn_wire_;  // length-prefixed protocol list, read by the server's ALPN callback

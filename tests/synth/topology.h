@@ -7,7 +7,9 @@ namespace ottscope::synth {
 
 enum class Side { kClient, kServer };
 
-constexpr Side peer_of(Side side) { return side == Side::kClient ? Side::kServer : Side::kClient; }
+constexpr Side peer_of(Side side) {
+    return side == Side::kClient ? Side::kServer : Side::kClient;
+}
 
 struct Endpoint {
     uint32_t addr;  // IPv4, host byte order
@@ -27,6 +29,8 @@ inline constexpr MacAddress kSubscriberSideMac = {0x02, 0x00, 0x00, 0x0a, 0x00, 
 inline constexpr MacAddress kNetworkSideMac = {0x02, 0x00, 0x00, 0x0b, 0x00, 0x01};
 
 // Subscribers sit one hop behind the mirror point, servers a dozen hops away.
-constexpr uint8_t ttl_seen_from(Side side) { return side == Side::kClient ? 63 : 52; }
+constexpr uint8_t ttl_seen_from(Side side) {
+    return side == Side::kClient ? 63 : 52;
+}
 
 }  // namespace ottscope::synth

@@ -12,14 +12,14 @@ namespace ottscope::synth {
 
 // A UDP conversation (DNS, SIP): each send() is one datagram.
 class UdpFlow {
-   public:
+public:
     UdpFlow(Capture& capture, Drbg& rng, Endpoint client, Endpoint server, uint64_t start_us,
             uint64_t rtt_us);
 
     void send(Side from, std::span<const uint8_t> payload, uint64_t think_us = 0);
     uint64_t now() const { return clock_.now(); }
 
-   private:
+private:
     Capture& capture_;
     FlowClock clock_;
     Endpoint client_;
