@@ -383,6 +383,9 @@ int Appliance::run() {
     }
     metrics_ = std::make_unique<MetricsServer>(
         options_.metrics_listen.value_or(config_.metrics_listen), view_);
+    fmt::print(stderr, "ottscope: {} worker{} on {} port{}; metrics on http://{}/metrics\n", workers_,
+               workers_ == 1 ? "" : "s", ports_.size(), ports_.size() == 1 ? "" : "s",
+               options_.metrics_listen.value_or(config_.metrics_listen));
 
     started_ = std::chrono::steady_clock::now();
     std::thread control([this] { control_loop(); });
