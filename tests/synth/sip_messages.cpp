@@ -173,30 +173,27 @@ std::string SipCallScript::invite_ok() const {
                   "application/sdp");
 }
 
-std::string SipCallScript::ack() const {
-    std::string head = "ACK sip:" + p_.callee + "@" + dotted(p_.proxy.addr) + ":" +
-                       std::to_string(p_.proxy.port) + ";transport=" + lower(p_.transport) +
-                       " SIP/2.0\r\n" + via(ack_branch_);
+// ACK and BYE go inside the established dialog: same request shape, own method, CSeq, branch.
+std::string SipCallScript::in_dialog_request(const char* method, int cseq,
+                                             const std::string& branch) const {
+    std::string head = std::string(method) + " sip:" + p_.callee + "@" + dotted(p_.proxy.addr) +
+                       ":" + std::to_string(p_.proxy.port) + ";transport=" + lower(p_.transport) +
+                       " SIP/2.0\r\n" + via(branch);
     head += "Max-Forwards: 70\r\n";
     head += "From: \"Test User\" " + aor(p_.caller) + ";tag=" + local_tag_ + "\r\n";
     head += "To: " + aor(p_.callee) + ";tag=" + remote_tag_ + "\r\n";
     head += "Call-ID: " + call_id_ + "\r\n";
-    head += "CSeq: 1 ACK\r\n";
+    head += "CSeq: " + std::to_string(cseq) + " " + method + "\r\n";
     head += std::string("User-Agent: ") + kUserAgent + "\r\n";
     return finish(head);
 }
 
+std::string SipCallScript::ack() const {
+    return in_dialog_request("ACK", 1, ack_branch_);
+}
+
 std::string SipCallScript::bye() const {
-    std::string head = "BYE sip:" + p_.callee + "@" + dotted(p_.proxy.addr) + ":" +
-                       std::to_string(p_.proxy.port) + ";transport=" + lower(p_.transport) +
-                       " SIP/2.0\r\n" + via(bye_branch_);
-    head += "Max-Forwards: 70\r\n";
-    head += "From: \"Test User\" " + aor(p_.caller) + ";tag=" + local_tag_ + "\r\n";
-    head += "To: " + aor(p_.callee) + ";tag=" + remote_tag_ + "\r\n";
-    head += "Call-ID: " + call_id_ + "\r\n";
-    head += "CSeq: 2 BYE\r\n";
-    head += std::string("User-Agent: ") + kUserAgent + "\r\n";
-    return finish(head);
+    return in_dialog_request("BYE", 2, bye_branch_);
 }
 
 std::string SipCallScript::bye_ok() const {

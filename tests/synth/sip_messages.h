@@ -36,6 +36,7 @@ public:
     std::string bye_ok() const;
 
 private:
+    std::string in_dialog_request(const char* method, int cseq, const std::string& branch) const;
     std::string via(const std::string& branch) const;
     std::string via_received(const std::string& branch) const;
     std::string aor(const std::string& user) const;
