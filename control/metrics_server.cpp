@@ -76,6 +76,7 @@ struct MetricsServer::Impl {
     // Scrapes can come in parallel; the busy-ratio deltas need one at a time.
     mutable std::mutex scrape_mutex;
     mutable std::vector<std::pair<uint64_t, uint64_t>> last_cycles;
+    bool detached = false;  // guarded by scrape_mutex
 
     explicit Impl(const StatsView& v) : view(v) {}
 };
@@ -99,8 +100,14 @@ MetricsServer::~MetricsServer() {
     if (impl_->server) impl_->server->close();
 }
 
+void MetricsServer::detach_from_dataplane() {
+    std::lock_guard lock(impl_->scrape_mutex);
+    impl_->detached = true;
+}
+
 std::string MetricsServer::render() const {
     std::lock_guard lock(impl_->scrape_mutex);
+    if (impl_->detached) return {};
     const StatsView& view = impl_->view;
     const Totals totals = sum_totals(view);
     const AppCatalog& catalog = *view.catalog;

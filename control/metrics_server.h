@@ -19,6 +19,9 @@ public:
     MetricsServer& operator=(const MetricsServer&) = delete;
 
     [[nodiscard]] std::string render() const;
+    // After this returns, no scrape reads the dataplane's counters again: they may be freed
+    // while the server's threads wind down with the process.
+    void detach_from_dataplane();
 
 private:
     struct Impl;

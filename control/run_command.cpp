@@ -383,8 +383,8 @@ int Appliance::run() {
     }
     metrics_ = std::make_unique<MetricsServer>(
         options_.metrics_listen.value_or(config_.metrics_listen), view_);
-    fmt::print(stderr, "ottscope: {} worker{} on {} port{}; metrics on http://{}/metrics\n", workers_,
-               workers_ == 1 ? "" : "s", ports_.size(), ports_.size() == 1 ? "" : "s",
+    fmt::print(stderr, "ottscope: {} worker{} on {} port{}; metrics on http://{}/metrics\n",
+               workers_, workers_ == 1 ? "" : "s", ports_.size(), ports_.size() == 1 ? "" : "s",
                options_.metrics_listen.value_or(config_.metrics_listen));
 
     started_ = std::chrono::steady_clock::now();
@@ -407,6 +407,10 @@ int Appliance::run() {
     }
     roles[0].first(roles[0].second);
     rte_eal_mp_wait_lcore();
+    for (const auto& worker : worker_objects_)
+        if (!worker->finished()) throw RunError("a worker lcore ended without finishing");
+    if (fanout_ && !fanout_->finished())
+        throw RunError("the fan-out lcore ended without finishing");
     dataplane_done_.store(true, std::memory_order_release);
     control.join();
 
@@ -417,6 +421,7 @@ int Appliance::run() {
     }
     // CivetWeb's orderly stop waits out its listener's poll timeout (two seconds); the process
     // is about to exit and the kernel closes the socket, so the server is left to the exit.
+    metrics_->detach_from_dataplane();
     static_cast<void>(metrics_.release());
     worker_objects_.clear();
     fanout_.reset();

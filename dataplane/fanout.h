@@ -30,6 +30,9 @@ public:
     explicit Fanout(FanoutSetup setup);
     void run() noexcept;
     static int launch(void* fanout) noexcept;
+    [[nodiscard]] bool finished() const noexcept {
+        return setup_.done->load(std::memory_order_acquire);
+    }
 
 private:
     [[nodiscard]] uint32_t worker_of(const struct rte_mbuf* mbuf) const noexcept;

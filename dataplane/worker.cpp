@@ -99,6 +99,8 @@ void Worker::run() noexcept {
     for (uint32_t slot = table_.any(); slot != kNoSlot; slot = table_.any())
         end_flow(slot, FlowEnd::shutdown);
     counters_.flow_entries.set(0);
+    update_state_bytes();
+    finished_.store(true, std::memory_order_release);
 }
 
 void Worker::update_state_bytes() noexcept {

@@ -61,6 +61,13 @@ public:
     // Entry point for rte_eal_remote_launch.
     static int launch(void* worker) noexcept;
 
+    // True once run() has returned. Read after rte_eal_mp_wait_lcore(), it also orders the
+    // worker's last writes before the caller's reads in a way sanitizers can see (the EAL's
+    // own join is invisible to them).
+    [[nodiscard]] bool finished() const noexcept {
+        return finished_.load(std::memory_order_acquire);
+    }
+
 private:
     uint16_t receive(rte_mbuf** mbufs) noexcept;
     [[nodiscard]] bool input_exhausted() const noexcept;
@@ -82,6 +89,7 @@ private:
     std::array<uint64_t, kMaxPorts> zone_now_us_{};
     // Chained mbufs (frames over one mbuf) are copied here so decoders see one buffer.
     std::unique_ptr<uint8_t[]> linear_;
+    std::atomic<bool> finished_{false};
 };
 
 }  // namespace ottscope
