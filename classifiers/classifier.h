@@ -10,6 +10,11 @@
 
 namespace ottscope {
 
+class RuleSet;
+
+// Upper bound on app ids: nDPI 4.2 knows ~300 protocols, rule-defined apps come after them.
+constexpr size_t kMaxApps = 512;
+
 enum class Confidence : uint8_t { none, low, medium, high };
 enum class Direction : uint8_t { client_to_server = 0, server_to_client = 1 };
 
@@ -24,6 +29,11 @@ struct PacketView {
     uint8_t tcp_flags = 0;
     uint64_t timestamp_ms = 0;
     uint32_t flow_packets = 0;  // packets of the flow so far, this one included
+    // The server side of the flow (IPv4 as IPv4-mapped IPv6), for rules on ports and CIDRs.
+    const uint8_t* server_address = nullptr;
+    uint16_t server_port = 0;
+    // The rules in force for this burst; null when none are loaded.
+    const RuleSet* rules = nullptr;
 };
 
 // What a flow is. nDPI's own labels are kept beside the app so flow records can say both
@@ -33,6 +43,7 @@ struct Verdict {
     uint16_t ndpi_master = 0;
     uint16_t ndpi_app = 0;
     uint16_t ndpi_category = 0;
+    uint16_t evidence = 0;   // AppCatalog evidence id of the rule that named the app; 0: none
     uint8_t classifier = 0;  // registry index of the deciding classifier
     Confidence confidence = Confidence::none;
 };
@@ -49,7 +60,8 @@ public:
     // One packet of a flow the classifier has not finished with. `state` starts null.
     virtual Progress inspect(void*& state, const PacketView& packet, Verdict& verdict) noexcept = 0;
     // The flow ends before the classifier said done: settle on what was seen, free state.
-    virtual void conclude(void*& state, Verdict& verdict) noexcept = 0;
+    // `context` carries the flow's server end and the rules, but no packet.
+    virtual void conclude(void*& state, const PacketView& context, Verdict& verdict) noexcept = 0;
     // Per-flow memory currently held, for the flow-memory figures.
     [[nodiscard]] virtual size_t state_bytes_in_use() const noexcept { return 0; }
 };

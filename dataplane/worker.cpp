@@ -67,7 +67,12 @@ bool Worker::input_exhausted() const noexcept {
 void Worker::run() noexcept {
     std::array<rte_mbuf*, kBurstSize> mbufs{};
     unsigned idle_polls = 0;
+    if (setup_.rules != nullptr) setup_.rules->worker_online(setup_.index);
     for (;;) {
+        if (setup_.rules != nullptr) {
+            setup_.rules->quiescent(setup_.index);
+            rules_ = setup_.rules->current();
+        }
         const uint64_t start = rte_get_tsc_cycles();
         const uint16_t received = receive(mbufs.data());
         if (received != 0) [[likely]] {
@@ -100,6 +105,8 @@ void Worker::run() noexcept {
         end_flow(slot, FlowEnd::shutdown);
     counters_.flow_entries.set(0);
     update_state_bytes();
+    rules_ = nullptr;
+    if (setup_.rules != nullptr) setup_.rules->worker_offline(setup_.index);
     finished_.store(true, std::memory_order_release);
 }
 
@@ -186,6 +193,10 @@ void Worker::classify(Flow& flow, const DecodedPacket& packet, uint8_t direction
     view.tcp_flags = packet.tcp_flags;
     view.timestamp_ms = now_us / 1000;
     view.flow_packets = static_cast<uint32_t>(flow.total_packets());
+    const Endpoint& server = direction == 0 ? packet.destination : packet.source;
+    view.server_address = server.address.data();
+    view.server_port = server.port;
+    view.rules = rules_;
     for (size_t i = 0; i < classifiers_.size(); ++i) {
         const uint8_t bit = static_cast<uint8_t>(1u << i);
         if ((flow.classifiers_pending & bit) == 0) continue;
@@ -210,11 +221,7 @@ void Worker::credit(Flow& flow) noexcept {
 
 void Worker::end_flow(uint32_t slot, FlowEnd why) noexcept {
     Flow& flow = table_[slot];
-    for (size_t i = 0; i < classifiers_.size(); ++i) {
-        if ((flow.classifiers_pending & (1u << i)) != 0)
-            classifiers_[i]->conclude(flow.classifier_state[i], flow.verdict);
-    }
-    flow.classifiers_pending = 0;
+    if (flow.classifiers_pending != 0) conclude_classifiers(flow);
     if (!flow.credited) credit(flow);
     counters_.apps[flow.verdict.app].active_flows.sub();
     counters_
@@ -224,6 +231,20 @@ void Worker::end_flow(uint32_t slot, FlowEnd why) noexcept {
         .add();
     if (setup_.record_ring != nullptr) emit_record(flow, why);
     table_.remove(slot);
+}
+
+void Worker::conclude_classifiers(Flow& flow) noexcept {
+    PacketView context;
+    context.ip_protocol = flow.key.ip_protocol;
+    context.server_address =
+        flow.client_is_lower ? flow.key.upper_address.data() : flow.key.lower_address.data();
+    context.server_port = flow.client_is_lower ? flow.key.upper_port : flow.key.lower_port;
+    context.rules = rules_;
+    for (size_t i = 0; i < classifiers_.size(); ++i) {
+        if ((flow.classifiers_pending & (1u << i)) != 0)
+            classifiers_[i]->conclude(flow.classifier_state[i], context, flow.verdict);
+    }
+    flow.classifiers_pending = 0;
 }
 
 void Worker::expire(unsigned budget) noexcept {

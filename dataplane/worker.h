@@ -15,6 +15,7 @@
 #include "flow_record.h"
 #include "flow_table.h"
 #include "link_type.h"
+#include "rule_publisher.h"
 #include "rx_poller.h"
 
 struct rte_mbuf;
@@ -43,7 +44,8 @@ struct WorkerSetup {
     FlowTimeouts timeouts;
     ClassifierSettings classifier_settings;
     WorkerCounters* counters = nullptr;
-    int timestamp_offset = -1;  // mbuf dynfield with the capture timestamp, if registered
+    RulePublisher* rules = nullptr;  // null: no rules, nDPI's labels only
+    int timestamp_offset = -1;       // mbuf dynfield with the capture timestamp, if registered
     uint64_t timestamp_flag = 0;
 };
 
@@ -79,6 +81,7 @@ private:
     void expire(unsigned budget) noexcept;
     void emit_record(const Flow& flow, FlowEnd why) noexcept;
     void update_state_bytes() noexcept;
+    void conclude_classifiers(Flow& flow) noexcept;
 
     WorkerSetup setup_;
     WorkerCounters& counters_;
@@ -89,6 +92,8 @@ private:
     std::array<uint64_t, kMaxPorts> zone_now_us_{};
     // Chained mbufs (frames over one mbuf) are copied here so decoders see one buffer.
     std::unique_ptr<uint8_t[]> linear_;
+    // The rules read at the start of the current burst; valid until the next quiescent state.
+    const RuleSet* rules_ = nullptr;
     std::atomic<bool> finished_{false};
 };
 

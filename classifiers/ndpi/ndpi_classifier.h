@@ -10,6 +10,7 @@
 
 struct ndpi_detection_module_struct;
 struct ndpi_proto;
+struct ndpi_flow_struct;
 
 namespace ottscope {
 
@@ -32,13 +33,16 @@ public:
     ~NdpiClassifier() override;
 
     Progress inspect(void*& state, const PacketView& packet, Verdict& verdict) noexcept override;
-    void conclude(void*& state, Verdict& verdict) noexcept override;
+    void conclude(void*& state, const PacketView& context, Verdict& verdict) noexcept override;
     [[nodiscard]] size_t state_bytes_in_use() const noexcept override {
         return pool_.in_use() * pool_.block_size();
     }
 
 private:
     void record(const ::ndpi_proto& protocol, Verdict& verdict) const noexcept;
+    // The final verdict: nDPI's label, then the rules over what nDPI extracted.
+    void decide(const ::ndpi_proto& protocol, const ::ndpi_flow_struct& flow,
+                const PacketView& packet, Verdict& verdict) const noexcept;
     void release(void*& state) noexcept;
 
     uint8_t registry_index_;
