@@ -104,7 +104,9 @@ void load_document(YamlLoader& loader, const YAML::Node& root, Config& config) {
              [&](const YAML::Node& node) {
                  config.rule_files.clear();
                  loader.mapping(node, "rules",
-                                {{"files", loader.text_list(config.rule_files, "rules.files")}});
+                                {{"files", loader.text_list(config.rule_files, "rules.files")},
+                                 {"watch_files",
+                                  loader.boolean(config.watch_rule_files, "rules.watch_files")}});
              }},
             {"control",
              [&](const YAML::Node& node) {

@@ -33,6 +33,7 @@ struct Config {
     uint32_t ndpi_udp_packet_budget = 24;
     // rules: file names or glob patterns, relative to the configuration's folder
     std::vector<std::string> rule_files;
+    bool watch_rule_files = true;  // reload when the configuration or a rule file changes
     // control
     std::string metrics_listen = "127.0.0.1:9464";
     // The folder of the configuration file ("" for the built-in defaults).

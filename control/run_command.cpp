@@ -332,7 +332,7 @@ void Appliance::control_loop() {
             now - started_ > std::chrono::duration<double>(options_.duration_seconds))
             g_stop.store(true);
         if (g_reload.exchange(false, std::memory_order_relaxed)) reloader_->reload("sighup");
-        if (now - last_reload_poll >= kReloadPollInterval) {
+        if (config_.watch_rule_files && now - last_reload_poll >= kReloadPollInterval) {
             reloader_->reload_if_changed();
             last_reload_poll = now;
         }
