@@ -3,17 +3,22 @@
 // packets until it says it is done; the worker then stops offering it that flow. Per-flow
 // state lives in one pointer-sized slot the worker keeps in the flow for each classifier.
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace ottscope {
 
 class RuleSet;
+struct ClassifierSettings;
 
-// Upper bound on app ids: nDPI 4.2 knows ~300 protocols, rule-defined apps come after them.
-constexpr size_t kMaxApps = 512;
+// App ids: nDPI's protocol ids first (its built-in ones, then the custom protocols of a
+// protocols file, up to nDPI's 512), then the apps named by rules.
+constexpr size_t kFirstRuleApp = 512;
+constexpr size_t kMaxApps = 1024;
 
 enum class Confidence : uint8_t { none, low, medium, high };
 enum class Direction : uint8_t { client_to_server = 0, server_to_client = 1 };
@@ -64,6 +69,15 @@ public:
     virtual void conclude(void*& state, const PacketView& context, Verdict& verdict) noexcept = 0;
     // Per-flow memory currently held, for the flow-memory figures.
     [[nodiscard]] virtual size_t state_bytes_in_use() const noexcept { return 0; }
+
+    // Worker side, between bursts: take up settings the control side committed.
+    virtual void at_safe_point() noexcept {}
+    // Control side, off the packet path, on a reload: prepare what new settings need and
+    // return an error text (empty: fine). Then exactly one of commit (hand it to the worker)
+    // or abandon (another part of the reload failed).
+    virtual std::string stage_settings(const ClassifierSettings& /*settings*/) { return {}; }
+    virtual void commit_settings() noexcept {}
+    virtual void abandon_settings() noexcept {}
 };
 
 }  // namespace ottscope

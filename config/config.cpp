@@ -96,6 +96,9 @@ void load_document(YamlLoader& loader, const YAML::Node& root, Config& config) {
                                                  {"udp_packet_budget",
                                                   loader.number(config.ndpi_udp_packet_budget,
                                                                 "udp_packet_budget", 1, 10000)},
+                                                 {"protocols_file",
+                                                  loader.text(config.ndpi_protocols_file,
+                                                              "classifiers.ndpi.protocols_file")},
                                              });
                                      }},
                                 });
@@ -137,6 +140,9 @@ ConfigResult load_config(const std::string& path) {
     }
     const size_t slash = path.rfind('/');
     result.config.directory = slash == std::string::npos ? "." : path.substr(0, slash);
+    std::string& protocols = result.config.ndpi_protocols_file;
+    if (!protocols.empty() && protocols[0] != '/')
+        protocols = result.config.directory + "/" + protocols;
     result.errors = std::move(loader.errors);
     return result;
 }

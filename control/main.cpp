@@ -29,17 +29,25 @@ bool is_rule_file(const std::string& path) {
 int check_config(const std::string& path) {
     std::vector<std::string> errors;
     std::vector<std::string> rule_files;
+    ottscope::NdpiSettings ndpi_settings;
     if (is_rule_file(path)) {
         rule_files.push_back(path);
     } else {
         ottscope::ConfigResult config = ottscope::load_config(path);
         errors = std::move(config.errors);
+        ndpi_settings.protocols_file = config.config.ndpi_protocols_file;
         if (errors.empty()) rule_files = ottscope::rule_files_of(config.config, errors);
     }
     size_t apps = 0;
     if (errors.empty()) {
         const ottscope::NdpiModule ndpi = ottscope::make_ndpi_module();
         ottscope::AppCatalog catalog(ndpi.get());
+        // The protocols file first: rules may name the protocols it adds.
+        std::string error;
+        if (!ottscope::make_ndpi_generation(ndpi_settings, &catalog, error)) {
+            fmt::print(stderr, "{}\n", error);
+            return 1;
+        }
         ottscope::RulesResult rules = ottscope::load_rules(rule_files, &catalog, 1);
         errors = std::move(rules.errors);
         if (rules.rules) apps = rules.rules->size();

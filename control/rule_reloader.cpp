@@ -41,15 +41,18 @@ std::vector<std::string> restart_only_changes(const Config& running, const Confi
 }  // namespace
 
 RuleReloader::RuleReloader(std::string config_path, const Config& startup_config,
-                           AppCatalog& catalog, RulePublisher& publisher)
+                           AppCatalog& catalog, RulePublisher& publisher,
+                           ClassifierSettingsHook classifiers)
     : config_path_(std::move(config_path)),
       startup_config_(startup_config),
       catalog_(catalog),
-      publisher_(publisher) {}
+      publisher_(publisher),
+      classifiers_(std::move(classifiers)) {}
 
 std::vector<RuleReloader::FileStamp> RuleReloader::stamps(const Config& config) const {
     std::vector<std::string> paths;
     if (!config_path_.empty()) paths.push_back(config_path_);
+    if (!config.ndpi_protocols_file.empty()) paths.push_back(config.ndpi_protocols_file);
     std::vector<std::string> ignored;
     for (std::string& file : rule_files_of(config, ignored)) paths.push_back(std::move(file));
     std::vector<FileStamp> result;
@@ -70,11 +73,23 @@ ReloadOutcome RuleReloader::load(const Config& config, bool initial) {
     ReloadOutcome outcome;
     std::vector<std::string> files = rule_files_of(config, outcome.messages);
     if (!outcome.messages.empty()) return outcome;
+    // Classifier settings first: a protocols file can add nDPI names that rules refer to.
+    const bool staged = !initial && classifiers_.stage;
+    if (staged) {
+        const std::string errors = classifiers_.stage(config);
+        if (!errors.empty()) {
+            classifiers_.abandon();
+            outcome.messages.push_back(errors);
+            return outcome;
+        }
+    }
     RulesResult rules = load_rules(files, &catalog_, next_version_);
     if (!rules.rules) {
+        if (staged) classifiers_.abandon();
         outcome.messages = std::move(rules.errors);
         return outcome;
     }
+    if (staged) classifiers_.commit();
     if (!initial)
         for (const std::string& setting : restart_only_changes(startup_config_, config))
             outcome.messages.push_back(config_path_ + ": " + setting +

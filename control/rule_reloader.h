@@ -5,6 +5,7 @@
 // stay in force and every error is logged with its location.
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -31,11 +32,19 @@ struct ReloadOutcome {
     std::vector<std::string> messages;  // errors, or notes such as settings needing a restart
 };
 
+// How a reload reaches the classifiers' own settings (a new nDPI module for a changed
+// protocols file): stage off the packet path, then commit with the rules or abandon.
+struct ClassifierSettingsHook {
+    std::function<std::string(const Config&)> stage;  // returns errors, empty when fine
+    std::function<void()> commit;
+    std::function<void()> abandon;
+};
+
 class RuleReloader {
 public:
     // `config_path` empty: built-in defaults, no rule files.
     RuleReloader(std::string config_path, const Config& startup_config, AppCatalog& catalog,
-                 RulePublisher& publisher);
+                 RulePublisher& publisher, ClassifierSettingsHook classifiers = {});
 
     // Startup load: errors are fatal to the caller.
     ReloadOutcome load_initial();
@@ -61,6 +70,7 @@ private:
     Config startup_config_;
     AppCatalog& catalog_;
     RulePublisher& publisher_;
+    ClassifierSettingsHook classifiers_;
     ReloadStatus status_;
     mutable std::mutex mutex_;
     std::string digest_;

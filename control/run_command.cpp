@@ -96,6 +96,15 @@ std::array<PortView, kMaxPorts> port_views(const std::vector<Port>& ports) {
 
 class Appliance {
 public:
+    ClassifierSettings classifier_settings_of(const Config& config) const {
+        ClassifierSettings settings;
+        settings.ndpi.tcp_packet_budget = config.ndpi_tcp_packet_budget;
+        settings.ndpi.udp_packet_budget = config.ndpi_udp_packet_budget;
+        settings.ndpi.protocols_file = config.ndpi_protocols_file;
+        settings.catalog = catalog_.get();
+        return settings;
+    }
+
     Appliance(const RunOptions& options, Config config)
         : options_(options), config_(std::move(config)) {}
     int run();
@@ -221,11 +230,6 @@ void Appliance::build_dataplane() {
     catalog_module_ = make_ndpi_module();
     catalog_ = std::make_unique<AppCatalog>(catalog_module_.get());
     publisher_ = std::make_unique<RulePublisher>(workers_);
-    reloader_ =
-        std::make_unique<RuleReloader>(options_.config_path, config_, *catalog_, *publisher_);
-    const ReloadOutcome rules = reloader_->load_initial();
-    for (const std::string& message : rules.messages) fmt::print(stderr, "{}\n", message);
-    if (!rules.ok) throw RunError("the rules have errors; nothing was started");
 
     const auto views = port_views(ports_);
     std::vector<std::vector<RxQueueRef>> worker_queues(workers_);
@@ -245,9 +249,7 @@ void Appliance::build_dataplane() {
         }
     }
 
-    ClassifierSettings classifier_settings;
-    classifier_settings.ndpi.tcp_packet_budget = config_.ndpi_tcp_packet_budget;
-    classifier_settings.ndpi.udp_packet_budget = config_.ndpi_udp_packet_budget;
+    const ClassifierSettings classifier_settings = classifier_settings_of(config_);
 
     for (unsigned w = 0; w < workers_; ++w) {
         worker_counters_.push_back(std::make_unique<WorkerCounters>());
@@ -303,6 +305,30 @@ void Appliance::build_dataplane() {
         setup.counters = fanout_counters_.get();
         fanout_ = std::make_unique<Fanout>(std::move(setup));
     }
+    // Rules load once the workers exist (they own the classifiers a reload reconfigures),
+    // before any of them runs.
+    ClassifierSettingsHook hook;
+    hook.stage = [this](const Config& config) {
+        const ClassifierSettings settings = classifier_settings_of(config);
+        std::string errors;
+        for (auto& worker : worker_objects_) {
+            errors = worker->stage_settings(settings);
+            if (!errors.empty()) break;
+        }
+        return errors;
+    };
+    hook.commit = [this] {
+        for (auto& worker : worker_objects_) worker->commit_settings();
+    };
+    hook.abandon = [this] {
+        for (auto& worker : worker_objects_) worker->abandon_settings();
+    };
+    reloader_ = std::make_unique<RuleReloader>(options_.config_path, config_, *catalog_,
+                                               *publisher_, std::move(hook));
+    const ReloadOutcome rules = reloader_->load_initial();
+    for (const std::string& message : rules.messages) fmt::print(stderr, "{}\n", message);
+    if (!rules.ok) throw RunError("the rules have errors; nothing was started");
+
     view_.ports = ports_;
     view_.catalog = catalog_.get();
     view_.reloads = &reloader_->status();

@@ -73,6 +73,7 @@ void Worker::run() noexcept {
             setup_.rules->quiescent(setup_.index);
             rules_ = setup_.rules->current();
         }
+        for (const auto& classifier : classifiers_) classifier->at_safe_point();
         const uint64_t start = rte_get_tsc_cycles();
         const uint16_t received = receive(mbufs.data());
         if (received != 0) [[likely]] {
@@ -108,6 +109,23 @@ void Worker::run() noexcept {
     rules_ = nullptr;
     if (setup_.rules != nullptr) setup_.rules->worker_offline(setup_.index);
     finished_.store(true, std::memory_order_release);
+}
+
+std::string Worker::stage_settings(const ClassifierSettings& settings) {
+    std::string errors;
+    for (const auto& classifier : classifiers_) {
+        const std::string error = classifier->stage_settings(settings);
+        if (!error.empty()) errors += (errors.empty() ? "" : "\n") + error;
+    }
+    return errors;
+}
+
+void Worker::commit_settings() noexcept {
+    for (const auto& classifier : classifiers_) classifier->commit_settings();
+}
+
+void Worker::abandon_settings() noexcept {
+    for (const auto& classifier : classifiers_) classifier->abandon_settings();
 }
 
 void Worker::update_state_bytes() noexcept {

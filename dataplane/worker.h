@@ -60,6 +60,12 @@ public:
     // flow has been ended and recorded.
     void run() noexcept;
 
+    // Control side, on a reload: classifier settings staged off the packet path, then handed
+    // to the worker (taken up between bursts) or dropped. See Classifier::stage_settings.
+    std::string stage_settings(const ClassifierSettings& settings);
+    void commit_settings() noexcept;
+    void abandon_settings() noexcept;
+
     // Entry point for rte_eal_remote_launch.
     static int launch(void* worker) noexcept;
 

@@ -182,58 +182,79 @@ TEST(Reload, CheckConfigReadsTheRulesItNames) {
         << result.output;
 }
 
-// A live port: a veth pair in a network namespace of our own, read through the pcap PMD.
+// A live port: a veth pair in a network namespace of our own, read through the pcap PMD, so
+// that traffic arrives when the test sends it, after a reload.
+class LivePort {
+public:
+    LivePort() : ns_("ottrl" + std::to_string(getpid()) + "x" + std::to_string(++count_)) {}
+    ~LivePort() { run_command({"/usr/sbin/ip", "netns", "delete", ns_}); }
+
+    [[nodiscard]] bool create() {
+        if (run_command({"/usr/sbin/ip", "netns", "add", ns_}).status != 0) return false;
+        if (in_ns({"/usr/sbin/ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1"})
+                .status != 0)
+            return false;
+        for (const char* link : {"v0", "v1", "lo"})
+            if (in_ns({"/usr/sbin/ip", "link", "set", link, "up"}).status != 0) return false;
+        return true;
+    }
+    CommandResult in_ns(std::vector<std::string> argv) const {
+        argv.insert(argv.begin(), {"/usr/sbin/ip", "netns", "exec", ns_});
+        return run_command(argv);
+    }
+    [[nodiscard]] std::vector<std::string> wrap(std::vector<std::string> argv) const {
+        argv.insert(argv.begin(), {"/usr/sbin/ip", "netns", "exec", ns_});
+        return argv;
+    }
+    [[nodiscard]] std::string metrics(uint16_t port) const {
+        return in_ns({"/usr/bin/curl", "-s", "127.0.0.1:" + std::to_string(port) + "/metrics"})
+            .output;
+    }
+    // Sends a capture's frames into the port, as a mirror would.
+    [[nodiscard]] bool send(const std::string& pcap) const {
+        return in_ns({"/usr/bin/python3", "-c",
+                      "import sys\nfrom scapy.all import rdpcap, sendp\n"
+                      "sendp(rdpcap(sys.argv[1]), iface='v0', verbose=False)",
+                      pcap})
+                   .status == 0;
+    }
+    static std::string port_config() {
+        return "ports:\n  - name: live0\n    device: \"net_pcap0,iface=v1\"\n";
+    }
+
+private:
+    static inline int count_ = 0;
+    std::string ns_;
+};
+
+bool has_version(const std::string& page, int version) {
+    return page.find("ottscope_rules_version " + std::to_string(version) + "\n") !=
+           std::string::npos;
+}
+
 // Flows that arrive after a reload are named by the new rules; those before keep theirs.
 TEST(Reload, NewFlowsOnALivePortGetTheNewRules) {
     if (geteuid() != 0) GTEST_SKIP() << "needs root for a network namespace";
-    const std::string ns = "ottrl" + std::to_string(getpid());
-    auto in_ns = [&ns](std::vector<std::string> argv) {
-        argv.insert(argv.begin(), {"/usr/sbin/ip", "netns", "exec", ns});
-        return run_command(argv);
-    };
-    ASSERT_EQ(run_command({"/usr/sbin/ip", "netns", "add", ns}).status, 0);
-    struct Cleanup {
-        std::string ns;
-        ~Cleanup() { run_command({"/usr/sbin/ip", "netns", "delete", ns}); }
-    } cleanup{ns};
-    ASSERT_EQ(
-        in_ns({"/usr/sbin/ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1"}).status,
-        0);
-    for (const char* link : {"v0", "v1", "lo"})
-        ASSERT_EQ(in_ns({"/usr/sbin/ip", "link", "set", link, "up"}).status, 0);
-
+    LivePort live;
+    ASSERT_TRUE(live.create());
     const std::string dir = temp_dir() + "/live";
-    const std::string config =
-        write_config(dir, "ports:\n  - name: live0\n    device: \"net_pcap0,iface=v1\"\n");
+    const std::string config = write_config(dir, LivePort::port_config());
     write_file(dir + "/rules.d/a.yaml", dns_rule("dns-before"));
     const std::string second = dir + "/second.pcap";
     ASSERT_EQ(run_command({binary_path(), "synth", "--out", second, "--seed", "7"}).status, 0);
 
     const uint16_t port = free_port();
-    Appliance appliance({"/usr/sbin/ip", "netns", "exec", ns, binary_path(), "run", "-c", config,
-                         "--workers", "1", "--metrics", "127.0.0.1:" + std::to_string(port)});
-    auto metrics = [&] {
-        return in_ns({"/usr/bin/curl", "-s", "127.0.0.1:" + std::to_string(port) + "/metrics"})
-            .output;
-    };
-    auto send = [&](const std::string& pcap) {
-        return in_ns({"/usr/bin/python3", "-c",
-                      "import sys\nfrom scapy.all import rdpcap, sendp\n"
-                      "sendp(rdpcap(sys.argv[1]), iface='v0', verbose=False)",
-                      pcap});
-    };
+    Appliance appliance(live.wrap({binary_path(), "run", "-c", config, "--workers", "1",
+                                   "--metrics", "127.0.0.1:" + std::to_string(port)}));
+    auto metrics = [&] { return live.metrics(port); };
     const std::string before_flows =
         "ottscope_app_flows_total{app=\"dns-before\",category=\"test\"}";
     const std::string after_flows = "ottscope_app_flows_total{app=\"dns-after\",category=\"test\"}";
-    ASSERT_NE(wait_for(metrics,
-                       [](const std::string& p) {
-                           return p.find("ottscope_rules_version 1") != std::string::npos;
-                       })
-                  .find("ottscope_rules_version 1"),
-              std::string::npos)
+    ASSERT_TRUE(
+        has_version(wait_for(metrics, [](const std::string& p) { return has_version(p, 1); }), 1))
         << appliance.output();
 
-    ASSERT_EQ(send(source_root() + "/config/demo/tume-demo.pcap").status, 0);
+    ASSERT_TRUE(live.send(source_root() + "/config/demo/tume-demo.pcap"));
     std::string page =
         wait_for(metrics, [&](const std::string& p) { return sample(p, before_flows) >= 3; });
     const double before = sample(page, before_flows);
@@ -241,19 +262,65 @@ TEST(Reload, NewFlowsOnALivePortGetTheNewRules) {
 
     write_file(dir + "/rules.d/a.yaml", dns_rule("dns-after"));
     appliance.signal(SIGHUP);
-    ASSERT_EQ(sample(wait_for(metrics,
-                              [](const std::string& p) {
-                                  return p.find("ottscope_rules_version 2") != std::string::npos;
-                              }),
-                     "ottscope_rules_version"),
-              2);
+    ASSERT_TRUE(
+        has_version(wait_for(metrics, [](const std::string& p) { return has_version(p, 2); }), 2));
 
-    ASSERT_EQ(send(second).status, 0);
+    ASSERT_TRUE(live.send(second));
     page = wait_for(metrics, [&](const std::string& p) { return sample(p, after_flows) >= 3; });
     EXPECT_GE(sample(page, after_flows), 3) << page;
     EXPECT_EQ(sample(page, before_flows), before);  // decided flows keep their verdict
     EXPECT_EQ(appliance.stop(), 0);
     EXPECT_NE(appliance.output().find(": holds"), std::string::npos) << appliance.output();
+}
+
+// A changed nDPI protocols file needs new nDPI modules: built off the packet path, taken up by
+// the workers between bursts, and its new protocol names usable by rules in the same reload.
+// A protocols file that cannot be loaded changes nothing.
+TEST(Reload, ProtocolsFileChangeSwitchesNdpiModules) {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root for a network namespace";
+    LivePort live;
+    ASSERT_TRUE(live.create());
+    const std::string dir = temp_dir() + "/protocols";
+    const std::string config = write_config(
+        dir, LivePort::port_config() + "classifiers:\n  ndpi:\n    protocols_file: protos.txt\n");
+    write_file(dir + "/protos.txt", "tcp:1@PlaceHolder\n");
+    write_file(dir + "/rules.d/a.yaml", "apps: []\n");
+    const uint16_t port = free_port();
+    Appliance appliance(live.wrap({binary_path(), "run", "-c", config, "--workers", "1",
+                                   "--metrics", "127.0.0.1:" + std::to_string(port)}));
+    auto metrics = [&] { return live.metrics(port); };
+    ASSERT_TRUE(
+        has_version(wait_for(metrics, [](const std::string& p) { return has_version(p, 1); }), 1))
+        << appliance.output();
+
+    write_file(dir + "/protos.txt", "host:\"tumeapp.com\"@TuMeCustom\n");
+    write_file(dir + "/rules.d/b.yaml",
+               "apps:\n  - name: custom-rule\n    category: test\n"
+               "    match: { any: [ { ndpi: [TuMeCustom] } ] }\n");
+    appliance.signal(SIGHUP);
+    ASSERT_TRUE(
+        has_version(wait_for(metrics, [](const std::string& p) { return has_version(p, 2); }), 2))
+        << appliance.output();
+
+    ASSERT_TRUE(live.send(source_root() + "/config/demo/tume-demo.pcap"));
+    const std::string custom = "ottscope_app_flows_total{app=\"custom-rule\",category=\"test\"}";
+    std::string page =
+        wait_for(metrics, [&](const std::string& p) { return sample(p, custom) >= 3; });
+    EXPECT_GE(sample(page, custom), 3) << page;
+
+    std::remove((dir + "/protos.txt").c_str());
+    appliance.signal(SIGHUP);
+    page = wait_for(metrics, [&](const std::string& p) {
+        return sample(p, "ottscope_config_reloads_total{result=\"failure\"}") >= 1;
+    });
+    EXPECT_EQ(sample(page, "ottscope_config_last_reload_success"), 0);
+    EXPECT_TRUE(has_version(page, 2));
+    EXPECT_EQ(appliance.stop(), 0);
+    const std::string output = appliance.output();
+    EXPECT_NE(output.find("protos.txt:1:1: nDPI cannot load this protocols file"),
+              std::string::npos)
+        << output;
+    EXPECT_NE(output.find(": holds"), std::string::npos) << output;
 }
 
 }  // namespace
