@@ -56,6 +56,14 @@ uint16_t Worker::receive(rte_mbuf** mbufs) noexcept {
     return 0;
 }
 
+// After a stop the fan-out may still be placing its last burst in the ring: those packets
+// were received and must be counted, so a worker leaves only once the fan-out is done and
+// the ring is empty.
+bool Worker::fanout_finished() const noexcept {
+    return setup_.input_ring == nullptr || (setup_.input_done->load(std::memory_order_acquire) &&
+                                            rte_ring_empty(setup_.input_ring));
+}
+
 bool Worker::input_exhausted() const noexcept {
     const bool ring_done =
         setup_.input_ring == nullptr ||
@@ -92,7 +100,8 @@ void Worker::run() noexcept {
             counters_.total_cycles.add(spent);
             continue;
         }
-        if (setup_.stop->load(std::memory_order_relaxed) || input_exhausted()) [[unlikely]]
+        if (input_exhausted() ||
+            (setup_.stop->load(std::memory_order_relaxed) && fanout_finished())) [[unlikely]]
             break;
         expire(kExpiryBudgetPerBurst);
         if (++idle_polls > kIdlePollsBeforeYield) {

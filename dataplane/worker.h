@@ -79,6 +79,7 @@ public:
 private:
     uint16_t receive(rte_mbuf** mbufs) noexcept;
     [[nodiscard]] bool input_exhausted() const noexcept;
+    [[nodiscard]] bool fanout_finished() const noexcept;
     void process(rte_mbuf* mbuf, uint64_t tsc_now_us) noexcept;
     void classify(Flow& flow, const struct DecodedPacket& packet, uint8_t direction,
                   uint64_t now_us) noexcept;
