@@ -3,12 +3,22 @@
 // packets until it says it is done; the worker then stops offering it that flow. Per-flow
 // state lives in one pointer-sized slot the worker keeps in the flow for each classifier.
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace ottscope {
+
+class RuleSet;
+struct ClassifierSettings;
+
+// App ids: nDPI's protocol ids first (its built-in ones, then the custom protocols of a
+// protocols file, up to nDPI's 512), then the apps named by rules.
+constexpr size_t kFirstRuleApp = 512;
+constexpr size_t kMaxApps = 1024;
 
 enum class Confidence : uint8_t { none, low, medium, high };
 enum class Direction : uint8_t { client_to_server = 0, server_to_client = 1 };
@@ -24,6 +34,11 @@ struct PacketView {
     uint8_t tcp_flags = 0;
     uint64_t timestamp_ms = 0;
     uint32_t flow_packets = 0;  // packets of the flow so far, this one included
+    // The server side of the flow (IPv4 as IPv4-mapped IPv6), for rules on ports and CIDRs.
+    const uint8_t* server_address = nullptr;
+    uint16_t server_port = 0;
+    // The rules in force for this burst; null when none are loaded.
+    const RuleSet* rules = nullptr;
 };
 
 // What a flow is. nDPI's own labels are kept beside the app so flow records can say both
@@ -33,6 +48,7 @@ struct Verdict {
     uint16_t ndpi_master = 0;
     uint16_t ndpi_app = 0;
     uint16_t ndpi_category = 0;
+    uint16_t evidence = 0;   // AppCatalog evidence id of the rule that named the app; 0: none
     uint8_t classifier = 0;  // registry index of the deciding classifier
     Confidence confidence = Confidence::none;
 };
@@ -49,9 +65,19 @@ public:
     // One packet of a flow the classifier has not finished with. `state` starts null.
     virtual Progress inspect(void*& state, const PacketView& packet, Verdict& verdict) noexcept = 0;
     // The flow ends before the classifier said done: settle on what was seen, free state.
-    virtual void conclude(void*& state, Verdict& verdict) noexcept = 0;
+    // `context` carries the flow's server end and the rules, but no packet.
+    virtual void conclude(void*& state, const PacketView& context, Verdict& verdict) noexcept = 0;
     // Per-flow memory currently held, for the flow-memory figures.
     [[nodiscard]] virtual size_t state_bytes_in_use() const noexcept { return 0; }
+
+    // Worker side, between bursts: take up settings the control side committed.
+    virtual void at_safe_point() noexcept {}
+    // Control side, off the packet path, on a reload: prepare what new settings need and
+    // return an error text (empty: fine). Then exactly one of commit (hand it to the worker)
+    // or abandon (another part of the reload failed).
+    virtual std::string stage_settings(const ClassifierSettings& /*settings*/) { return {}; }
+    virtual void commit_settings() noexcept {}
+    virtual void abandon_settings() noexcept {}
 };
 
 }  // namespace ottscope

@@ -8,7 +8,7 @@ namespace ottscope {
 namespace {
 
 std::unique_ptr<Classifier> make_ndpi(uint8_t index, const ClassifierSettings& settings) {
-    return std::make_unique<NdpiClassifier>(index, settings.ndpi);
+    return std::make_unique<NdpiClassifier>(index, settings.ndpi, settings.catalog);
 }
 
 constexpr std::array kRegistry = {

@@ -18,6 +18,8 @@ constexpr size_t kMaxClassifiers = 4;
 // Settings of every classifier, from the configuration.
 struct ClassifierSettings {
     NdpiSettings ndpi;
+    // Where classifiers add names they discover (custom nDPI protocols); may be null in tests.
+    AppCatalog* catalog = nullptr;
 };
 
 struct ClassifierEntry {

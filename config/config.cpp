@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include <yaml-cpp/yaml.h>
+#include "yaml_loader.h"
 
 #include <algorithm>
 #include <fstream>
@@ -11,110 +11,7 @@
 namespace ottscope {
 namespace {
 
-size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-        size_t diagonal = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= b.size(); ++j) {
-            const size_t above = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-            diagonal = above;
-        }
-    }
-    return row[b.size()];
-}
-
-class Loader {
-public:
-    explicit Loader(std::string path) : path_(std::move(path)) {}
-
-    void error(const YAML::Node& node, const std::string& message) {
-        const YAML::Mark mark = node.Mark();
-        errors.push_back(path_ + ":" + std::to_string(mark.line + 1) + ":" +
-                         std::to_string(mark.column + 1) + ": " + message);
-    }
-
-    // Visits the keys of a mapping; unknown keys are errors with a suggestion.
-    using Handler = std::function<void(const YAML::Node&)>;
-    void mapping(const YAML::Node& node, const std::string& where,
-                 const std::map<std::string, Handler>& handlers) {
-        if (!node.IsMap()) {
-            error(node, where + " must be a mapping");
-            return;
-        }
-        for (const auto& item : node) {
-            const auto key = item.first.as<std::string>();
-            const auto handler = handlers.find(key);
-            if (handler != handlers.end()) {
-                handler->second(item.second);
-                continue;
-            }
-            std::string best;
-            size_t best_distance = 3;
-            for (const auto& [name, unused] : handlers) {
-                const size_t d = edit_distance(key, name);
-                if (d < best_distance) {
-                    best_distance = d;
-                    best = name;
-                }
-            }
-            error(item.first, "unknown key '" + key + "' in " + where +
-                                  (best.empty() ? "" : " (did you mean '" + best + "'?)"));
-        }
-    }
-
-    template <typename T>
-    Handler number(T& target, const std::string& name, uint64_t low, uint64_t high) {
-        return [this, &target, name, low, high](const YAML::Node& node) {
-            uint64_t value = 0;
-            try {
-                if (!node.IsScalar()) throw YAML::BadConversion(node.Mark());
-                const std::string& text = node.Scalar();
-                if (text.empty() || text[0] == '-') throw YAML::BadConversion(node.Mark());
-                value = node.as<uint64_t>();
-            } catch (const YAML::Exception&) {
-                error(node, name + " must be a whole number from " + std::to_string(low) + " to " +
-                                std::to_string(high));
-                return;
-            }
-            if (value < low || value > high) {
-                error(node, name + " is " + std::to_string(value) + ", must be from " +
-                                std::to_string(low) + " to " + std::to_string(high));
-                return;
-            }
-            target = static_cast<T>(value);
-        };
-    }
-
-    Handler text(std::string& target, const std::string& name) {
-        return [this, &target, name](const YAML::Node& node) {
-            if (!node.IsScalar()) {
-                error(node, name + " must be a string");
-                return;
-            }
-            target = node.Scalar();
-        };
-    }
-
-    Handler boolean(bool& target, const std::string& name) {
-        return [this, &target, name](const YAML::Node& node) {
-            try {
-                target = node.as<bool>();
-            } catch (const YAML::Exception&) {
-                error(node, name + " must be true or false");
-            }
-        };
-    }
-
-    std::vector<std::string> errors;
-
-private:
-    std::string path_;
-};
-
-void load_document(Loader& loader, const YAML::Node& root, Config& config) {
+void load_document(YamlLoader& loader, const YAML::Node& root, Config& config) {
     if (root.IsNull()) return;
     loader.mapping(
         root, "the configuration",
@@ -199,9 +96,20 @@ void load_document(Loader& loader, const YAML::Node& root, Config& config) {
                                                  {"udp_packet_budget",
                                                   loader.number(config.ndpi_udp_packet_budget,
                                                                 "udp_packet_budget", 1, 10000)},
+                                                 {"protocols_file",
+                                                  loader.text(config.ndpi_protocols_file,
+                                                              "classifiers.ndpi.protocols_file")},
                                              });
                                      }},
                                 });
+             }},
+            {"rules",
+             [&](const YAML::Node& node) {
+                 config.rule_files.clear();
+                 loader.mapping(node, "rules",
+                                {{"files", loader.text_list(config.rule_files, "rules.files")},
+                                 {"watch_files",
+                                  loader.boolean(config.watch_rule_files, "rules.watch_files")}});
              }},
             {"control",
              [&](const YAML::Node& node) {
@@ -222,19 +130,19 @@ Config default_config() {
 
 ConfigResult load_config(const std::string& path) {
     ConfigResult result;
-    std::ifstream file(path);
-    if (!file) {
-        result.errors.push_back(path + ":1:1: cannot open the configuration file");
-        return result;
+    YamlLoader loader(path);
+    if (const auto root = parse_yaml_file(loader)) {
+        try {
+            load_document(loader, *root, result.config);
+        } catch (const YAML::Exception& e) {
+            loader.error_at(e.mark, e.msg);
+        }
     }
-    Loader loader(path);
-    try {
-        const YAML::Node root = YAML::Load(file);
-        load_document(loader, root, result.config);
-    } catch (const YAML::Exception& e) {
-        loader.errors.push_back(path + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                std::to_string(e.mark.column + 1) + ": " + e.msg);
-    }
+    const size_t slash = path.rfind('/');
+    result.config.directory = slash == std::string::npos ? "." : path.substr(0, slash);
+    std::string& protocols = result.config.ndpi_protocols_file;
+    if (!protocols.empty() && protocols[0] != '/')
+        protocols = result.config.directory + "/" + protocols;
     result.errors = std::move(loader.errors);
     return result;
 }

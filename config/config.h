@@ -31,8 +31,14 @@ struct Config {
     // classifiers
     uint32_t ndpi_tcp_packet_budget = 80;
     uint32_t ndpi_udp_packet_budget = 24;
+    std::string ndpi_protocols_file;  // resolved against the configuration's folder
+    // rules: file names or glob patterns, relative to the configuration's folder
+    std::vector<std::string> rule_files;
+    bool watch_rule_files = true;  // reload when the configuration or a rule file changes
     // control
     std::string metrics_listen = "127.0.0.1:9464";
+    // The folder of the configuration file ("" for the built-in defaults).
+    std::string directory;
 };
 
 struct ConfigResult {

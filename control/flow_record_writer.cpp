@@ -91,7 +91,9 @@ std::string format_flow_record(const FlowRecord& record, const AppCatalog& catal
     out += ",\"app\":";
     append_json_string(out, app.name);
     out += ",\"category\":";
-    append_json_string(out, catalog.ndpi_category_name(record.verdict.ndpi_category));
+    append_json_string(out, catalog.is_rule_app(record.verdict.app)
+                                ? std::string_view(app.category)
+                                : catalog.ndpi_category_name(record.verdict.ndpi_category));
     out += ",\"ndpi\":";
     append_json_string(out, catalog.ndpi_name(record.verdict.ndpi_master, record.verdict.ndpi_app));
     out += ",\"classifier\":";
@@ -100,6 +102,11 @@ std::string format_flow_record(const FlowRecord& record, const AppCatalog& catal
                                 : std::string("none"));
     out += ",\"confidence\":";
     append_json_string(out, confidence_name(record.verdict.confidence));
+    if (record.verdict.evidence != 0) {
+        out += ",\"evidence\":[";
+        append_json_string(out, catalog.evidence_text(record.verdict.evidence));
+        out += "]";
+    }
     fmt::format_to(std::back_inserter(out),
                    ",\"pkts_c2s\":{},\"pkts_s2c\":{},\"bytes_c2s\":{},\"bytes_s2c\":{}"
                    ",\"first_seen\":{}.{:06},\"last_seen\":{}.{:06},\"end_reason\":\"{}\"}}\n",

@@ -3,17 +3,60 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <yaml-cpp/yaml.h>
+
+#include "classifiers/app_catalog.h"
+#include "classifiers/ndpi/ndpi_classifier.h"
 #include "config/config.h"
+#include "config/rules_loader.h"
 #include "control/run_command.h"
 #include "synth.h"
 
 namespace {
 
+// A rule file has apps at its top; anything else is read as a configuration.
+bool is_rule_file(const std::string& path) {
+    try {
+        const YAML::Node root = YAML::LoadFile(path);
+        return root.IsMap() && root["apps"];
+    } catch (const YAML::Exception&) {
+        return false;  // the configuration loader reports the syntax error with its location
+    }
+}
+
+// Checks a configuration and every rule file it names, or a single rule file, the way a
+// reload would: names of nDPI protocols are resolved against the linked nDPI.
 int check_config(const std::string& path) {
-    const ottscope::ConfigResult result = ottscope::load_config(path);
-    for (const std::string& error : result.errors) fmt::print(stderr, "{}\n", error);
-    if (result.ok()) fmt::print("{}: ok\n", path);
-    return result.ok() ? 0 : 1;
+    std::vector<std::string> errors;
+    std::vector<std::string> rule_files;
+    ottscope::NdpiSettings ndpi_settings;
+    if (is_rule_file(path)) {
+        rule_files.push_back(path);
+    } else {
+        ottscope::ConfigResult config = ottscope::load_config(path);
+        errors = std::move(config.errors);
+        ndpi_settings.protocols_file = config.config.ndpi_protocols_file;
+        if (errors.empty()) rule_files = ottscope::rule_files_of(config.config, errors);
+    }
+    size_t apps = 0;
+    if (errors.empty()) {
+        const ottscope::NdpiModule ndpi = ottscope::make_ndpi_module();
+        ottscope::AppCatalog catalog(ndpi.get());
+        // The protocols file first: rules may name the protocols it adds.
+        std::string error;
+        if (!ottscope::make_ndpi_generation(ndpi_settings, &catalog, error)) {
+            fmt::print(stderr, "{}\n", error);
+            return 1;
+        }
+        ottscope::RulesResult rules = ottscope::load_rules(rule_files, &catalog, 1);
+        errors = std::move(rules.errors);
+        if (rules.rules) apps = rules.rules->size();
+    }
+    for (const std::string& error : errors) fmt::print(stderr, "{}\n", error);
+    if (!errors.empty()) return 1;
+    fmt::print("{}: ok ({} rule file{}, {} app{})\n", path, rule_files.size(),
+               rule_files.size() == 1 ? "" : "s", apps, apps == 1 ? "" : "s");
+    return 0;
 }
 
 int run_cli(int argc, char** argv) {

@@ -199,6 +199,32 @@ std::string MetricsServer::render() const {
     families.push_back(std::move(busy));
     families.push_back(std::move(state));
 
+    if (view.reloads != nullptr) {
+        const ReloadStatus& status = *view.reloads;
+        auto reloads = family("ottscope_config_reloads_total",
+                              "Configuration and rule reloads, by result.", MetricType::Counter);
+        add_sample(reloads, {{"result", "success"}},
+                   static_cast<double>(status.successes.load(std::memory_order_relaxed)));
+        add_sample(reloads, {{"result", "failure"}},
+                   static_cast<double>(status.failures.load(std::memory_order_relaxed)));
+        families.push_back(std::move(reloads));
+        auto last = family("ottscope_config_last_reload_success",
+                           "1 if the last reload succeeded (or none was tried), else 0.",
+                           MetricType::Gauge);
+        add_sample(last, {}, status.last_success.load(std::memory_order_relaxed) ? 1 : 0);
+        families.push_back(std::move(last));
+        auto when = family("ottscope_config_last_reload_timestamp_seconds",
+                           "Unix time of the last load or reload attempt.", MetricType::Gauge);
+        add_sample(when, {}, status.last_timestamp_seconds.load(std::memory_order_relaxed));
+        families.push_back(std::move(when));
+        auto version = family("ottscope_rules_version",
+                              "Version of the rules in force (1 at startup, +1 per good reload).",
+                              MetricType::Gauge);
+        add_sample(version, {},
+                   static_cast<double>(status.version.load(std::memory_order_relaxed)));
+        families.push_back(std::move(version));
+    }
+
     auto build =
         family("ottscope_build_info", "Build of the running appliance.", MetricType::Gauge);
     add_sample(build, {{"version", OTTSCOPE_VERSION}}, 1);

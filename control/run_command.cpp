@@ -27,12 +27,14 @@
 #include "config/config.h"
 #include "control/flow_record_writer.h"
 #include "control/metrics_server.h"
+#include "control/rule_reloader.h"
 #include "control/stats_view.h"
 #include "control/summary.h"
 #include "dataplane/capture_file.h"
 #include "dataplane/eal.h"
 #include "dataplane/fanout.h"
 #include "dataplane/ports.h"
+#include "dataplane/rule_publisher.h"
 #include "dataplane/worker.h"
 
 namespace ottscope {
@@ -40,12 +42,19 @@ namespace {
 
 // Set from signal handlers; everything else reaches it through a pointer.
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reload{false};
 
 extern "C" void on_stop_signal(int) {
     g_stop.store(true, std::memory_order_relaxed);
 }
 
+extern "C" void on_reload_signal(int) {
+    g_reload.store(true, std::memory_order_relaxed);
+}
+
 constexpr unsigned kInputRingSize = 4096;
+// How often the control loop looks for changed configuration or rule files.
+constexpr auto kReloadPollInterval = std::chrono::seconds(1);
 constexpr unsigned kRecordRingSize = 65536;
 constexpr unsigned kBaseMbufs = 32767;
 // Memory reserved per mbuf: data room, mbuf and mempool headers, and the slack the DPDK
@@ -87,6 +96,15 @@ std::array<PortView, kMaxPorts> port_views(const std::vector<Port>& ports) {
 
 class Appliance {
 public:
+    ClassifierSettings classifier_settings_of(const Config& config) const {
+        ClassifierSettings settings;
+        settings.ndpi.tcp_packet_budget = config.ndpi_tcp_packet_budget;
+        settings.ndpi.udp_packet_budget = config.ndpi_udp_packet_budget;
+        settings.ndpi.protocols_file = config.ndpi_protocols_file;
+        settings.catalog = catalog_.get();
+        return settings;
+    }
+
     Appliance(const RunOptions& options, Config config)
         : options_(options), config_(std::move(config)) {}
     int run();
@@ -109,6 +127,8 @@ private:
     std::vector<Port> ports_;
     NdpiModule catalog_module_;
     std::unique_ptr<AppCatalog> catalog_;
+    std::unique_ptr<RulePublisher> publisher_;
+    std::unique_ptr<RuleReloader> reloader_;
     std::vector<std::unique_ptr<WorkerCounters>> worker_counters_;
     std::unique_ptr<WorkerCounters> fanout_counters_;
     std::vector<std::unique_ptr<RxCounters>> rx_counters_;
@@ -209,6 +229,7 @@ void Appliance::build_dataplane() {
 
     catalog_module_ = make_ndpi_module();
     catalog_ = std::make_unique<AppCatalog>(catalog_module_.get());
+    publisher_ = std::make_unique<RulePublisher>(workers_);
 
     const auto views = port_views(ports_);
     std::vector<std::vector<RxQueueRef>> worker_queues(workers_);
@@ -228,9 +249,7 @@ void Appliance::build_dataplane() {
         }
     }
 
-    ClassifierSettings classifier_settings;
-    classifier_settings.ndpi.tcp_packet_budget = config_.ndpi_tcp_packet_budget;
-    classifier_settings.ndpi.udp_packet_budget = config_.ndpi_udp_packet_budget;
+    const ClassifierSettings classifier_settings = classifier_settings_of(config_);
 
     for (unsigned w = 0; w < workers_; ++w) {
         worker_counters_.push_back(std::make_unique<WorkerCounters>());
@@ -247,6 +266,7 @@ void Appliance::build_dataplane() {
                                       config_.other_idle_seconds * 1'000'000ULL};
         setup.classifier_settings = classifier_settings;
         setup.counters = worker_counters_.back().get();
+        setup.rules = publisher_.get();
         setup.timestamp_offset = timestamp_offset;
         setup.timestamp_flag = timestamp_flag;
         if (fanout_needed_) {
@@ -285,8 +305,33 @@ void Appliance::build_dataplane() {
         setup.counters = fanout_counters_.get();
         fanout_ = std::make_unique<Fanout>(std::move(setup));
     }
+    // Rules load once the workers exist (they own the classifiers a reload reconfigures),
+    // before any of them runs.
+    ClassifierSettingsHook hook;
+    hook.stage = [this](const Config& config) {
+        const ClassifierSettings settings = classifier_settings_of(config);
+        std::string errors;
+        for (auto& worker : worker_objects_) {
+            errors = worker->stage_settings(settings);
+            if (!errors.empty()) break;
+        }
+        return errors;
+    };
+    hook.commit = [this] {
+        for (auto& worker : worker_objects_) worker->commit_settings();
+    };
+    hook.abandon = [this] {
+        for (auto& worker : worker_objects_) worker->abandon_settings();
+    };
+    reloader_ = std::make_unique<RuleReloader>(options_.config_path, config_, *catalog_,
+                                               *publisher_, std::move(hook));
+    const ReloadOutcome rules = reloader_->load_initial();
+    for (const std::string& message : rules.messages) fmt::print(stderr, "{}\n", message);
+    if (!rules.ok) throw RunError("the rules have errors; nothing was started");
+
     view_.ports = ports_;
     view_.catalog = catalog_.get();
+    view_.reloads = &reloader_->status();
     for (const ClassifierEntry& entry : classifier_registry())
         view_.classifier_names.emplace_back(entry.name);
 }
@@ -303,6 +348,7 @@ void Appliance::drain_records() {
 
 void Appliance::control_loop() {
     auto last_progress = std::chrono::steady_clock::now();
+    auto last_reload_poll = last_progress;
     uint64_t expected = 0;
     for (const Port& port : ports_) expected += port.expected_packets;
     while (!dataplane_done_.load(std::memory_order_acquire)) {
@@ -311,6 +357,11 @@ void Appliance::control_loop() {
         if (options_.duration_seconds > 0 &&
             now - started_ > std::chrono::duration<double>(options_.duration_seconds))
             g_stop.store(true);
+        if (g_reload.exchange(false, std::memory_order_relaxed)) reloader_->reload("sighup");
+        if (config_.watch_rule_files && now - last_reload_poll >= kReloadPollInterval) {
+            reloader_->reload_if_changed();
+            last_reload_poll = now;
+        }
         if (options_.progress && now - last_progress > std::chrono::seconds(1)) {
             uint64_t received = 0;
             for (const RxSlot& slot : view_.rx) received += slot.counters->packets.read();
@@ -448,6 +499,7 @@ int run_appliance(const RunOptions& options) {
     }
     std::signal(SIGINT, on_stop_signal);
     std::signal(SIGTERM, on_stop_signal);
+    std::signal(SIGHUP, on_reload_signal);
     try {
         Appliance appliance(options, std::move(config));
         return appliance.run();

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "classifiers/app_catalog.h"
+#include "control/rule_reloader.h"
 #include "dataplane/counters.h"
 #include "dataplane/ports.h"
 
@@ -25,6 +26,7 @@ struct StatsView {
     std::vector<RxSlot> rx;
     std::vector<Port> ports;
     const AppCatalog* catalog = nullptr;
+    const ReloadStatus* reloads = nullptr;
     std::vector<std::string> classifier_names;
 };
 

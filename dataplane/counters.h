@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "classifiers/classifier.h"
 #include "drop_reasons.h"
 
 namespace ottscope {
@@ -25,9 +26,6 @@ public:
 private:
     std::atomic<uint64_t> value_{0};
 };
-
-// Upper bound on app ids: nDPI 4.2 knows ~300 protocols, rule-defined apps come after them.
-constexpr size_t kMaxApps = 512;
 
 struct AppCounters {
     std::array<Counter, 2> packets;  // indexed by Direction

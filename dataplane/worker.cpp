@@ -56,6 +56,14 @@ uint16_t Worker::receive(rte_mbuf** mbufs) noexcept {
     return 0;
 }
 
+// After a stop the fan-out may still be placing its last burst in the ring: those packets
+// were received and must be counted, so a worker leaves only once the fan-out is done and
+// the ring is empty.
+bool Worker::fanout_finished() const noexcept {
+    return setup_.input_ring == nullptr || (setup_.input_done->load(std::memory_order_acquire) &&
+                                            rte_ring_empty(setup_.input_ring));
+}
+
 bool Worker::input_exhausted() const noexcept {
     const bool ring_done =
         setup_.input_ring == nullptr ||
@@ -67,7 +75,13 @@ bool Worker::input_exhausted() const noexcept {
 void Worker::run() noexcept {
     std::array<rte_mbuf*, kBurstSize> mbufs{};
     unsigned idle_polls = 0;
+    if (setup_.rules != nullptr) setup_.rules->worker_online(setup_.index);
     for (;;) {
+        if (setup_.rules != nullptr) {
+            setup_.rules->quiescent(setup_.index);
+            rules_ = setup_.rules->current();
+        }
+        for (const auto& classifier : classifiers_) classifier->at_safe_point();
         const uint64_t start = rte_get_tsc_cycles();
         const uint16_t received = receive(mbufs.data());
         if (received != 0) [[likely]] {
@@ -86,7 +100,8 @@ void Worker::run() noexcept {
             counters_.total_cycles.add(spent);
             continue;
         }
-        if (setup_.stop->load(std::memory_order_relaxed) || input_exhausted()) [[unlikely]]
+        if (input_exhausted() ||
+            (setup_.stop->load(std::memory_order_relaxed) && fanout_finished())) [[unlikely]]
             break;
         expire(kExpiryBudgetPerBurst);
         if (++idle_polls > kIdlePollsBeforeYield) {
@@ -100,7 +115,26 @@ void Worker::run() noexcept {
         end_flow(slot, FlowEnd::shutdown);
     counters_.flow_entries.set(0);
     update_state_bytes();
+    rules_ = nullptr;
+    if (setup_.rules != nullptr) setup_.rules->worker_offline(setup_.index);
     finished_.store(true, std::memory_order_release);
+}
+
+std::string Worker::stage_settings(const ClassifierSettings& settings) {
+    std::string errors;
+    for (const auto& classifier : classifiers_) {
+        const std::string error = classifier->stage_settings(settings);
+        if (!error.empty()) errors += (errors.empty() ? "" : "\n") + error;
+    }
+    return errors;
+}
+
+void Worker::commit_settings() noexcept {
+    for (const auto& classifier : classifiers_) classifier->commit_settings();
+}
+
+void Worker::abandon_settings() noexcept {
+    for (const auto& classifier : classifiers_) classifier->abandon_settings();
 }
 
 void Worker::update_state_bytes() noexcept {
@@ -186,6 +220,10 @@ void Worker::classify(Flow& flow, const DecodedPacket& packet, uint8_t direction
     view.tcp_flags = packet.tcp_flags;
     view.timestamp_ms = now_us / 1000;
     view.flow_packets = static_cast<uint32_t>(flow.total_packets());
+    const Endpoint& server = direction == 0 ? packet.destination : packet.source;
+    view.server_address = server.address.data();
+    view.server_port = server.port;
+    view.rules = rules_;
     for (size_t i = 0; i < classifiers_.size(); ++i) {
         const uint8_t bit = static_cast<uint8_t>(1u << i);
         if ((flow.classifiers_pending & bit) == 0) continue;
@@ -210,11 +248,7 @@ void Worker::credit(Flow& flow) noexcept {
 
 void Worker::end_flow(uint32_t slot, FlowEnd why) noexcept {
     Flow& flow = table_[slot];
-    for (size_t i = 0; i < classifiers_.size(); ++i) {
-        if ((flow.classifiers_pending & (1u << i)) != 0)
-            classifiers_[i]->conclude(flow.classifier_state[i], flow.verdict);
-    }
-    flow.classifiers_pending = 0;
+    if (flow.classifiers_pending != 0) conclude_classifiers(flow);
     if (!flow.credited) credit(flow);
     counters_.apps[flow.verdict.app].active_flows.sub();
     counters_
@@ -224,6 +258,20 @@ void Worker::end_flow(uint32_t slot, FlowEnd why) noexcept {
         .add();
     if (setup_.record_ring != nullptr) emit_record(flow, why);
     table_.remove(slot);
+}
+
+void Worker::conclude_classifiers(Flow& flow) noexcept {
+    PacketView context;
+    context.ip_protocol = flow.key.ip_protocol;
+    context.server_address =
+        flow.client_is_lower ? flow.key.upper_address.data() : flow.key.lower_address.data();
+    context.server_port = flow.client_is_lower ? flow.key.upper_port : flow.key.lower_port;
+    context.rules = rules_;
+    for (size_t i = 0; i < classifiers_.size(); ++i) {
+        if ((flow.classifiers_pending & (1u << i)) != 0)
+            classifiers_[i]->conclude(flow.classifier_state[i], context, flow.verdict);
+    }
+    flow.classifiers_pending = 0;
 }
 
 void Worker::expire(unsigned budget) noexcept {

@@ -15,6 +15,7 @@
 #include "flow_record.h"
 #include "flow_table.h"
 #include "link_type.h"
+#include "rule_publisher.h"
 #include "rx_poller.h"
 
 struct rte_mbuf;
@@ -43,7 +44,8 @@ struct WorkerSetup {
     FlowTimeouts timeouts;
     ClassifierSettings classifier_settings;
     WorkerCounters* counters = nullptr;
-    int timestamp_offset = -1;  // mbuf dynfield with the capture timestamp, if registered
+    RulePublisher* rules = nullptr;  // null: no rules, nDPI's labels only
+    int timestamp_offset = -1;       // mbuf dynfield with the capture timestamp, if registered
     uint64_t timestamp_flag = 0;
 };
 
@@ -58,6 +60,12 @@ public:
     // flow has been ended and recorded.
     void run() noexcept;
 
+    // Control side, on a reload: classifier settings staged off the packet path, then handed
+    // to the worker (taken up between bursts) or dropped. See Classifier::stage_settings.
+    std::string stage_settings(const ClassifierSettings& settings);
+    void commit_settings() noexcept;
+    void abandon_settings() noexcept;
+
     // Entry point for rte_eal_remote_launch.
     static int launch(void* worker) noexcept;
 
@@ -71,6 +79,7 @@ public:
 private:
     uint16_t receive(rte_mbuf** mbufs) noexcept;
     [[nodiscard]] bool input_exhausted() const noexcept;
+    [[nodiscard]] bool fanout_finished() const noexcept;
     void process(rte_mbuf* mbuf, uint64_t tsc_now_us) noexcept;
     void classify(Flow& flow, const struct DecodedPacket& packet, uint8_t direction,
                   uint64_t now_us) noexcept;
@@ -79,6 +88,7 @@ private:
     void expire(unsigned budget) noexcept;
     void emit_record(const Flow& flow, FlowEnd why) noexcept;
     void update_state_bytes() noexcept;
+    void conclude_classifiers(Flow& flow) noexcept;
 
     WorkerSetup setup_;
     WorkerCounters& counters_;
@@ -89,6 +99,8 @@ private:
     std::array<uint64_t, kMaxPorts> zone_now_us_{};
     // Chained mbufs (frames over one mbuf) are copied here so decoders see one buffer.
     std::unique_ptr<uint8_t[]> linear_;
+    // The rules read at the start of the current burst; valid until the next quiescent state.
+    const RuleSet* rules_ = nullptr;
     std::atomic<bool> finished_{false};
 };
 

@@ -13,7 +13,7 @@ packages=(
   libsimdjson-dev libhttp-parser-dev libfixbuf-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libndpi-bin tshark python3 python3-scapy
-  valgrind curl time
+  valgrind curl time iproute2
 )
 
 missing=()

@@ -44,18 +44,25 @@ export TSAN_OPTIONS="halt_on_error=0 exitcode=66 suppressions=$src/tests/tsan.su
 log=$(mktemp)
 "$tsan/ottscope" run --pcap "$src/config/demo/tume-demo.pcap" --workers 2 \
   --flows-out /dev/null --metrics 127.0.0.1:0 >"$log" 2>&1 || { cat "$log"; exit 1; }
-config=$(mktemp --suffix=.yaml)
-printf 'ports:\n  - name: null0\n    device: net_null0\nflow_table:\n  capacity: 4096\n' >"$config"
+rules=$(mktemp -d)
+config=$rules/ottscope.yaml
+printf 'ports:\n  - name: null0\n    device: net_null0\nflow_table:\n  capacity: 4096\nrules:\n  files: ["r*.yaml"]\n' >"$config"
+rule() { printf 'apps:\n  - name: %s\n    category: test\n    match: { any: [ { ports: [%s] } ] }\n' "$1" "$2" >"$rules/r1.yaml"; }
+rule tsan-a 1
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$tsan/ottscope" run -c "$config" --workers 2 --duration 3 --metrics "127.0.0.1:$port" >"$log" 2>&1 &
 pid=$!
 scrapes=0
-for _ in $(seq 1 20); do
+for i in $(seq 1 20); do
   sleep 0.2
   if curl -sf "127.0.0.1:$port/metrics" >/dev/null; then scrapes=$((scrapes + 1)); fi
+  # Rule reloads race the workers' reads of the rules: RCU must keep them apart.
+  rule "tsan-$((i % 2))" "$i"
+  kill -HUP "$pid" 2>/dev/null || true
 done
 wait "$pid" || { cat "$log"; exit 1; }
 grep -q ": holds" "$log" || { cat "$log"; exit 1; }
 if grep -q "WARNING: ThreadSanitizer" "$log"; then cat "$log"; exit 1; fi
-echo "two workers and the fan-out lcore clean under TSan with $scrapes concurrent scrapes"
-rm -f "$log" "$config"
+grep -q "rules reloaded" "$log" || { cat "$log"; exit 1; }
+echo "two workers and the fan-out lcore clean under TSan with $scrapes concurrent scrapes and rule reloads"
+rm -rf "$log" "$rules"

@@ -1,7 +1,13 @@
 #include "ndpi/ndpi_classifier.h"
 
+#include <sys/stat.h>
+
 #include <cstring>
 #include <stdexcept>
+
+#include "app_catalog.h"
+#include "registry.h"
+#include "rule_set.h"
 
 extern "C" {
 #include <ndpi/ndpi_api.h>
@@ -11,44 +17,172 @@ namespace ottscope {
 namespace {
 constexpr uint8_t kTcp = 6;
 constexpr uint8_t kUdp = 17;
+
+static_assert(kNdpiProtocolIds == NDPI_NUM_BITS);
+
+std::string_view view_of(const char* text) noexcept {
+    return text != nullptr ? std::string_view(text) : std::string_view();
+}
+
+bool carries_tls(const ndpi_proto& protocol) noexcept {
+    for (const uint16_t id : {protocol.master_protocol, protocol.app_protocol})
+        if (id == NDPI_PROTOCOL_TLS || id == NDPI_PROTOCOL_QUIC || id == NDPI_PROTOCOL_DTLS)
+            return true;
+    return false;
+}
+
+bool carries_http(const ndpi_proto& protocol) noexcept {
+    return protocol.master_protocol == NDPI_PROTOCOL_HTTP ||
+           protocol.app_protocol == NDPI_PROTOCOL_HTTP;
+}
+
+// Identifies a protocols file as it is on disk now, so an unchanged file builds no module.
+std::string file_stamp(const std::string& path) {
+    if (path.empty()) return {};
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) return path + "|missing";
+    return path + "|" + std::to_string(info.st_mtim.tv_sec) + "." +
+           std::to_string(info.st_mtim.tv_nsec) + "|" + std::to_string(info.st_size);
+}
+
 }  // namespace
+
+// Per-flow state: the generation whose module the flow started on, then nDPI's flow.
+struct NdpiClassifier::FlowBlock {
+    NdpiGeneration* generation;
+    alignas(16) std::byte flow[SIZEOF_FLOW_STRUCT];
+
+    ndpi_flow_struct* ndpi() noexcept { return reinterpret_cast<ndpi_flow_struct*>(flow); }
+    [[nodiscard]] const ndpi_flow_struct* ndpi() const noexcept {
+        return reinterpret_cast<const ndpi_flow_struct*>(flow);
+    }
+};
 
 void NdpiModuleDeleter::operator()(ndpi_detection_module_struct* module) const noexcept {
     ndpi_exit_detection_module(module);
 }
 
-NdpiModule make_ndpi_module() {
+namespace {
+NdpiModule make_module(const std::string& protocols_file, std::string& error) {
     NdpiModule module(ndpi_init_detection_module(ndpi_no_prefs));
-    if (!module) throw std::runtime_error("nDPI: cannot initialise a detection module");
+    if (!module) {
+        error = "nDPI: cannot initialise a detection module";
+        return nullptr;
+    }
+    if (!protocols_file.empty() &&
+        ndpi_load_protocols_file(module.get(), protocols_file.c_str()) != 0) {
+        error = protocols_file + ":1:1: nDPI cannot load this protocols file";
+        return nullptr;
+    }
     NDPI_PROTOCOL_BITMASK all;
     NDPI_BITMASK_SET_ALL(all);
     ndpi_set_protocol_detection_bitmask2(module.get(), &all);
     ndpi_finalize_initialization(module.get());
     return module;
 }
+}  // namespace
 
-NdpiClassifier::NdpiClassifier(uint8_t registry_index, NdpiSettings settings)
+NdpiModule make_ndpi_module() {
+    std::string error;
+    NdpiModule module = make_module({}, error);
+    if (!module) throw std::runtime_error(error);
+    return module;
+}
+
+std::unique_ptr<NdpiGeneration> make_ndpi_generation(const NdpiSettings& settings,
+                                                     AppCatalog* catalog, std::string& error) {
+    auto generation = std::make_unique<NdpiGeneration>();
+    generation->module = make_module(settings.protocols_file, error);
+    if (!generation->module) return nullptr;
+    ndpi_detection_module_struct* module = generation->module.get();
+    const unsigned count =
+        std::min<unsigned>(ndpi_get_num_supported_protocols(module), kNdpiProtocolIds);
+    for (unsigned id = 0; id < count; ++id) {
+        if (catalog == nullptr || id < catalog->builtin_protocols()) {
+            generation->to_catalog[id] = static_cast<uint16_t>(id);
+            continue;
+        }
+        const char* name = ndpi_get_proto_name(module, static_cast<uint16_t>(id));
+        const auto category = ndpi_get_proto_category(
+            module, ndpi_protocol{NDPI_PROTOCOL_UNKNOWN, static_cast<uint16_t>(id),
+                                  NDPI_PROTOCOL_CATEGORY_UNSPECIFIED});
+        const AppCatalog::Interned interned = catalog->intern_custom_protocol(
+            name != nullptr ? name : "Unknown", ndpi_category_get_name(module, category));
+        if (!interned.error.empty()) {
+            error = settings.protocols_file + ":1:1: " + interned.error;
+            return nullptr;
+        }
+        generation->to_catalog[id] = interned.id;
+    }
+    return generation;
+}
+
+NdpiClassifier::NdpiClassifier(uint8_t registry_index, NdpiSettings settings, AppCatalog* catalog)
     : registry_index_(registry_index),
-      settings_(settings),
-      module_(make_ndpi_module()),
-      pool_(SIZEOF_FLOW_STRUCT) {}
+      settings_(std::move(settings)),
+      catalog_(catalog),
+      pool_(sizeof(FlowBlock)),
+      stamp_(file_stamp(settings_.protocols_file)) {
+    std::string error;
+    auto generation = make_ndpi_generation(settings_, catalog_, error);
+    if (!generation) throw std::runtime_error(error);
+    current_ = generation.get();
+    generations_.push_back(std::move(generation));
+}
 
 NdpiClassifier::~NdpiClassifier() = default;
 
-void NdpiClassifier::record(const ndpi_proto& protocol, Verdict& verdict) const noexcept {
-    verdict.ndpi_master = protocol.master_protocol;
-    verdict.ndpi_app = protocol.app_protocol;
+void NdpiClassifier::record(const ndpi_proto& protocol, const NdpiGeneration& generation,
+                            Verdict& verdict) const noexcept {
+    auto translate = [&generation](uint16_t id) {
+        return id < kNdpiProtocolIds ? generation.to_catalog[id] : uint16_t{0};
+    };
+    verdict.ndpi_master = translate(protocol.master_protocol);
+    verdict.ndpi_app = translate(protocol.app_protocol);
     verdict.ndpi_category = static_cast<uint16_t>(protocol.category);
-    verdict.app = protocol.app_protocol != NDPI_PROTOCOL_UNKNOWN ? protocol.app_protocol
-                                                                 : protocol.master_protocol;
+    verdict.app = verdict.ndpi_app != NDPI_PROTOCOL_UNKNOWN ? verdict.ndpi_app : verdict.ndpi_master;
     verdict.classifier = registry_index_;
+    verdict.evidence = 0;
     verdict.confidence = verdict.app == NDPI_PROTOCOL_UNKNOWN ? Confidence::none : Confidence::high;
 }
 
+void NdpiClassifier::decide(const ndpi_proto& protocol, const FlowBlock& block,
+                            const PacketView& packet, Verdict& verdict) const noexcept {
+    record(protocol, *block.generation, verdict);
+    if (packet.rules == nullptr) return;
+    // What nDPI's dissectors extracted, as rules see it. Only the union member of the detected
+    // protocol is read: the others alias the same bytes.
+    const ndpi_flow_struct& flow = *block.ndpi();
+    FlowFacts facts;
+    facts.ndpi_master = verdict.ndpi_master;
+    facts.ndpi_app = verdict.ndpi_app;
+    facts.ip_protocol = packet.ip_protocol;
+    facts.server_address = packet.server_address;
+    facts.server_port = packet.server_port;
+    const std::string_view host(flow.host_server_name,
+                                strnlen(flow.host_server_name, sizeof(flow.host_server_name)));
+    if (carries_tls(protocol)) {
+        const auto& tls = flow.protos.tls_quic;
+        facts.tls_sni = host;
+        facts.tls_alpn = view_of(tls.alpn);
+        facts.tls_cert_san = view_of(tls.server_names);
+        facts.tls_cert_subject = view_of(tls.subjectDN);
+        facts.tls_cert_issuer = view_of(tls.issuerDN);
+        facts.tls_ja3 = std::string_view(tls.ja3_client, strnlen(tls.ja3_client, 33));
+    } else if (carries_http(protocol)) {
+        facts.http_host = host;
+        facts.http_content_type = view_of(flow.http.request_content_type);
+    }
+    packet.rules->apply(facts, registry_index_, verdict);
+}
+
 void NdpiClassifier::release(void*& state) noexcept {
-    auto* flow = static_cast<ndpi_flow_struct*>(state);
-    ndpi_free_flow_data(flow);
-    pool_.release(flow);
+    auto* block = static_cast<FlowBlock*>(state);
+    ndpi_free_flow_data(block->ndpi());
+    NdpiGeneration* generation = block->generation;
+    if (--generation->live_flows == 0 && generation != current_)
+        generation->drained.store(true, std::memory_order_release);
+    pool_.release(block);
     state = nullptr;
 }
 
@@ -60,40 +194,88 @@ Progress NdpiClassifier::inspect(void*& state, const PacketView& packet,
         } catch (const std::bad_alloc&) {
             return Progress::done;  // flow stays Unknown rather than taking the worker down
         }
-        std::memset(state, 0, SIZEOF_FLOW_STRUCT);
+        auto* fresh = static_cast<FlowBlock*>(state);
+        fresh->generation = current_;
+        ++current_->live_flows;
+        std::memset(fresh->flow, 0, sizeof(fresh->flow));
     }
-    auto* flow = static_cast<ndpi_flow_struct*>(state);
+    auto* block = static_cast<FlowBlock*>(state);
+    ndpi_detection_module_struct* module = block->generation->module.get();
+    ndpi_flow_struct* flow = block->ndpi();
     const bool enough_packets =
         (packet.ip_protocol == kUdp && packet.flow_packets > settings_.udp_packet_budget) ||
         (packet.ip_protocol == kTcp && packet.flow_packets > settings_.tcp_packet_budget);
 
-    ndpi_protocol protocol = ndpi_detection_process_packet(module_.get(), flow, packet.l3,
+    ndpi_protocol protocol = ndpi_detection_process_packet(module, flow, packet.l3,
                                                            packet.l3_length, packet.timestamp_ms);
     if (!enough_packets && protocol.app_protocol == NDPI_PROTOCOL_UNKNOWN) {
-        record(protocol, verdict);
+        record(protocol, *block->generation, verdict);
         return Progress::need_more;
     }
     // Known, but a later packet (a certificate, say) can still refine the label.
-    if (!enough_packets && ndpi_extra_dissection_possible(module_.get(), flow)) {
-        record(protocol, verdict);
+    if (!enough_packets && ndpi_extra_dissection_possible(module, flow)) {
+        record(protocol, *block->generation, verdict);
         return Progress::need_more;
     }
     if (protocol.app_protocol == NDPI_PROTOCOL_UNKNOWN) {
         uint8_t guessed = 0;
-        protocol = ndpi_detection_giveup(module_.get(), flow, settings_.guess_on_giveup, &guessed);
+        protocol = ndpi_detection_giveup(module, flow, settings_.guess_on_giveup, &guessed);
     }
-    record(protocol, verdict);
+    decide(protocol, *block, packet, verdict);
     release(state);
     return Progress::done;
 }
 
-void NdpiClassifier::conclude(void*& state, Verdict& verdict) noexcept {
+void NdpiClassifier::conclude(void*& state, const PacketView& context, Verdict& verdict) noexcept {
     if (state == nullptr) return;
+    auto* block = static_cast<FlowBlock*>(state);
     uint8_t guessed = 0;
     const ndpi_protocol protocol = ndpi_detection_giveup(
-        module_.get(), static_cast<ndpi_flow_struct*>(state), settings_.guess_on_giveup, &guessed);
-    record(protocol, verdict);
+        block->generation->module.get(), block->ndpi(), settings_.guess_on_giveup, &guessed);
+    decide(protocol, *block, context, verdict);
     release(state);
+}
+
+void NdpiClassifier::at_safe_point() noexcept {
+    if (incoming_.load(std::memory_order_relaxed) == nullptr) [[likely]]
+        return;
+    NdpiGeneration* adopted = incoming_.exchange(nullptr, std::memory_order_acquire);
+    if (adopted == nullptr) return;
+    NdpiGeneration* previous = current_;
+    current_ = adopted;
+    if (previous->live_flows == 0) previous->drained.store(true, std::memory_order_release);
+}
+
+void NdpiClassifier::free_drained() {
+    std::erase_if(generations_, [](const std::unique_ptr<NdpiGeneration>& generation) {
+        return generation->drained.load(std::memory_order_acquire);
+    });
+}
+
+std::string NdpiClassifier::stage_settings(const ClassifierSettings& settings) {
+    free_drained();
+    staged_.reset();
+    generations_.reserve(generations_.size() + 1);  // commit must not allocate
+    const std::string stamp = file_stamp(settings.ndpi.protocols_file);
+    if (stamp == stamp_) return {};
+    std::string error;
+    staged_ = make_ndpi_generation(settings.ndpi, catalog_, error);
+    staged_stamp_ = stamp;
+    return error;
+}
+
+void NdpiClassifier::commit_settings() noexcept {
+    if (!staged_) return;
+    NdpiGeneration* posted = staged_.get();
+    generations_.push_back(std::move(staged_));
+    stamp_ = staged_stamp_;
+    // A generation the worker never took up is simply superseded.
+    if (NdpiGeneration* unadopted = incoming_.exchange(posted, std::memory_order_acq_rel))
+        unadopted->drained.store(true, std::memory_order_release);
+}
+
+void NdpiClassifier::abandon_settings() noexcept {
+    staged_.reset();
 }
 
 }  // namespace ottscope

@@ -2,21 +2,36 @@
 // nDPI 4.2 as a classifier. It follows ndpiReader's detection policy (packet budgets of 80
 // TCP / 24 UDP packets, extra dissection for certificates, port guessing when giving up)
 // so that our verdicts can be checked against ndpiReader's on the same captures.
+//
+// Settings that need a new nDPI module (a changed protocols file) are built on the control
+// thread as a new generation and handed to the worker through a one-slot mailbox; the worker
+// adopts it at a safe point between bursts. Flows already under detection finish on the
+// module they started with; a generation is freed by the control side once it is retired and
+// no flow uses it.
 
+#include <array>
+#include <atomic>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "classifier.h"
 #include "state_pool.h"
 
 struct ndpi_detection_module_struct;
 struct ndpi_proto;
+struct ndpi_flow_struct;
 
 namespace ottscope {
+
+class AppCatalog;
 
 struct NdpiSettings {
     uint32_t tcp_packet_budget = 80;
     uint32_t udp_packet_budget = 24;
     bool guess_on_giveup = true;
+    // nDPI protocols file (custom protocols by host, port, IP), empty for none.
+    std::string protocols_file;
 };
 
 // One nDPI detection module, configured as ottscope and ndpiReader use it.
@@ -26,25 +41,63 @@ struct NdpiModuleDeleter {
 using NdpiModule = std::unique_ptr<ndpi_detection_module_struct, NdpiModuleDeleter>;
 NdpiModule make_ndpi_module();
 
+// Ids nDPI's module can return (its NDPI_NUM_BITS).
+constexpr size_t kNdpiProtocolIds = 512;
+
+// A module and the translation of its protocol ids into catalog ids (custom protocols get
+// catalog ids by name, so the same name keeps its counters whatever order a file lists it in).
+struct NdpiGeneration {
+    NdpiModule module;
+    std::array<uint16_t, kNdpiProtocolIds> to_catalog{};
+    uint32_t live_flows = 0;           // flows under detection with this module (worker-owned)
+    std::atomic<bool> drained{false};  // retired by the worker and unused: the owner may free it
+};
+
+// Builds a generation from settings; custom protocols are added to `catalog` (may be null:
+// then only built-in ids translate). On failure returns null with `error` set.
+std::unique_ptr<NdpiGeneration> make_ndpi_generation(const NdpiSettings& settings,
+                                                     AppCatalog* catalog, std::string& error);
+
 class NdpiClassifier final : public Classifier {
 public:
-    explicit NdpiClassifier(uint8_t registry_index, NdpiSettings settings = {});
+    // Throws std::runtime_error when the settings cannot make a module.
+    NdpiClassifier(uint8_t registry_index, NdpiSettings settings, AppCatalog* catalog);
     ~NdpiClassifier() override;
 
     Progress inspect(void*& state, const PacketView& packet, Verdict& verdict) noexcept override;
-    void conclude(void*& state, Verdict& verdict) noexcept override;
+    void conclude(void*& state, const PacketView& context, Verdict& verdict) noexcept override;
     [[nodiscard]] size_t state_bytes_in_use() const noexcept override {
         return pool_.in_use() * pool_.block_size();
     }
+    void at_safe_point() noexcept override;
+    std::string stage_settings(const ClassifierSettings& settings) override;
+    void commit_settings() noexcept override;
+    void abandon_settings() noexcept override;
 
 private:
-    void record(const ::ndpi_proto& protocol, Verdict& verdict) const noexcept;
+    struct FlowBlock;
+    void record(const ::ndpi_proto& protocol, const NdpiGeneration& generation,
+                Verdict& verdict) const noexcept;
+    // The final verdict: nDPI's label, then the rules over what nDPI extracted.
+    void decide(const ::ndpi_proto& protocol, const FlowBlock& block, const PacketView& packet,
+                Verdict& verdict) const noexcept;
     void release(void*& state) noexcept;
+    void free_drained();  // control side
 
     uint8_t registry_index_;
     NdpiSettings settings_;
-    NdpiModule module_;
+    AppCatalog* catalog_;
     StatePool pool_;
+    // Worker side.
+    NdpiGeneration* current_ = nullptr;
+    // Control side: every generation not yet freed, the one being prepared, and the stamp of
+    // the protocols file the newest generation was built from.
+    std::vector<std::unique_ptr<NdpiGeneration>> generations_;
+    std::unique_ptr<NdpiGeneration> staged_;
+    std::string staged_stamp_;
+    std::string stamp_;
+    // Control to worker.
+    std::atomic<NdpiGeneration*> incoming_{nullptr};
 };
 
 }  // namespace ottscope

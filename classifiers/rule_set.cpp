@@ -1,0 +1,181 @@
+#include "rule_set.h"
+
+#include <array>
+#include <cctype>
+
+namespace ottscope {
+namespace {
+
+constexpr std::array<std::string_view, static_cast<size_t>(RuleField::count)> kFieldNames = {
+    "ndpi",
+    "port",
+    "cidr",
+    "tls.sni",
+    "tls.alpn",
+    "tls.cert_san",
+    "tls.cert_subject",
+    "tls.cert_issuer",
+    "tls.ja3",
+    "tls.ja4",
+    "sip.method",
+    "sip.user_agent",
+    "sip.transport",
+    "http.host",
+    "http.path",
+    "http.method",
+    "http.content_type",
+    "json.key"};
+
+char lower(char c) noexcept {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
+
+bool any_glob(const std::vector<std::string>& patterns, std::string_view text) noexcept {
+    if (text.empty()) return false;
+    for (const std::string& pattern : patterns)
+        if (glob_match(pattern, text)) return true;
+    return false;
+}
+
+// Lists such as SAN or ALPN arrive comma-separated: one element matching is enough.
+bool any_glob_in_list(const std::vector<std::string>& patterns, std::string_view list) noexcept {
+    while (!list.empty()) {
+        const size_t comma = list.find(',');
+        std::string_view item = list.substr(0, comma);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        if (any_glob(patterns, item)) return true;
+        if (comma == std::string_view::npos) break;
+        list.remove_prefix(comma + 1);
+    }
+    return false;
+}
+
+bool in_cidr(const Cidr& cidr, const uint8_t* address) noexcept {
+    unsigned bits = cidr.prefix;
+    for (size_t i = 0; i < 16 && bits > 0; ++i) {
+        const unsigned take = bits >= 8 ? 8 : bits;
+        const auto mask = static_cast<uint8_t>(0xff00u >> take);
+        if ((cidr.address[i] & mask) != (address[i] & mask)) return false;
+        bits -= take;
+    }
+    return true;
+}
+
+bool holds(const RuleTest& test, const FlowFacts& facts) noexcept {
+    switch (test.field) {
+        case RuleField::ndpi:
+            for (const uint16_t id : test.numbers)
+                if (id == facts.ndpi_app || id == facts.ndpi_master) return true;
+            return false;
+        case RuleField::port:
+            for (const uint16_t port : test.numbers)
+                if (port == facts.server_port) return true;
+            return false;
+        case RuleField::cidr:
+            if (facts.server_address == nullptr) return false;
+            for (const Cidr& cidr : test.cidrs)
+                if (in_cidr(cidr, facts.server_address)) return true;
+            return false;
+        case RuleField::tls_sni:
+            return any_glob(test.patterns, facts.tls_sni);
+        case RuleField::tls_alpn:
+            return any_glob_in_list(test.patterns, facts.tls_alpn);
+        case RuleField::tls_cert_san:
+            return any_glob_in_list(test.patterns, facts.tls_cert_san);
+        case RuleField::tls_cert_subject:
+            return any_glob(test.patterns, facts.tls_cert_subject);
+        case RuleField::tls_cert_issuer:
+            return any_glob(test.patterns, facts.tls_cert_issuer);
+        case RuleField::tls_ja3:
+            return any_glob(test.patterns, facts.tls_ja3);
+        case RuleField::tls_ja4:
+            return any_glob(test.patterns, facts.tls_ja4);
+        case RuleField::sip_method:
+            return any_glob(test.patterns, facts.sip_method);
+        case RuleField::sip_user_agent:
+            return any_glob(test.patterns, facts.sip_user_agent);
+        case RuleField::sip_transport:
+            return any_glob(test.patterns, facts.sip_transport);
+        case RuleField::http_host:
+            return any_glob(test.patterns, facts.http_host);
+        case RuleField::http_path:
+            return any_glob(test.patterns, facts.http_path);
+        case RuleField::http_method:
+            return any_glob(test.patterns, facts.http_method);
+        case RuleField::http_content_type:
+            return any_glob(test.patterns, facts.http_content_type);
+        case RuleField::json_key:
+            // Every listed key must be present: a shape, not a choice.
+            for (const std::string& key : test.patterns) {
+                bool found = false;
+                for (const std::string_view present : facts.json_keys)
+                    if (glob_match(key, present)) found = true;
+                if (!found) return false;
+            }
+            return !test.patterns.empty();
+        case RuleField::count:
+            break;
+    }
+    return false;
+}
+
+bool holds(const RuleCondition& condition, const FlowFacts& facts) noexcept {
+    for (const RuleTest& test : condition.tests)
+        if (!holds(test, facts)) return false;
+    return !condition.tests.empty();
+}
+
+}  // namespace
+
+std::string_view rule_field_name(RuleField field) noexcept {
+    return field < RuleField::count ? kFieldNames[static_cast<size_t>(field)] : "?";
+}
+
+bool glob_match(std::string_view pattern, std::string_view text) noexcept {
+    // Iterative wildcard match with one backtrack point: linear in practice, never recursive,
+    // so hostile names cannot blow the stack.
+    size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
+    while (t < text.size()) {
+        if (p < pattern.size() && (pattern[p] == '?' || lower(pattern[p]) == lower(text[t]))) {
+            ++p;
+            ++t;
+        } else if (p < pattern.size() && pattern[p] == '*') {
+            star = p++;
+            resume = t;
+        } else if (star != std::string_view::npos) {
+            p = star + 1;
+            t = ++resume;
+        } else {
+            return false;
+        }
+    }
+    while (p < pattern.size() && pattern[p] == '*') ++p;
+    return p == pattern.size();
+}
+
+std::optional<RuleMatch> RuleSet::match(const FlowFacts& facts) const noexcept {
+    for (const AppRule& rule : apps_) {
+        if (rule.require_all) {
+            bool all = !rule.conditions.empty();
+            for (const RuleCondition& condition : rule.conditions)
+                all = all && holds(condition, facts);
+            if (all) return RuleMatch{rule.app, rule.evidence[0], rule.confidence[0]};
+            continue;
+        }
+        for (size_t i = 0; i < rule.conditions.size(); ++i)
+            if (holds(rule.conditions[i], facts))
+                return RuleMatch{rule.app, rule.evidence[i], rule.confidence[i]};
+    }
+    return std::nullopt;
+}
+
+void RuleSet::apply(const FlowFacts& facts, uint8_t classifier, Verdict& verdict) const noexcept {
+    const auto found = match(facts);
+    if (!found) return;
+    verdict.app = found->app;
+    verdict.evidence = found->evidence;
+    verdict.confidence = found->confidence;
+    verdict.classifier = classifier;
+}
+
+}  // namespace ottscope

@@ -1,0 +1,373 @@
+#include "rules_loader.h"
+
+#include <arpa/inet.h>
+#include <glob.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "yaml_loader.h"
+
+namespace ottscope {
+namespace {
+
+constexpr size_t kMaxNameLength = 48;
+
+struct TestSpec {
+    RuleField field;
+    std::vector<std::string> values;
+    YAML::Mark mark;
+};
+
+struct ConditionSpec {
+    std::vector<TestSpec> tests;
+    YAML::Mark mark;
+};
+
+struct AppSpec {
+    std::string name;
+    std::string category;
+    std::string description;
+    bool require_all = false;
+    std::vector<ConditionSpec> conditions;
+    YAML::Mark mark;
+};
+
+bool valid_label(const std::string& text) {
+    if (text.empty() || text.size() > kMaxNameLength) return false;
+    return std::all_of(text.begin(), text.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+    });
+}
+
+std::optional<Cidr> parse_cidr(const std::string& text) {
+    const size_t slash = text.find('/');
+    const std::string address = text.substr(0, slash);
+    Cidr cidr;
+    unsigned max_prefix = 128;
+    unsigned offset = 0;
+    in6_addr v6{};
+    in_addr v4{};
+    if (inet_pton(AF_INET, address.c_str(), &v4) == 1) {
+        cidr.address[10] = cidr.address[11] = 0xff;
+        std::memcpy(cidr.address + 12, &v4, 4);
+        max_prefix = 32;
+        offset = 96;
+    } else if (inet_pton(AF_INET6, address.c_str(), &v6) == 1) {
+        std::memcpy(cidr.address, &v6, 16);
+    } else {
+        return std::nullopt;
+    }
+    unsigned prefix = max_prefix;
+    if (slash != std::string::npos) {
+        const std::string bits = text.substr(slash + 1);
+        if (bits.empty() || bits.size() > 3 ||
+            !std::all_of(bits.begin(), bits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            return std::nullopt;
+        prefix = static_cast<unsigned>(std::stoul(bits));
+        if (prefix > max_prefix) return std::nullopt;
+    }
+    cidr.prefix = static_cast<uint8_t>(prefix + offset);
+    return cidr;
+}
+
+class RulesParser {
+public:
+    RulesParser(YamlLoader& loader, const AppCatalog* catalog)
+        : loader_(loader), catalog_(catalog) {}
+
+    void document(const YAML::Node& root, std::vector<AppSpec>& apps) {
+        if (root.IsNull()) return;
+        loader_.mapping(root, "a rule file", {{"apps", [&](const YAML::Node& list) {
+                                                   if (!list.IsSequence()) {
+                                                       loader_.error(list, "apps must be a list");
+                                                       return;
+                                                   }
+                                                   for (const auto& item : list)
+                                                       apps.push_back(app(item));
+                                               }}});
+    }
+
+private:
+    AppSpec app(const YAML::Node& node) {
+        AppSpec spec;
+        spec.mark = node.Mark();
+        bool has_match = false;
+        loader_.mapping(
+            node, "apps[]",
+            {
+                {"name", loader_.text(spec.name, "apps[].name")},
+                {"category", loader_.text(spec.category, "apps[].category")},
+                {"description", loader_.text(spec.description, "apps[].description")},
+                {"match",
+                 [&](const YAML::Node& match) {
+                     has_match = true;
+                     loader_.mapping(
+                         match, "apps[].match",
+                         {{"any", [&](const YAML::Node& list) { conditions(list, spec, false); }},
+                          {"all", [&](const YAML::Node& list) { conditions(list, spec, true); }}});
+                     if (match.IsMap() && match.size() != 1)
+                         loader_.error(match, "apps[].match takes exactly one of any or all");
+                 }},
+            });
+        if (!node.IsMap()) return spec;
+        if (spec.name.empty())
+            loader_.error(node, "an app needs a name");
+        else if (!valid_label(spec.name))
+            loader_.error(node["name"],
+                          "app name '" + spec.name + "' must be 1-48 characters of a-z 0-9 - _ .");
+        else if (catalog_ != nullptr && catalog_->find_ndpi_protocol(spec.name))
+            loader_.error(node["name"], "app name '" + spec.name +
+                                            "' is an nDPI protocol; rule apps need names of "
+                                            "their own");
+        if (spec.category.empty())
+            loader_.error(node, "app '" + spec.name + "' needs a category");
+        else if (!valid_label(spec.category))
+            loader_.error(node["category"], "category '" + spec.category +
+                                                "' must be 1-48 characters of a-z 0-9 - _ .");
+        if (!has_match) loader_.error(node, "app '" + spec.name + "' needs a match");
+        return spec;
+    }
+
+    void conditions(const YAML::Node& list, AppSpec& spec, bool require_all) {
+        spec.require_all = require_all;
+        if (!list.IsSequence() || list.size() == 0) {
+            loader_.error(list, "match conditions must be a non-empty list");
+            return;
+        }
+        for (const auto& item : list) {
+            ConditionSpec condition;
+            condition.mark = item.Mark();
+            auto strings = [&](RuleField field) {
+                return [this, &condition, field](const YAML::Node& node) {
+                    TestSpec test{field, {}, node.Mark()};
+                    loader_.text_list(test.values, std::string(rule_field_name(field)))(node);
+                    if (test.values.empty())
+                        loader_.error(node, std::string(rule_field_name(field)) +
+                                                " needs at least one value");
+                    condition.tests.push_back(std::move(test));
+                };
+            };
+            loader_.mapping(
+                item, "a match condition",
+                {
+                    {"ndpi", strings(RuleField::ndpi)},
+                    {"ports", strings(RuleField::port)},
+                    {"cidr", strings(RuleField::cidr)},
+                    {"tls",
+                     [&](const YAML::Node& node) {
+                         loader_.mapping(node, "tls",
+                                         {{"sni", strings(RuleField::tls_sni)},
+                                          {"alpn", strings(RuleField::tls_alpn)},
+                                          {"cert_san", strings(RuleField::tls_cert_san)},
+                                          {"cert_subject", strings(RuleField::tls_cert_subject)},
+                                          {"cert_issuer", strings(RuleField::tls_cert_issuer)},
+                                          {"ja3", strings(RuleField::tls_ja3)},
+                                          {"ja4", strings(RuleField::tls_ja4)}});
+                     }},
+                    {"sip",
+                     [&](const YAML::Node& node) {
+                         loader_.mapping(node, "sip",
+                                         {{"method", strings(RuleField::sip_method)},
+                                          {"user_agent", strings(RuleField::sip_user_agent)},
+                                          {"transport", strings(RuleField::sip_transport)}});
+                     }},
+                    {"http",
+                     [&](const YAML::Node& node) {
+                         loader_.mapping(node, "http",
+                                         {{"host", strings(RuleField::http_host)},
+                                          {"path", strings(RuleField::http_path)},
+                                          {"method", strings(RuleField::http_method)},
+                                          {"content_type", strings(RuleField::http_content_type)}});
+                     }},
+                    {"json",
+                     [&](const YAML::Node& node) {
+                         loader_.mapping(node, "json", {{"keys", strings(RuleField::json_key)}});
+                     }},
+                });
+            if (item.IsMap() && condition.tests.empty())
+                loader_.error(item, "a match condition needs at least one test");
+            spec.conditions.push_back(std::move(condition));
+        }
+    }
+
+    YamlLoader& loader_;
+    const AppCatalog* catalog_;
+};
+
+// Turns the checked values of a test into their compiled form; reports what cannot be.
+RuleTest compile_test(const TestSpec& spec, const AppCatalog* catalog, YamlLoader& loader) {
+    RuleTest test;
+    test.field = spec.field;
+    for (const std::string& value : spec.values) {
+        switch (spec.field) {
+            case RuleField::port: {
+                const bool digits = !value.empty() && value.size() <= 5 &&
+                                    std::all_of(value.begin(), value.end(),
+                                                [](char c) { return c >= '0' && c <= '9'; });
+                const unsigned long port = digits ? std::stoul(value) : 0;
+                if (!digits || port == 0 || port > 65535)
+                    loader.error_at(spec.mark, "port '" + value + "' must be from 1 to 65535");
+                else
+                    test.numbers.push_back(static_cast<uint16_t>(port));
+                break;
+            }
+            case RuleField::cidr:
+                if (auto cidr = parse_cidr(value))
+                    test.cidrs.push_back(*cidr);
+                else
+                    loader.error_at(spec.mark, "cidr '" + value +
+                                                   "' must be an IPv4 or IPv6 address with an "
+                                                   "optional /prefix");
+                break;
+            case RuleField::ndpi:
+                if (catalog == nullptr) break;
+                if (auto id = catalog->find_ndpi_protocol(value))
+                    test.numbers.push_back(*id);
+                else
+                    loader.error_at(spec.mark, "ndpi: '" + value + "' is not an nDPI 4.2 protocol");
+                break;
+            default:
+                if (value.empty() || value.size() > 256)
+                    loader.error_at(spec.mark, std::string(rule_field_name(spec.field)) +
+                                                   " values must be 1-256 characters");
+                else
+                    test.patterns.push_back(value);
+                break;
+        }
+    }
+    return test;
+}
+
+std::string evidence_of(const ConditionSpec& condition) {
+    std::string text;
+    for (const TestSpec& test : condition.tests) {
+        if (!text.empty()) text += " & ";
+        text += rule_field_name(test.field);
+        text += '=';
+        for (size_t i = 0; i < test.values.size(); ++i) {
+            if (i != 0) text += '|';
+            text += test.values[i];
+        }
+    }
+    return text;
+}
+
+Confidence confidence_of(const ConditionSpec& condition) {
+    for (const TestSpec& test : condition.tests)
+        if (test.field != RuleField::port && test.field != RuleField::cidr) return Confidence::high;
+    return Confidence::medium;
+}
+
+std::string digest_of(const std::vector<std::string>& files) {
+    uint64_t hash = 1469598103934665603ULL;  // FNV-1a over names and contents
+    for (const std::string& path : files) {
+        std::ifstream file(path, std::ios::binary);
+        std::ostringstream contents;
+        contents << file.rdbuf();
+        for (const char c : path + '\0' + contents.str()) {
+            hash ^= static_cast<unsigned char>(c);
+            hash *= 1099511628211ULL;
+        }
+    }
+    char text[17];
+    std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(hash));
+    return text;
+}
+
+}  // namespace
+
+std::vector<std::string> rule_files_of(const Config& config, std::vector<std::string>& errors) {
+    std::vector<std::string> files;
+    for (const std::string& pattern : config.rule_files) {
+        const std::string full = pattern.starts_with('/') || config.directory.empty()
+                                     ? pattern
+                                     : config.directory + "/" + pattern;
+        glob_t matches{};
+        const int status = glob(full.c_str(), GLOB_ERR, nullptr, &matches);
+        if (status == GLOB_NOMATCH) {
+            // A pattern with wildcards may match nothing (an empty rules.d); a plain name must
+            // exist.
+            if (full.find_first_of("*?[") == std::string::npos)
+                errors.push_back(full + ":1:1: rule file does not exist");
+        } else if (status != 0) {
+            errors.push_back(full + ":1:1: cannot list rule files");
+        } else {
+            for (size_t i = 0; i < matches.gl_pathc; ++i) files.emplace_back(matches.gl_pathv[i]);
+        }
+        globfree(&matches);
+    }
+    return files;
+}
+
+RulesResult load_rules(const std::vector<std::string>& files, AppCatalog* catalog,
+                       uint64_t version) {
+    RulesResult result;
+    result.files = files;
+    std::vector<std::pair<std::string, AppSpec>> specs;
+    std::vector<std::vector<std::vector<RuleTest>>> compiled;  // [app][condition][test]
+    for (const std::string& path : files) {
+        YamlLoader loader(path);
+        const auto root = parse_yaml_file(loader);
+        std::vector<AppSpec> apps;
+        if (root) RulesParser(loader, catalog).document(*root, apps);
+        for (AppSpec& app : apps) {
+            for (const auto& [other_file, other] : specs)
+                if (!app.name.empty() && other.name == app.name)
+                    loader.error_at(app.mark, "app '" + app.name + "' is already defined in " +
+                                                  other_file + ":" +
+                                                  std::to_string(other.mark.line + 1));
+            std::vector<std::vector<RuleTest>> conditions;
+            for (const ConditionSpec& condition : app.conditions) {
+                std::vector<RuleTest> tests;
+                for (const TestSpec& test : condition.tests)
+                    tests.push_back(compile_test(test, catalog, loader));
+                conditions.push_back(std::move(tests));
+            }
+            compiled.push_back(std::move(conditions));
+            specs.emplace_back(path, std::move(app));
+        }
+        result.errors.insert(result.errors.end(), loader.errors.begin(), loader.errors.end());
+    }
+    if (!result.errors.empty() || catalog == nullptr) return result;
+
+    std::vector<AppRule> rules;
+    for (size_t a = 0; a < specs.size(); ++a) {
+        const auto& [path, spec] = specs[a];
+        const AppCatalog::Interned interned = catalog->intern_rule_app(spec.name, spec.category);
+        if (!interned.error.empty()) {
+            result.errors.push_back(path + ":" + std::to_string(spec.mark.line + 1) + ":" +
+                                    std::to_string(spec.mark.column + 1) + ": " + interned.error);
+            continue;
+        }
+        AppRule rule;
+        rule.app = interned.id;
+        rule.require_all = spec.require_all;
+        std::string all_evidence;
+        for (size_t c = 0; c < spec.conditions.size(); ++c) {
+            rule.conditions.push_back(RuleCondition{std::move(compiled[a][c])});
+            const std::string text = evidence_of(spec.conditions[c]);
+            if (spec.require_all) {
+                all_evidence += (all_evidence.empty() ? "" : " & ") + text;
+            } else {
+                rule.evidence.push_back(catalog->evidence().intern(text).value_or(0));
+                rule.confidence.push_back(confidence_of(spec.conditions[c]));
+            }
+        }
+        if (spec.require_all) {
+            Confidence confidence = Confidence::medium;
+            for (const ConditionSpec& condition : spec.conditions)
+                confidence = std::max(confidence, confidence_of(condition));
+            rule.evidence.push_back(catalog->evidence().intern(all_evidence).value_or(0));
+            rule.confidence.push_back(confidence);
+        }
+        rules.push_back(std::move(rule));
+    }
+    if (!result.errors.empty()) return result;
+    result.rules = std::make_unique<RuleSet>(std::move(rules), version, digest_of(files));
+    return result;
+}
+
+}  // namespace ottscope

@@ -1,0 +1,145 @@
+#include "yaml_loader.h"
+
+#include <algorithm>
+#include <fstream>
+#include <string_view>
+
+namespace ottscope {
+namespace {
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j) {
+            const size_t above = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+}  // namespace
+
+void YamlLoader::error_at(const YAML::Mark& mark, const std::string& message) {
+    // yaml-cpp marks a node it did not read from the file (a missing key) with -1.
+    const int line = mark.line < 0 ? 0 : mark.line;
+    const int column = mark.column < 0 ? 0 : mark.column;
+    errors.push_back(path_ + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) +
+                     ": " + message);
+}
+
+void YamlLoader::error(const YAML::Node& node, const std::string& message) {
+    error_at(node.Mark(), message);
+}
+
+void YamlLoader::mapping(const YAML::Node& node, const std::string& where,
+                         const std::map<std::string, Handler>& handlers) {
+    if (!node.IsMap()) {
+        error(node, where + " must be a mapping");
+        return;
+    }
+    for (const auto& item : node) {
+        if (!item.first.IsScalar()) {
+            error(item.first, "keys in " + where + " must be plain names");
+            continue;
+        }
+        const auto key = item.first.as<std::string>();
+        const auto handler = handlers.find(key);
+        if (handler != handlers.end()) {
+            handler->second(item.second);
+            continue;
+        }
+        std::string best;
+        size_t best_distance = 3;
+        for (const auto& [name, unused] : handlers) {
+            const size_t d = edit_distance(key, name);
+            if (d < best_distance) {
+                best_distance = d;
+                best = name;
+            }
+        }
+        error(item.first, "unknown key '" + key + "' in " + where +
+                              (best.empty() ? "" : " (did you mean '" + best + "'?)"));
+    }
+}
+
+bool YamlLoader::read_number(const YAML::Node& node, const std::string& name, uint64_t low,
+                             uint64_t high, uint64_t& value) {
+    try {
+        if (!node.IsScalar()) throw YAML::BadConversion(node.Mark());
+        const std::string& text = node.Scalar();
+        if (text.empty() || text[0] == '-') throw YAML::BadConversion(node.Mark());
+        value = node.as<uint64_t>();
+    } catch (const YAML::Exception&) {
+        error(node, name + " must be a whole number from " + std::to_string(low) + " to " +
+                        std::to_string(high));
+        return false;
+    }
+    if (value < low || value > high) {
+        error(node, name + " is " + std::to_string(value) + ", must be from " +
+                        std::to_string(low) + " to " + std::to_string(high));
+        return false;
+    }
+    return true;
+}
+
+YamlLoader::Handler YamlLoader::text(std::string& target, const std::string& name) {
+    return [this, &target, name](const YAML::Node& node) {
+        if (!node.IsScalar()) {
+            error(node, name + " must be a string");
+            return;
+        }
+        target = node.Scalar();
+    };
+}
+
+YamlLoader::Handler YamlLoader::boolean(bool& target, const std::string& name) {
+    return [this, &target, name](const YAML::Node& node) {
+        try {
+            target = node.as<bool>();
+        } catch (const YAML::Exception&) {
+            error(node, name + " must be true or false");
+        }
+    };
+}
+
+YamlLoader::Handler YamlLoader::text_list(std::vector<std::string>& target,
+                                          const std::string& name) {
+    return [this, &target, name](const YAML::Node& node) {
+        if (node.IsScalar()) {
+            target.push_back(node.Scalar());
+            return;
+        }
+        if (!node.IsSequence()) {
+            error(node, name + " must be a string or a list of strings");
+            return;
+        }
+        for (const auto& item : node) {
+            if (!item.IsScalar()) {
+                error(item, name + " must hold strings only");
+                continue;
+            }
+            target.push_back(item.Scalar());
+        }
+    };
+}
+
+std::optional<YAML::Node> parse_yaml_file(YamlLoader& loader) {
+    std::ifstream file(loader.path());
+    if (!file) {
+        loader.errors.push_back(loader.path() + ":1:1: cannot open the file");
+        return std::nullopt;
+    }
+    try {
+        return YAML::Load(file);
+    } catch (const YAML::Exception& e) {
+        loader.error_at(e.mark, e.msg);
+    }
+    return std::nullopt;
+}
+
+}  // namespace ottscope

@@ -1,0 +1,162 @@
+#include "rule_reloader.h"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <chrono>
+
+#include "config/rules_loader.h"
+
+namespace ottscope {
+namespace {
+
+double unix_seconds() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// Settings that shape the dataplane itself: a reload cannot change them under running workers.
+std::vector<std::string> restart_only_changes(const Config& running, const Config& loaded) {
+    std::vector<std::string> changed;
+    auto check = [&](bool differs, const char* name) {
+        if (differs) changed.emplace_back(name);
+    };
+    check(running.workers != loaded.workers, "dataplane.workers");
+    check(running.memory_mb != loaded.memory_mb, "dataplane.memory_mb");
+    check(running.hugepages != loaded.hugepages, "dataplane.hugepages");
+    check(running.eal_args != loaded.eal_args, "dataplane.eal_args");
+    check(running.ports.size() != loaded.ports.size(), "ports");
+    check(running.flow_capacity != loaded.flow_capacity, "flow_table.capacity");
+    check(running.tcp_idle_seconds != loaded.tcp_idle_seconds ||
+              running.udp_idle_seconds != loaded.udp_idle_seconds ||
+              running.other_idle_seconds != loaded.other_idle_seconds,
+          "flow_table.idle_timeout_seconds");
+    check(running.ndpi_tcp_packet_budget != loaded.ndpi_tcp_packet_budget ||
+              running.ndpi_udp_packet_budget != loaded.ndpi_udp_packet_budget,
+          "classifiers.ndpi");
+    check(running.metrics_listen != loaded.metrics_listen, "control.metrics_listen");
+    return changed;
+}
+
+}  // namespace
+
+RuleReloader::RuleReloader(std::string config_path, const Config& startup_config,
+                           AppCatalog& catalog, RulePublisher& publisher,
+                           ClassifierSettingsHook classifiers)
+    : config_path_(std::move(config_path)),
+      startup_config_(startup_config),
+      catalog_(catalog),
+      publisher_(publisher),
+      classifiers_(std::move(classifiers)) {}
+
+std::vector<RuleReloader::FileStamp> RuleReloader::stamps(const Config& config) const {
+    std::vector<std::string> paths;
+    if (!config_path_.empty()) paths.push_back(config_path_);
+    if (!config.ndpi_protocols_file.empty()) paths.push_back(config.ndpi_protocols_file);
+    std::vector<std::string> ignored;
+    for (std::string& file : rule_files_of(config, ignored)) paths.push_back(std::move(file));
+    std::vector<FileStamp> result;
+    for (std::string& path : paths) {
+        FileStamp stamp{std::move(path)};
+        struct stat info {};
+        if (::stat(stamp.path.c_str(), &info) == 0) {
+            stamp.mtime_ns =
+                static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec;
+            stamp.size = info.st_size;
+        }
+        result.push_back(std::move(stamp));
+    }
+    return result;
+}
+
+ReloadOutcome RuleReloader::load(const Config& config, bool initial) {
+    ReloadOutcome outcome;
+    std::vector<std::string> files = rule_files_of(config, outcome.messages);
+    if (!outcome.messages.empty()) return outcome;
+    // Classifier settings first: a protocols file can add nDPI names that rules refer to.
+    const bool staged = !initial && classifiers_.stage;
+    if (staged) {
+        const std::string errors = classifiers_.stage(config);
+        if (!errors.empty()) {
+            classifiers_.abandon();
+            outcome.messages.push_back(errors);
+            return outcome;
+        }
+    }
+    RulesResult rules = load_rules(files, &catalog_, next_version_);
+    if (!rules.rules) {
+        if (staged) classifiers_.abandon();
+        outcome.messages = std::move(rules.errors);
+        return outcome;
+    }
+    if (staged) classifiers_.commit();
+    if (!initial)
+        for (const std::string& setting : restart_only_changes(startup_config_, config))
+            outcome.messages.push_back(config_path_ + ": " + setting +
+                                       " changed; it takes effect after a restart");
+    digest_ = rules.rules->digest();
+    status_.version.store(next_version_++, std::memory_order_relaxed);
+    status_.apps.store(rules.rules->size(), std::memory_order_relaxed);
+    publisher_.publish(std::move(rules.rules));
+    outcome.ok = true;
+    return outcome;
+}
+
+ReloadOutcome RuleReloader::load_initial() {
+    std::lock_guard lock(mutex_);
+    watched_ = stamps(startup_config_);
+    ReloadOutcome outcome = load(startup_config_, true);
+    status_.last_timestamp_seconds.store(unix_seconds(), std::memory_order_relaxed);
+    return outcome;
+}
+
+ReloadOutcome RuleReloader::reload(std::string_view trigger) {
+    std::lock_guard lock(mutex_);
+    ReloadOutcome outcome;
+    Config config = startup_config_;
+    if (!config_path_.empty()) {
+        ConfigResult loaded = load_config(config_path_);
+        if (!loaded.ok())
+            outcome.messages = std::move(loaded.errors);
+        else
+            config = std::move(loaded.config);
+    }
+    // Whatever the result, the files as they are now have been looked at: a broken file is
+    // not retried until it changes again.
+    watched_ = stamps(config);
+    if (outcome.messages.empty()) outcome = load(config, false);
+
+    status_.last_success.store(outcome.ok, std::memory_order_relaxed);
+    status_.last_timestamp_seconds.store(unix_seconds(), std::memory_order_relaxed);
+    (outcome.ok ? status_.successes : status_.failures).fetch_add(1, std::memory_order_relaxed);
+    for (const std::string& message : outcome.messages)
+        fmt::print(stderr, "ottscope: {}\n", message);
+    if (outcome.ok)
+        fmt::print(stderr, "ottscope: rules reloaded ({}): version {}, {} apps, digest {}\n",
+                   trigger, status_.version.load(), status_.apps.load(), digest_);
+    else
+        fmt::print(stderr, "ottscope: reload ({}) failed; rules version {} stay in force\n",
+                   trigger, status_.version.load());
+    return outcome;
+}
+
+void RuleReloader::reload_if_changed() {
+    bool changed = false;
+    {
+        std::lock_guard lock(mutex_);
+        Config config = startup_config_;
+        if (!config_path_.empty()) {
+            ConfigResult loaded = load_config(config_path_);
+            if (loaded.ok()) config = std::move(loaded.config);
+        }
+        changed = stamps(config) != watched_;
+    }
+    if (changed) reload("file-change");
+}
+
+std::string RuleReloader::digest() const {
+    std::lock_guard lock(mutex_);
+    return digest_;
+}
+
+}  // namespace ottscope

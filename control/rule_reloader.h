@@ -1,0 +1,81 @@
+#pragma once
+// Keeps the rules in force current: loads them at startup, and again on SIGHUP, on an HTTP
+// request, or when the configuration or a rule file changes on disk. A reload compiles the
+// new rules off the packet path and publishes them through RCU; on any error the old rules
+// stay in force and every error is logged with its location.
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "classifiers/app_catalog.h"
+#include "config/config.h"
+#include "dataplane/rule_publisher.h"
+
+namespace ottscope {
+
+// Read by the metrics and status pages from any thread.
+struct ReloadStatus {
+    std::atomic<uint64_t> successes{0};
+    std::atomic<uint64_t> failures{0};
+    std::atomic<bool> last_success{true};
+    std::atomic<double> last_timestamp_seconds{0};
+    std::atomic<uint64_t> version{0};  // of the rules in force
+    std::atomic<uint64_t> apps{0};     // rule-defined apps in force
+};
+
+struct ReloadOutcome {
+    bool ok = false;
+    std::vector<std::string> messages;  // errors, or notes such as settings needing a restart
+};
+
+// How a reload reaches the classifiers' own settings (a new nDPI module for a changed
+// protocols file): stage off the packet path, then commit with the rules or abandon.
+struct ClassifierSettingsHook {
+    std::function<std::string(const Config&)> stage;  // returns errors, empty when fine
+    std::function<void()> commit;
+    std::function<void()> abandon;
+};
+
+class RuleReloader {
+public:
+    // `config_path` empty: built-in defaults, no rule files.
+    RuleReloader(std::string config_path, const Config& startup_config, AppCatalog& catalog,
+                 RulePublisher& publisher, ClassifierSettingsHook classifiers = {});
+
+    // Startup load: errors are fatal to the caller.
+    ReloadOutcome load_initial();
+    // Thread-safe; `trigger` says why ("sighup", "http", "file-change") in the log line.
+    ReloadOutcome reload(std::string_view trigger);
+    // From the control loop: reloads when a watched file changed since the last look.
+    void reload_if_changed();
+
+    [[nodiscard]] const ReloadStatus& status() const noexcept { return status_; }
+    [[nodiscard]] std::string digest() const;
+
+private:
+    struct FileStamp {
+        std::string path;
+        int64_t mtime_ns = 0;
+        int64_t size = -1;
+        bool operator==(const FileStamp&) const = default;
+    };
+    [[nodiscard]] std::vector<FileStamp> stamps(const Config& config) const;
+    ReloadOutcome load(const Config& config, bool initial);
+
+    std::string config_path_;
+    Config startup_config_;
+    AppCatalog& catalog_;
+    RulePublisher& publisher_;
+    ClassifierSettingsHook classifiers_;
+    ReloadStatus status_;
+    mutable std::mutex mutex_;
+    std::string digest_;
+    std::vector<FileStamp> watched_;
+    uint64_t next_version_ = 1;
+};
+
+}  // namespace ottscope

@@ -1,0 +1,157 @@
+// Rule matching as workers run it: wildcards, lists, CIDRs, ports, any/all and precedence.
+
+#include "classifiers/rule_set.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+
+namespace ottscope {
+namespace {
+
+RuleTest strings(RuleField field, std::vector<std::string> patterns) {
+    RuleTest test;
+    test.field = field;
+    test.patterns = std::move(patterns);
+    return test;
+}
+
+AppRule app_rule(uint16_t app, std::vector<RuleCondition> conditions, bool all = false) {
+    AppRule rule;
+    rule.app = app;
+    rule.require_all = all;
+    for (size_t i = 0; i < conditions.size(); ++i) {
+        rule.evidence.push_back(static_cast<uint16_t>(app * 10 + i));
+        rule.confidence.push_back(Confidence::high);
+    }
+    rule.conditions = std::move(conditions);
+    return rule;
+}
+
+TEST(GlobMatch, WildcardsAndCase) {
+    EXPECT_TRUE(glob_match("*.jajah.com", "sip.jajah.com"));
+    EXPECT_TRUE(glob_match("*.jajah.com", "SIP.Jajah.COM"));
+    EXPECT_FALSE(glob_match("*.jajah.com", "jajah.com"));
+    EXPECT_FALSE(glob_match("*.jajah.com", "sip.jajah.com.evil.example"));
+    EXPECT_TRUE(glob_match("api.tumeapp.com", "api.tumeapp.com"));
+    EXPECT_TRUE(glob_match("a?c*", "abcdef"));
+    EXPECT_FALSE(glob_match("", "x"));
+    EXPECT_TRUE(glob_match("*", ""));
+}
+
+TEST(GlobMatch, HostileInputStaysLinearEnough) {
+    const std::string text(4000, 'a');
+    EXPECT_FALSE(glob_match("*a*a*a*a*a*a*a*a*b", text));
+}
+
+TEST(RuleSet, SniWildcardNamesTheApp) {
+    RuleSet rules({app_rule(400, {RuleCondition{{strings(RuleField::tls_sni, {"*.jajah.com"})}}})},
+                  1, "d");
+    FlowFacts facts;
+    facts.tls_sni = "sip.jajah.com";
+    const auto match = rules.match(facts);
+    ASSERT_TRUE(match);
+    EXPECT_EQ(match->app, 400);
+    EXPECT_EQ(match->evidence, 4000);
+    facts.tls_sni = "www.example.org";
+    EXPECT_FALSE(rules.match(facts));
+}
+
+TEST(RuleSet, CommaSeparatedSanAndAlpnMatchAnyElement) {
+    RuleSet rules(
+        {app_rule(401, {RuleCondition{{strings(RuleField::tls_cert_san, {"*.jajah.com"})}}}),
+         app_rule(402, {RuleCondition{{strings(RuleField::tls_alpn, {"h2"})}}})},
+        1, "d");
+    FlowFacts facts;
+    facts.tls_cert_san = "jajah.com, sip.jajah.com";
+    EXPECT_EQ(rules.match(facts)->app, 401);
+    FlowFacts web;
+    web.tls_alpn = "http/1.1,h2";
+    EXPECT_EQ(rules.match(web)->app, 402);
+}
+
+TEST(RuleSet, PortsAndCidrsLookAtTheServer) {
+    RuleTest port;
+    port.field = RuleField::port;
+    port.numbers = {5061};
+    RuleTest cidr;
+    cidr.field = RuleField::cidr;
+    Cidr net;
+    net.address[10] = net.address[11] = 0xff;
+    net.address[12] = 192;
+    net.address[13] = 0;
+    net.address[14] = 2;
+    net.prefix = 96 + 24;
+    cidr.cidrs = {net};
+    RuleSet rules({app_rule(403, {RuleCondition{{port, cidr}}})}, 1, "d");
+    std::array<uint8_t, 16> server{};
+    server[10] = server[11] = 0xff;
+    server[12] = 192;
+    server[13] = 0;
+    server[14] = 2;
+    server[15] = 10;
+    FlowFacts facts;
+    facts.server_address = server.data();
+    facts.server_port = 5061;
+    EXPECT_EQ(rules.match(facts)->app, 403);
+    facts.server_port = 443;  // both tests of a condition must hold
+    EXPECT_FALSE(rules.match(facts));
+    facts.server_port = 5061;
+    server[14] = 3;
+    EXPECT_FALSE(rules.match(facts));
+}
+
+TEST(RuleSet, AllNeedsEveryConditionAnyNeedsOne) {
+    const RuleCondition sni{{strings(RuleField::tls_sni, {"api.tumeapp.com"})}};
+    const RuleCondition alpn{{strings(RuleField::tls_alpn, {"http/1.1"})}};
+    RuleSet all({app_rule(404, {sni, alpn}, true)}, 1, "d");
+    RuleSet any({app_rule(405, {sni, alpn}, false)}, 1, "d");
+    FlowFacts facts;
+    facts.tls_sni = "api.tumeapp.com";
+    EXPECT_FALSE(all.match(facts));
+    EXPECT_EQ(any.match(facts)->app, 405);
+    facts.tls_alpn = "http/1.1";
+    EXPECT_EQ(all.match(facts)->app, 404);
+}
+
+TEST(RuleSet, FirstAppInLoadOrderWins) {
+    RuleSet rules(
+        {app_rule(406, {RuleCondition{{strings(RuleField::tls_sni, {"api.tumeapp.com"})}}}),
+         app_rule(407, {RuleCondition{{strings(RuleField::tls_sni, {"*.tumeapp.com"})}}})},
+        1, "d");
+    FlowFacts facts;
+    facts.tls_sni = "api.tumeapp.com";
+    EXPECT_EQ(rules.match(facts)->app, 406);
+    facts.tls_sni = "cdn.tumeapp.com";
+    EXPECT_EQ(rules.match(facts)->app, 407);
+}
+
+TEST(RuleSet, JsonKeysAreAShapeEveryKeyRequired) {
+    RuleSet rules(
+        {app_rule(408, {RuleCondition{{strings(RuleField::json_key, {"msisdn", "addressBook"})}}})},
+        1, "d");
+    const std::array<std::string_view, 3> keys = {"msisdn", "addressBook", "version"};
+    FlowFacts facts;
+    facts.json_keys = keys;
+    EXPECT_EQ(rules.match(facts)->app, 408);
+    facts.json_keys = std::span<const std::string_view>(keys.data(), 1);
+    EXPECT_FALSE(rules.match(facts));
+}
+
+TEST(RuleSet, ApplyKeepsNdpiLabelsAndSetsEvidence) {
+    RuleSet rules({app_rule(409, {RuleCondition{{strings(RuleField::http_host, {"api.*"})}}})}, 1,
+                  "d");
+    Verdict verdict;
+    verdict.ndpi_master = 7;
+    verdict.app = 7;
+    FlowFacts facts;
+    facts.http_host = "api.tumeapp.com";
+    rules.apply(facts, 0, verdict);
+    EXPECT_EQ(verdict.app, 409);
+    EXPECT_EQ(verdict.ndpi_master, 7);
+    EXPECT_EQ(verdict.evidence, 4090);
+    EXPECT_EQ(verdict.confidence, Confidence::high);
+}
+
+}  // namespace
+}  // namespace ottscope
