@@ -42,7 +42,9 @@ struct Flow {
     bool credited = false;  // packets so far are counted under verdict.app
     TimeoutClass timeout_class = TimeoutClass::other;
 
-    [[nodiscard]] uint64_t total_packets() const noexcept { return packets[0] + packets[1]; }
+    [[nodiscard]] uint64_t total_packets() const noexcept {
+        return packets[0] + packets[1];
+    }
 };
 
 class FlowTable {
