@@ -189,5 +189,36 @@ TEST(TcpVariantCounters, StreamReassemblySeesWhatWasDoneToTheSegments) {
     }
 }
 
+TEST(StreamReassemblyConfig, DepthOutOfRangeIsReportedWithItsPlace) {
+    const std::string path = temp_dir() + "/depth.yaml";
+    std::ofstream(path) << "stream_reassembly:\n  depth_bytes: 100\n";
+    const CommandResult check = run_command({binary_path(), "check-config", path});
+    EXPECT_EQ(check.status, 1);
+    EXPECT_NE(
+        check.output.find(path + ":2:16: stream_reassembly.depth_bytes is 100, must be from 256 to "
+                                 "1048576"),
+        std::string::npos)
+        << check.output;
+}
+
+TEST(StreamReassemblyConfig, WorstCaseMemoryIsBounded) {
+    const std::string path = temp_dir() + "/memory.yaml";
+    std::ofstream(path) << "stream_reassembly:\n  depth_bytes: 1048576\n  max_flows: 1048576\n";
+    const CommandResult check = run_command({binary_path(), "check-config", path});
+    EXPECT_EQ(check.status, 1);
+    EXPECT_NE(check.output.find("2 x depth_bytes x max_flows"), std::string::npos) << check.output;
+}
+
+TEST(StreamReassemblyConfig, ZeroFlowsTurnsReassemblyOffWithEveryPacketCounted) {
+    const std::string config = temp_dir() + "/off.yaml";
+    std::ofstream(config) << "stream_reassembly:\n  all_tcp: true\n  max_flows: 0\n";
+    const CommandResult result =
+        run_command({binary_path(), "run", "-c", config, "--workers", "1", "--pcap", demo_capture(),
+                     "--metrics", "127.0.0.1:" + std::to_string(free_port())});
+    EXPECT_EQ(result.status, 0) << result.output;
+    EXPECT_NE(result.output.find("conservation: received 149 = apps 149: holds"), std::string::npos)
+        << result.output;
+}
+
 }  // namespace
 }  // namespace ottscope::test
