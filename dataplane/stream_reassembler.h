@@ -82,7 +82,7 @@ public:
 private:
     bool ensure_block(StreamSlot& slot) noexcept;
     [[nodiscard]] uint8_t* buffer(StreamBlock* block, uint8_t direction) const noexcept;
-    void place(StreamDirection& dir, uint8_t* buffer, uint32_t seq,
+    void place(StreamDirection& dir, uint8_t* data, uint32_t seq,
                std::span<const uint8_t> payload) noexcept;
     void count(StreamEvent event) noexcept { counters_.events[static_cast<size_t>(event)].add(); }
 

@@ -30,7 +30,7 @@ std::string demo_capture() {
 // Reassembly of every TCP flow, so the counters have something to show although no
 // classifier reads streams yet.
 std::string all_tcp_config() {
-    const std::string path = temp_dir() + "/all_tcp.yaml";
+    std::string path = temp_dir() + "/all_tcp.yaml";
     std::ofstream(path) << "stream_reassembly:\n  all_tcp: true\n";
     return path;
 }
