@@ -335,6 +335,44 @@ TEST(StreamReassembler, ShuffledOverlappingResegmentationGivesTheOriginal) {
     }
 }
 
+// Hostile input: random offsets (some before the start, some past the bound), random
+// lengths and contents that disagree with each other. Compared with a byte-per-byte model of
+// the policy (first seen wins; a segment refused for want of a held range leaves no trace).
+TEST(StreamReassembler, RandomConflictingSegmentsFollowTheFirstSeenModel) {
+    constexpr uint32_t kDepth = 512;
+    for (uint32_t seed = 1; seed <= 300; ++seed) {
+        std::mt19937 rng(seed);
+        Stream s(kDepth);
+        const uint32_t isn = static_cast<uint32_t>(rng());
+        s.syn(kClient, isn);
+        std::vector<int> model(kDepth, -1);  // byte value, or -1 while unseen
+        for (int i = 0; i < 60; ++i) {
+            const int32_t offset = static_cast<int32_t>(rng() % 700) - 50;
+            const uint32_t length = rng() % 120;
+            std::string data(length, '\0');
+            for (char& c : data) c = static_cast<char>('a' + rng() % 3);
+            const uint64_t refused_before = s.events(StreamEvent::held_ranges_full);
+            s.send(kClient, isn + 1 + static_cast<uint32_t>(offset), data);
+            if (s.events(StreamEvent::held_ranges_full) != refused_before) continue;
+            for (uint32_t k = 0; k < length; ++k) {
+                const int64_t at = int64_t{offset} + k;
+                if (at >= 0 && at < kDepth && model[at] < 0)
+                    model[at] = static_cast<unsigned char>(data[k]);
+            }
+        }
+        std::string expected;
+        for (int byte : model) {
+            if (byte < 0) break;
+            expected += static_cast<char>(byte);
+        }
+        const std::string text = s.text();
+        ASSERT_EQ(text, expected) << "seed " << seed;
+        const bool holes_after = std::any_of(model.begin() + static_cast<long>(text.size()),
+                                             model.end(), [](int b) { return b >= 0; });
+        ASSERT_EQ((s.flags() & stream_flag::gap) != 0, holes_after) << "seed " << seed;
+    }
+}
+
 // --- The real flows of the demo capture (written by our synthesizer: real TLS handshakes
 // through OpenSSL, HTTP, SIP over TCP) ---
 
