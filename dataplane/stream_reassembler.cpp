@@ -38,7 +38,7 @@ StreamReassembler::StreamReassembler(StreamSettings settings, StreamCounters& co
     : settings_(settings),
       counters_(counters),
       pool_(sizeof(StreamBlock) + 2 * size_t{settings.depth_bytes},
-            std::clamp<size_t>(settings.max_streams, 1, kBlocksPerChunk)) {}
+            std::clamp<size_t>(settings.max_flows, 1, kBlocksPerChunk)) {}
 
 uint8_t* StreamReassembler::buffer(StreamBlock* block, uint8_t direction) const noexcept {
     return reinterpret_cast<uint8_t*>(block) + sizeof(StreamBlock) +
@@ -48,7 +48,7 @@ uint8_t* StreamReassembler::buffer(StreamBlock* block, uint8_t direction) const 
 bool StreamReassembler::ensure_block(StreamSlot& slot) noexcept {
     if (slot.block != nullptr) return true;
     void* memory = nullptr;
-    if (pool_.in_use() < settings_.max_streams) {
+    if (pool_.in_use() < settings_.max_flows) {
         try {
             memory = pool_.acquire();
         } catch (const std::bad_alloc&) {

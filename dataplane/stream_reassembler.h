@@ -20,6 +20,12 @@
 // up mid-stream) the first data segment seen starts the stream, and earlier bytes that
 // arrive later are ignored (before_start). Offsets are taken modulo 2^32, so streams that
 // cross the sequence wrap point reassemble like any other.
+//
+// Holes: bytes beyond a hole wait (flag gap) in up to kMaxHeldRanges ranges; a segment that
+// would need one more is dropped and counted (the sender's retransmission brings it back).
+// A hole that never fills stops the prefix there: classifiers see the gap flag, and FIN or
+// RST, and decide when to give up. Nothing is skipped over: a handshake parser cannot use
+// bytes after a hole anyway.
 
 #include <array>
 #include <cstdint>
@@ -33,8 +39,8 @@ namespace ottscope {
 
 struct StreamSettings {
     uint32_t depth_bytes = 16384;  // per direction
-    uint32_t max_streams = 4096;   // flows reassembled at once, per worker
-    bool all_tcp = false;          // reassemble even when no classifier wants it (diagnostics)
+    uint32_t max_flows = 4096;     // flows reassembled at once, per worker
+    bool all_tcp = false;          // as if every classifier wanted the stream (diagnostics, tests)
 };
 
 struct StreamBlock;
