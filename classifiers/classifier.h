@@ -25,6 +25,16 @@ enum class Direction : uint8_t { client_to_server = 0, server_to_client = 1 };
 
 std::string_view confidence_name(Confidence confidence) noexcept;
 
+// What a classifier knows about the reassembled TCP stream of the packet's direction.
+namespace stream_flag {
+constexpr uint8_t midstream = 0x01;    // no SYN seen: byte 0 is the first byte seen, not the start
+constexpr uint8_t gap = 0x02;          // later bytes are held beyond a hole: the prefix waits
+constexpr uint8_t truncated = 0x04;    // the depth bound is reached: the prefix will not grow
+constexpr uint8_t fin = 0x08;          // the sender closed (with no gap: the stream is complete)
+constexpr uint8_t rst = 0x10;          // the connection was reset
+constexpr uint8_t unavailable = 0x20;  // not reassembled (not TCP, or no buffer was free)
+}  // namespace stream_flag
+
 struct PacketView {
     const uint8_t* l3 = nullptr;  // IP header
     uint16_t l3_length = 0;
@@ -39,6 +49,13 @@ struct PacketView {
     uint16_t server_port = 0;
     // The rules in force for this burst; null when none are loaded.
     const RuleSet* rules = nullptr;
+    // TCP only, and only for classifiers that want_stream(): this direction's bytes from its
+    // start, contiguous and in sequence order, whatever order the segments came in. The
+    // bytes this packet made available are stream.subspan(stream_new_offset) (empty for a
+    // retransmission or a segment held beyond a gap). Valid during inspect() only.
+    std::span<const uint8_t> stream;
+    uint32_t stream_new_offset = 0;
+    uint8_t stream_flags = 0;  // stream_flag bits
 };
 
 // What a flow is. nDPI's own labels are kept beside the app so flow records can say both
@@ -67,6 +84,9 @@ public:
     // The flow ends before the classifier said done: settle on what was seen, free state.
     // `context` carries the flow's server end and the rules, but no packet.
     virtual void conclude(void*& state, const PacketView& context, Verdict& verdict) noexcept = 0;
+    // True for classifiers that parse the reassembled stream (PacketView::stream). Flows pay
+    // for reassembly only while a classifier that wants it has not said done.
+    [[nodiscard]] virtual bool wants_stream() const noexcept { return false; }
     // Per-flow memory currently held, for the flow-memory figures.
     [[nodiscard]] virtual size_t state_bytes_in_use() const noexcept { return 0; }
 

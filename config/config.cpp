@@ -11,6 +11,8 @@
 namespace ottscope {
 namespace {
 
+constexpr uint64_t kMaxStreamMemoryMib = 16384;
+
 void load_document(YamlLoader& loader, const YAML::Node& root, Config& config) {
     if (root.IsNull()) return;
     loader.mapping(
@@ -80,6 +82,29 @@ void load_document(YamlLoader& loader, const YAML::Node& root, Config& config) {
                                   });
                           }},
                      });
+             }},
+            {"stream_reassembly",
+             [&](const YAML::Node& node) {
+                 loader.mapping(
+                     node, "stream_reassembly",
+                     {
+                         {"depth_bytes",
+                          loader.number(config.stream_depth_bytes, "stream_reassembly.depth_bytes",
+                                        256, 1u << 20)},
+                         {"max_flows", loader.number(config.stream_max_flows,
+                                                     "stream_reassembly.max_flows", 0, 1u << 20)},
+                         {"all_tcp",
+                          loader.boolean(config.stream_all_tcp, "stream_reassembly.all_tcp")},
+                     });
+                 // Each flow takes two buffers of depth_bytes: keep the worst case sane.
+                 const uint64_t worst_mib =
+                     2ULL * config.stream_depth_bytes * config.stream_max_flows >> 20;
+                 if (worst_mib > kMaxStreamMemoryMib)
+                     loader.error(node, "stream_reassembly needs up to " +
+                                            std::to_string(worst_mib) +
+                                            " MiB per worker (2 x depth_bytes x max_flows), "
+                                            "more than " +
+                                            std::to_string(kMaxStreamMemoryMib));
              }},
             {"classifiers",
              [&](const YAML::Node& node) {

@@ -28,6 +28,10 @@ struct Config {
     uint32_t tcp_idle_seconds = 300;
     uint32_t udp_idle_seconds = 120;
     uint32_t other_idle_seconds = 60;
+    // TCP stream reassembly (per worker)
+    uint32_t stream_depth_bytes = 16384;  // per direction
+    uint32_t stream_max_flows = 4096;
+    bool stream_all_tcp = false;
     // classifiers
     uint32_t ndpi_tcp_packet_budget = 80;
     uint32_t ndpi_udp_packet_budget = 24;

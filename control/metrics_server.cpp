@@ -171,11 +171,27 @@ std::string MetricsServer::render() const {
                    static_cast<double>(totals.evictions[i]));
     families.push_back(std::move(evictions));
 
+    auto stream_events =
+        family("ottscope_stream_events_total",
+               "TCP stream reassembly segments and events, by kind.", MetricType::Counter);
+    for (size_t i = 0; i < totals.stream_events.size(); ++i)
+        add_sample(stream_events, {{"event", std::string(kStreamEventNames[i])}},
+                   static_cast<double>(totals.stream_events[i]));
+    families.push_back(std::move(stream_events));
+    auto stream_bytes =
+        family("ottscope_stream_delivered_bytes_total",
+               "Bytes added to reassembled TCP stream prefixes.", MetricType::Counter);
+    add_sample(stream_bytes, {}, static_cast<double>(totals.stream_delivered_bytes));
+    families.push_back(std::move(stream_bytes));
+
     auto entries =
         family("ottscope_flow_table_entries", "Flows in each worker's table.", MetricType::Gauge);
     auto busy = family("ottscope_worker_busy_ratio",
                        "Share of a worker's cycles spent on packets since the last scrape.",
                        MetricType::Gauge);
+    auto stream_buffers =
+        family("ottscope_stream_buffers_in_use",
+               "TCP stream reassembly buffers held by each worker.", MetricType::Gauge);
     auto state = family("ottscope_classifier_state_bytes",
                         "Per-flow classifier memory held by each worker.", MetricType::Gauge);
     for (size_t w = 0; w < view.workers.size(); ++w) {
@@ -194,10 +210,13 @@ std::string MetricsServer::render() const {
         total_before = total_now;
         add_sample(state, {{"worker", worker}},
                    static_cast<double>(block.classifier_state_bytes.read()));
+        add_sample(stream_buffers, {{"worker", worker}},
+                   static_cast<double>(block.stream.buffers_in_use.read()));
     }
     families.push_back(std::move(entries));
     families.push_back(std::move(busy));
     families.push_back(std::move(state));
+    families.push_back(std::move(stream_buffers));
 
     if (view.reloads != nullptr) {
         const ReloadStatus& status = *view.reloads;

@@ -265,6 +265,8 @@ void Appliance::build_dataplane() {
                                       config_.udp_idle_seconds * 1'000'000ULL,
                                       config_.other_idle_seconds * 1'000'000ULL};
         setup.classifier_settings = classifier_settings;
+        setup.stream = StreamSettings{config_.stream_depth_bytes, config_.stream_max_flows,
+                                      config_.stream_all_tcp};
         setup.counters = worker_counters_.back().get();
         setup.rules = publisher_.get();
         setup.timestamp_offset = timestamp_offset;

@@ -11,6 +11,7 @@ Totals sum_totals(const StatsView& view) {
     totals.drops.assign(index_of(DropReason::count), 0);
     totals.decode_errors.assign(index_of(DecodeError::count), 0);
     totals.evictions.assign(index_of(EvictionReason::count), 0);
+    totals.stream_events.assign(index_of(StreamEvent::count), 0);
     std::vector<AppTotals> apps(kMaxApps);
     auto add_block = [&](const WorkerCounters& block) {
         for (size_t a = 0; a < kMaxApps; ++a) {
@@ -28,6 +29,9 @@ Totals sum_totals(const StatsView& view) {
             totals.decode_errors[i] += block.decode_errors[i].read();
         for (size_t i = 0; i < totals.evictions.size(); ++i)
             totals.evictions[i] += block.evictions[i].read();
+        for (size_t i = 0; i < totals.stream_events.size(); ++i)
+            totals.stream_events[i] += block.stream.events[i].read();
+        totals.stream_delivered_bytes += block.stream.delivered_bytes.read();
     };
     for (const WorkerCounters* block : view.workers) add_block(*block);
     if (view.fanout != nullptr) add_block(*view.fanout);

@@ -43,6 +43,8 @@ struct Totals {
     std::vector<uint64_t> drops;  // by DropReason
     std::vector<uint64_t> decode_errors;
     std::vector<uint64_t> evictions;
+    std::vector<uint64_t> stream_events;  // by StreamEvent
+    uint64_t stream_delivered_bytes = 0;
     uint64_t received = 0;  // packets the ports delivered, plus those they lost for want of mbufs
     uint64_t counted = 0;   // under apps plus under drop reasons
 };

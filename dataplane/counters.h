@@ -9,6 +9,7 @@
 
 #include "classifiers/classifier.h"
 #include "drop_reasons.h"
+#include "stream_events.h"
 
 namespace ottscope {
 
@@ -34,6 +35,13 @@ struct AppCounters {
     Counter active_flows;
 };
 
+// TCP stream reassembly (dataplane/stream_reassembler.h).
+struct StreamCounters {
+    std::array<Counter, static_cast<size_t>(StreamEvent::count)> events;
+    Counter delivered_bytes;  // bytes added to contiguous prefixes
+    Counter buffers_in_use;
+};
+
 struct alignas(64) WorkerCounters {
     std::array<AppCounters, kMaxApps> apps;
     std::array<Counter, index_of(DropReason::count)> drops;
@@ -46,6 +54,7 @@ struct alignas(64) WorkerCounters {
     Counter busy_cycles;  // cycles spent on bursts that carried packets
     Counter total_cycles;
     Counter record_stalls;  // times the flow-record ring was full and the worker waited
+    StreamCounters stream;
 };
 
 // Receive side: one block per polling lcore, one slot per (port, queue) it polls.

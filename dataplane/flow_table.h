@@ -10,6 +10,7 @@
 #include "classifiers/classifier.h"
 #include "classifiers/registry.h"
 #include "flow_key.h"
+#include "stream_reassembler.h"
 
 struct rte_hash;
 
@@ -35,6 +36,7 @@ struct Flow {
     uint32_t lru_prev = kNoSlot;
     uint32_t lru_next = kNoSlot;
     std::array<void*, kMaxClassifiers> classifier_state{};
+    StreamSlot stream;  // TCP reassembly state, owned by the worker's StreamReassembler
     uint8_t classifiers_pending = 0;  // bit i: classifier i still wants packets
     bool client_is_lower = true;
     bool credited = false;  // packets so far are counted under verdict.app

@@ -50,6 +50,8 @@ DecodeResult decode_transport(Cursor l4, DecodedPacket& packet, int depth) noexc
             packet.source.port = read_be16(l4.data);
             packet.destination.port = read_be16(l4.data + 2);
             packet.tcp_flags = l4.data[13];
+            packet.tcp_seq =
+                static_cast<uint32_t>(read_be16(l4.data + 4)) << 16 | read_be16(l4.data + 6);
             const size_t header = std::min<size_t>((l4.data[12] >> 4) * 4u, l4.length);
             l4.skip(header);
             break;

@@ -23,6 +23,7 @@ struct DecodedPacket {
     uint8_t ip_protocol = 0;
     uint8_t ip_version = 0;
     uint8_t tcp_flags = 0;
+    uint32_t tcp_seq = 0;  // for stream reassembly
 };
 
 enum class DecodeStatus : uint8_t { ok, not_ip, ip_fragment, error };

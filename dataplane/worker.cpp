@@ -14,6 +14,7 @@
 namespace ottscope {
 namespace {
 constexpr size_t kLinearBufferSize = 65536;
+constexpr uint8_t kIpProtoTcp = 6;
 constexpr unsigned kExpiryBudgetPerBurst = 8;
 // Spin this many empty polls before yielding the core: a dedicated core never gets here
 // under load, a shared one (tests, small VMs) stops burning cycles it could give away.
@@ -32,8 +33,12 @@ Worker::Worker(WorkerSetup setup)
       table_("flows_w" + std::to_string(setup_.index), setup_.flow_capacity, setup_.timeouts,
              static_cast<int>(rte_socket_id())),
       classifiers_(make_worker_classifiers(setup_.classifier_settings)),
+      streams_(setup_.stream, setup_.counters->stream),
       linear_(new uint8_t[kLinearBufferSize]) {
     all_classifiers_mask_ = static_cast<uint8_t>((1u << classifiers_.size()) - 1);
+    for (size_t i = 0; i < classifiers_.size(); ++i)
+        if (setup_.stream.all_tcp || classifiers_[i]->wants_stream())
+            stream_classifiers_mask_ |= static_cast<uint8_t>(1u << i);
 }
 
 Worker::~Worker() = default;
@@ -224,6 +229,17 @@ void Worker::classify(Flow& flow, const DecodedPacket& packet, uint8_t direction
     view.server_address = server.address.data();
     view.server_port = server.port;
     view.rules = rules_;
+    // Stream reassembly: only while a classifier that reads the stream is still undecided.
+    const bool streaming = (flow.classifiers_pending & stream_classifiers_mask_) != 0;
+    if (streaming && packet.ip_protocol == kIpProtoTcp) {
+        const StreamDelivery stream =
+            streams_.feed(flow.stream, direction, packet.tcp_seq, packet.tcp_flags, view.payload);
+        view.stream = stream.stream;
+        view.stream_new_offset = stream.new_offset;
+        view.stream_flags = stream.flags;
+    } else {
+        view.stream_flags = stream_flag::unavailable;
+    }
     for (size_t i = 0; i < classifiers_.size(); ++i) {
         const uint8_t bit = static_cast<uint8_t>(1u << i);
         if ((flow.classifiers_pending & bit) == 0) continue;
@@ -231,6 +247,8 @@ void Worker::classify(Flow& flow, const DecodedPacket& packet, uint8_t direction
             Progress::done)
             flow.classifiers_pending &= static_cast<uint8_t>(~bit);
     }
+    if (streaming && (flow.classifiers_pending & stream_classifiers_mask_) == 0)
+        streams_.release(flow.stream);
     if (flow.classifiers_pending == 0) credit(flow);
 }
 
@@ -249,6 +267,7 @@ void Worker::credit(Flow& flow) noexcept {
 void Worker::end_flow(uint32_t slot, FlowEnd why) noexcept {
     Flow& flow = table_[slot];
     if (flow.classifiers_pending != 0) conclude_classifiers(flow);
+    streams_.release(flow.stream);
     if (!flow.credited) credit(flow);
     counters_.apps[flow.verdict.app].active_flows.sub();
     counters_

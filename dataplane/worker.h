@@ -17,6 +17,7 @@
 #include "link_type.h"
 #include "rule_publisher.h"
 #include "rx_poller.h"
+#include "stream_reassembler.h"
 
 struct rte_mbuf;
 struct rte_ring;
@@ -43,6 +44,7 @@ struct WorkerSetup {
     uint32_t flow_capacity = 1 << 20;
     FlowTimeouts timeouts;
     ClassifierSettings classifier_settings;
+    StreamSettings stream;
     WorkerCounters* counters = nullptr;
     RulePublisher* rules = nullptr;  // null: no rules, nDPI's labels only
     int timestamp_offset = -1;       // mbuf dynfield with the capture timestamp, if registered
@@ -96,6 +98,8 @@ private:
     FlowTable table_;
     std::vector<std::unique_ptr<Classifier>> classifiers_;
     uint8_t all_classifiers_mask_ = 0;
+    StreamReassembler streams_;
+    uint8_t stream_classifiers_mask_ = 0;  // bit i: classifier i reads PacketView::stream
     std::array<uint64_t, kMaxPorts> zone_now_us_{};
     // Chained mbufs (frames over one mbuf) are copied here so decoders see one buffer.
     std::unique_ptr<uint8_t[]> linear_;
