@@ -33,6 +33,9 @@ struct Config {
     uint32_t ndpi_udp_packet_budget = 24;
     // control
     std::string metrics_listen = "127.0.0.1:9464";
+    // Bearer token for mutating API calls (POST /-/reload) when the API listens beyond
+    // loopback. Empty: such calls are refused there.
+    std::string api_token;
 };
 
 struct ConfigResult {

@@ -8,7 +8,10 @@
 
 #include "classifiers/app_catalog.h"
 #include "dataplane/counters.h"
+#include "dataplane/flow_snapshot.h"
 #include "dataplane/ports.h"
+
+struct rte_ring;
 
 namespace ottscope {
 
@@ -19,6 +22,11 @@ struct RxSlot {
     const RxCounters* counters = nullptr;
 };
 
+struct RingSlot {
+    std::string name;  // in_w0: fan-out to worker 0; rec_w0: worker 0's finished flows
+    const rte_ring* ring = nullptr;
+};
+
 struct StatsView {
     std::vector<const WorkerCounters*> workers;
     const WorkerCounters* fanout = nullptr;  // its own drops (shutdown), if it exists
@@ -26,6 +34,10 @@ struct StatsView {
     std::vector<Port> ports;
     const AppCatalog* catalog = nullptr;
     std::vector<std::string> classifier_names;
+    std::vector<RingSlot> rings;
+    std::vector<FlowSnapshotMailbox*> top_flows;  // one per worker, same order as `workers`
+    std::vector<std::string> zone_names;          // port name of each flow zone
+    uint32_t flow_capacity = 0;                   // per worker
 };
 
 struct AppTotals {

@@ -18,6 +18,8 @@ constexpr unsigned kExpiryBudgetPerBurst = 8;
 // Spin this many empty polls before yielding the core: a dedicated core never gets here
 // under load, a shared one (tests, small VMs) stops burning cycles it could give away.
 constexpr unsigned kIdlePollsBeforeYield = 256;
+// Flow-table slots a top-flows scan looks at per loop iteration, only while one is asked for.
+constexpr uint32_t kSnapshotSlotsPerIteration = 256;
 
 uint64_t tsc_now_us() noexcept {
     static const uint64_t hz = rte_get_tsc_hz();
@@ -31,6 +33,7 @@ Worker::Worker(WorkerSetup setup)
       poller_(setup_.queues, setup_.pool),
       table_("flows_w" + std::to_string(setup_.index), setup_.flow_capacity, setup_.timeouts,
              static_cast<int>(rte_socket_id())),
+      top_flows_(setup_.top_flows),
       classifiers_(make_worker_classifiers(setup_.classifier_settings)),
       linear_(new uint8_t[kLinearBufferSize]) {
     all_classifiers_mask_ = static_cast<uint8_t>((1u << classifiers_.size()) - 1);
@@ -81,6 +84,7 @@ void Worker::run() noexcept {
             expire(kExpiryBudgetPerBurst);
             counters_.flow_entries.set(table_.size());
             update_state_bytes();
+            top_flows_.step(table_, kSnapshotSlotsPerIteration);
             const uint64_t spent = rte_get_tsc_cycles() - start;
             counters_.busy_cycles.add(spent);
             counters_.total_cycles.add(spent);
@@ -89,6 +93,7 @@ void Worker::run() noexcept {
         if (setup_.stop->load(std::memory_order_relaxed) || input_exhausted()) [[unlikely]]
             break;
         expire(kExpiryBudgetPerBurst);
+        top_flows_.step(table_, kSnapshotSlotsPerIteration);
         if (++idle_polls > kIdlePollsBeforeYield) {
             sched_yield();
         } else {
@@ -100,6 +105,7 @@ void Worker::run() noexcept {
         end_flow(slot, FlowEnd::shutdown);
     counters_.flow_entries.set(0);
     update_state_bytes();
+    top_flows_.close();
     finished_.store(true, std::memory_order_release);
 }
 

@@ -13,6 +13,7 @@
 #include "classifiers/registry.h"
 #include "counters.h"
 #include "flow_record.h"
+#include "flow_snapshot.h"
 #include "flow_table.h"
 #include "link_type.h"
 #include "rx_poller.h"
@@ -43,6 +44,7 @@ struct WorkerSetup {
     FlowTimeouts timeouts;
     ClassifierSettings classifier_settings;
     WorkerCounters* counters = nullptr;
+    FlowSnapshotMailbox* top_flows = nullptr;  // null: nobody asks for the largest flows
     int timestamp_offset = -1;  // mbuf dynfield with the capture timestamp, if registered
     uint64_t timestamp_flag = 0;
 };
@@ -84,6 +86,7 @@ private:
     WorkerCounters& counters_;
     RxPoller poller_;
     FlowTable table_;
+    TopFlowsScanner top_flows_;
     std::vector<std::unique_ptr<Classifier>> classifiers_;
     uint8_t all_classifiers_mask_ = 0;
     std::array<uint64_t, kMaxPorts> zone_now_us_{};
