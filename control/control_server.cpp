@@ -148,6 +148,9 @@ struct ControlServer::Impl {
     uint64_t reloads_failure = 0;
     std::optional<ReloadReport> last_reload;
 
+    double started_unix =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+
     Impl(ControlServerOptions o, const StatsView& v) : options(std::move(o)), view(v) {}
 
     RunPhase phase() const {
@@ -159,7 +162,8 @@ struct ControlServer::Impl {
     ReloadCounts reload_counts() {
         std::lock_guard lock(reload_state_mutex);
         return ReloadCounts{reloads_success, reloads_failure,
-                            !last_reload.has_value() || last_reload->ok};
+                            !last_reload.has_value() || last_reload->ok,
+                            last_reload ? last_reload->at_unix : started_unix};
     }
 
     Response metrics() {

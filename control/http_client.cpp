@@ -64,7 +64,7 @@ HttpResponse http_request(const std::string& address, const std::string& method,
     freeaddrinfo(found);
     if (fd < 0) return response;
 
-    std::string request = method + " " + target + " HTTP/1.1\r\nHost: " + address +
+    std::string request = method + " " + target + " HTTP/1.0\r\nHost: " + address +
                           "\r\nConnection: close\r\nContent-Length: 0\r\n";
     if (!bearer.empty()) request += "Authorization: Bearer " + bearer + "\r\n";
     request += "\r\n";

@@ -136,6 +136,11 @@ std::string render_metrics(const StatsView& view, const Totals& totals,
                MetricType::Gauge);
     add_sample(reload_ok, {}, reloads.last_ok ? 1 : 0);
     families.push_back(std::move(reload_ok));
+    auto reload_at =
+        family("ottscope_config_last_reload_timestamp_seconds",
+               "When the configuration was last (re)loaded, Unix time.", MetricType::Gauge);
+    add_sample(reload_at, {}, reloads.last_at_unix);
+    families.push_back(std::move(reload_at));
 
     auto build =
         family("ottscope_build_info", "Build of the running appliance.", MetricType::Gauge);

@@ -13,7 +13,8 @@ namespace ottscope {
 struct ReloadCounts {
     uint64_t success = 0;
     uint64_t failure = 0;
-    bool last_ok = true;  // the configuration in force was loaded without error
+    bool last_ok = true;      // the configuration in force was loaded without error
+    double last_at_unix = 0;  // the last reload, or the start
 };
 
 std::string render_metrics(const StatsView& view, const Totals& totals,
