@@ -73,7 +73,13 @@ std::string status_json(const StatsView& view, const Totals& totals,
     json.key("packets").begin_object();
     json.field("received", totals.received);
     json.field("counted", totals.counted);
-    json.field("conservation", totals.received == totals.counted ? "holds" : "broken");
+    // While packets flow, some sit in rings or in flows still under inspection (credited
+    // once decided): conservation can only be judged once the dataplane has stopped.
+    json.field("pending",
+               totals.received > totals.counted ? totals.received - totals.counted : uint64_t{0});
+    json.field("conservation", context.phase != "finished"         ? "running"
+                               : totals.received == totals.counted ? "holds"
+                                                                   : "broken");
     json.end_object();
     reason_map(json, "drops", kDropReasonNames, totals.drops);
     reason_map(json, "decode_errors", kDecodeErrorNames, totals.decode_errors);

@@ -18,6 +18,8 @@ namespace {
 constexpr uint32_t kDefaultTopFlows = 10;
 // How long /api/v1/flows waits for the workers to publish a fresh snapshot.
 constexpr auto kSnapshotWait = std::chrono::seconds(1);
+// Requests this close to a complete snapshot share it instead of asking the workers again.
+constexpr auto kSnapshotFresh = std::chrono::milliseconds(250);
 constexpr auto kLoadInterval = std::chrono::seconds(1);
 
 struct Response {
@@ -141,6 +143,7 @@ struct ControlServer::Impl {
     LoadSampler sampler;
     // Flow snapshots are read one request at a time (the mailboxes have one reader).
     std::mutex flows_mutex;
+    std::chrono::steady_clock::time_point snapshot_complete_at{};  // guarded by flows_mutex
     // Reloads run one at a time; their bookkeeping is read by status and /metrics.
     std::mutex reload_mutex;
     std::mutex reload_state_mutex;
@@ -240,18 +243,22 @@ struct ControlServer::Impl {
             if (detached) return error(503, "shutting down");
         }
         // Ask every worker, then wait (without holding the view lock) for their answers.
-        std::vector<uint64_t> wanted;
-        for (FlowSnapshotMailbox* mailbox : view.top_flows) wanted.push_back(mailbox->request());
-        const auto deadline = std::chrono::steady_clock::now() + kSnapshotWait;
-        bool complete = false;
-        while (true) {
-            complete = true;
-            for (size_t w = 0; w < view.top_flows.size(); ++w) {
-                const FlowSnapshotMailbox& mailbox = *view.top_flows[w];
-                if (!mailbox.closed() && mailbox.published() < wanted[w]) complete = false;
+        bool complete = true;
+        if (std::chrono::steady_clock::now() - snapshot_complete_at > kSnapshotFresh) {
+            std::vector<uint64_t> wanted;
+            for (FlowSnapshotMailbox* mailbox : view.top_flows)
+                wanted.push_back(mailbox->request());
+            const auto deadline = std::chrono::steady_clock::now() + kSnapshotWait;
+            while (true) {
+                complete = true;
+                for (size_t w = 0; w < view.top_flows.size(); ++w) {
+                    const FlowSnapshotMailbox& mailbox = *view.top_flows[w];
+                    if (!mailbox.closed() && mailbox.published() < wanted[w]) complete = false;
+                }
+                if (complete || std::chrono::steady_clock::now() > deadline) break;
+                std::this_thread::sleep_for(std::chrono::milliseconds(2));
             }
-            if (complete || std::chrono::steady_clock::now() > deadline) break;
-            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            if (complete) snapshot_complete_at = std::chrono::steady_clock::now();
         }
         std::lock_guard lock(view_mutex);
         if (detached) return error(503, "shutting down");

@@ -51,8 +51,11 @@ void print_status(element doc) {
     fmt::print("config: {}  reloads: {} ok, {} failed\n", text(config["path"]),
                number(config["reloads"]["success"]), number(config["reloads"]["failure"]));
     element packets = doc["packets"];
-    fmt::print("packets: received {}, counted {}, conservation {}\n", number(packets["received"]),
-               number(packets["counted"]), text(packets["conservation"]));
+    fmt::print(
+        "packets: received {}, counted {}, pending {} (in rings or flows under inspection), "
+        "conservation {}\n",
+        number(packets["received"]), number(packets["counted"]), number(packets["pending"]),
+        text(packets["conservation"]));
     fmt::print("drops: {}\ndecode errors: {}\n\n", reason_list(doc["drops"]),
                reason_list(doc["decode_errors"]));
     fmt::print("{:<16} {:>6} {:>14} {:>10} {:>10} {:>10}\n", "port", "queues", "packets", "bytes",

@@ -18,8 +18,10 @@ constexpr unsigned kExpiryBudgetPerBurst = 8;
 // Spin this many empty polls before yielding the core: a dedicated core never gets here
 // under load, a shared one (tests, small VMs) stops burning cycles it could give away.
 constexpr unsigned kIdlePollsBeforeYield = 256;
-// Flow-table slots a top-flows scan looks at per loop iteration, only while one is asked for.
-constexpr uint32_t kSnapshotSlotsPerIteration = 256;
+// Flow-table slots a top-flows scan looks at per loop iteration, only while one is asked for:
+// a few microseconds after a burst, more when there was nothing to receive.
+constexpr uint32_t kSnapshotSlotsPerBurst = 256;
+constexpr uint32_t kSnapshotSlotsPerIdlePoll = 1024;
 
 uint64_t tsc_now_us() noexcept {
     static const uint64_t hz = rte_get_tsc_hz();
@@ -84,7 +86,7 @@ void Worker::run() noexcept {
             expire(kExpiryBudgetPerBurst);
             counters_.flow_entries.set(table_.size());
             update_state_bytes();
-            top_flows_.step(table_, kSnapshotSlotsPerIteration);
+            top_flows_.step(table_, kSnapshotSlotsPerBurst);
             const uint64_t spent = rte_get_tsc_cycles() - start;
             counters_.busy_cycles.add(spent);
             counters_.total_cycles.add(spent);
@@ -93,7 +95,7 @@ void Worker::run() noexcept {
         if (setup_.stop->load(std::memory_order_relaxed) || input_exhausted()) [[unlikely]]
             break;
         expire(kExpiryBudgetPerBurst);
-        top_flows_.step(table_, kSnapshotSlotsPerIteration);
+        top_flows_.step(table_, kSnapshotSlotsPerIdlePoll);
         if (++idle_polls > kIdlePollsBeforeYield) {
             sched_yield();
         } else {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds ottscope twice more, with AddressSanitizer + UBSan and with ThreadSanitizer, and runs
 # the real binary under them: our integration tests and the whole hostile corpus under ASan,
-# two workers with concurrent /metrics scrapes under TSan. Any sanitizer report fails.
+# two workers with concurrent /metrics scrapes and API calls under TSan. Any sanitizer report fails.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
@@ -53,6 +53,9 @@ scrapes=0
 for _ in $(seq 1 20); do
   sleep 0.2
   if curl -sf "127.0.0.1:$port/metrics" >/dev/null; then scrapes=$((scrapes + 1)); fi
+  # The API reads the same counters and the workers' published top-flow snapshots.
+  curl -sf "127.0.0.1:$port/api/v1/flows?top=5" >/dev/null || true
+  curl -sf "127.0.0.1:$port/api/v1/status" >/dev/null || true
 done
 wait "$pid" || { cat "$log"; exit 1; }
 grep -q ": holds" "$log" || { cat "$log"; exit 1; }

@@ -94,6 +94,7 @@ TEST_F(LiveApi, StatusNamesPortsQueuesWorkersAndDrops) {
     EXPECT_EQ(uint64_t(doc["drops"]["not_ip"]), 0u);
     EXPECT_EQ(doc["decode_errors"]["truncated_ipv4"].error(), simdjson::SUCCESS);
     EXPECT_GT(uint64_t(doc["packets"]["received"]), 0u);
+    EXPECT_EQ(std::string_view(doc["packets"]["conservation"]), "running");
     EXPECT_TRUE(doc["api"]["loopback"].get_bool().value());
 }
 
@@ -168,7 +169,7 @@ TEST_F(LiveApi, ReloadRevalidatesAndCountsFailures) {
 TEST_F(LiveApi, CtlPrintsReadableTables) {
     const CommandResult status = ctl({"status"});
     EXPECT_EQ(status.status, 0) << status.output;
-    EXPECT_NE(status.output.find("conservation holds"), std::string::npos) << status.output;
+    EXPECT_NE(status.output.find("conservation running"), std::string::npos) << status.output;
     EXPECT_NE(status.output.find("pcap0"), std::string::npos) << status.output;
     const CommandResult apps = ctl({"apps"});
     EXPECT_EQ(apps.status, 0) << apps.output;
@@ -193,6 +194,32 @@ TEST(Ctl, SaysWhenNothingListens) {
         {binary_path(), "ctl", "--api", "127.0.0.1:" + std::to_string(free_port()), "status"});
     EXPECT_EQ(result.status, 1);
     EXPECT_NE(result.output.find("cannot connect"), std::string::npos) << result.output;
+}
+
+TEST(LingeringAppliance, ReportsTheFinishedRun) {
+    const uint16_t port = free_port();
+    const std::string address = "127.0.0.1:" + std::to_string(port);
+    ChildProcess appliance({binary_path(), "run", "--pcap", demo_capture(), "--workers", "1",
+                            "--linger", "--metrics", address},
+                           temp_dir() + "/linger.log");
+    ASSERT_TRUE(
+        wait_until([&] { return http_request(address, "GET", "/readyz", "").status == 503; },
+                   std::chrono::seconds(20)))
+        << appliance.log();
+    EXPECT_NE(http_request(address, "GET", "/readyz", "").body.find("dataplane stopped"),
+              std::string::npos);
+    simdjson::dom::parser parser;
+    const std::string status = http_request(address, "GET", "/api/v1/status", "").body;
+    simdjson::dom::element doc = parser.parse(status);
+    EXPECT_EQ(std::string_view(doc["state"]), "finished");
+    EXPECT_EQ(std::string_view(doc["packets"]["conservation"]), "holds") << status;
+    EXPECT_EQ(uint64_t(doc["packets"]["received"]), 149u);
+    simdjson::dom::parser flows_parser;
+    const std::string flows = http_request(address, "GET", "/api/v1/flows", "").body;
+    simdjson::dom::element answer = flows_parser.parse(flows);
+    EXPECT_TRUE(answer["complete"].get_bool().value()) << "finished workers are not waited for";
+    EXPECT_EQ(answer["flows"].get_array().size(), 0u);
+    EXPECT_EQ(appliance.stop(), 0) << appliance.log();
 }
 
 TEST(RunSummary, JsonOutputIsOneObjectForScripts) {
