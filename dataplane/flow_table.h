@@ -41,7 +41,9 @@ struct Flow {
     bool in_use = false;    // the slot holds a live flow (for scans over the slot array)
     TimeoutClass timeout_class = TimeoutClass::other;
 
-    [[nodiscard]] uint64_t total_packets() const noexcept { return packets[0] + packets[1]; }
+    [[nodiscard]] uint64_t total_packets() const noexcept {
+        return packets[0] + packets[1];
+    }
 };
 
 class FlowTable {
