@@ -252,3 +252,23 @@ TEST(RunSummary, TableHasTotalsAndDrops) {
 
 }  // namespace
 }  // namespace ottscope::test
+
+namespace ottscope::test {
+namespace {
+
+TEST(ApiTokenConfig, ShortOrSpacedTokensAreRejectedWithoutEchoingThem) {
+    const std::string path = temp_dir() + "/token.yaml";
+    std::ofstream(path)
+        << "control:\n  metrics_listen: 0.0.0.0:9464\n  api_token: \"short secret\"\n";
+    const CommandResult result = run_command({binary_path(), "check-config", path});
+    EXPECT_EQ(result.status, 1);
+    EXPECT_NE(result.output.find(path + ":3:14: control.api_token must be 16 to 256"),
+              std::string::npos)
+        << result.output;
+    EXPECT_EQ(result.output.find("short secret"), std::string::npos) << "the token leaked";
+    std::ofstream(path) << "control:\n  api_token: 0123456789abcdef0123\n";
+    EXPECT_EQ(run_command({binary_path(), "check-config", path}).status, 0);
+}
+
+}  // namespace
+}  // namespace ottscope::test
