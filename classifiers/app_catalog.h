@@ -42,6 +42,11 @@ public:
     }
     [[nodiscard]] bool valid(uint16_t id) const noexcept;
     [[nodiscard]] size_t builtin_protocols() const noexcept { return builtin_count_; }
+    // Names known now (built-in, custom and rule apps): the bound of the `app` label.
+    [[nodiscard]] size_t known() const noexcept {
+        return builtin_count_ + custom_count_.load(std::memory_order_acquire) +
+               rule_count_.load(std::memory_order_acquire);
+    }
     // nDPI's name as ndpiReader prints it: "TLS.Google", "DNS", "Unknown".
     [[nodiscard]] std::string ndpi_name(uint16_t master, uint16_t app) const;
     [[nodiscard]] std::string_view ndpi_category_name(uint16_t category) const noexcept;

@@ -138,11 +138,30 @@ void load_document(YamlLoader& loader, const YAML::Node& root, Config& config) {
              }},
             {"control",
              [&](const YAML::Node& node) {
-                 loader.mapping(node, "control",
-                                {
-                                    {"metrics_listen",
-                                     loader.text(config.metrics_listen, "control.metrics_listen")},
-                                });
+                 loader.mapping(
+                     node, "control",
+                     {
+                         {"metrics_listen",
+                          loader.text(config.metrics_listen, "control.metrics_listen")},
+                         {"api_token",
+                          [&](const YAML::Node& token) {
+                              if (!token.IsScalar()) {
+                                  loader.error(token, "control.api_token must be a string");
+                                  return;
+                              }
+                              const std::string& value = token.Scalar();
+                              const bool printable =
+                                  std::all_of(value.begin(), value.end(),
+                                              [](unsigned char c) { return c > 0x20 && c < 0x7f; });
+                              // Never echo the value: it is a secret.
+                              if (value.size() < 16 || value.size() > 256 || !printable)
+                                  loader.error(token,
+                                               "control.api_token must be 16 to 256 "
+                                               "printable characters without spaces");
+                              else
+                                  config.api_token = value;
+                          }},
+                     });
              }},
         });
 }

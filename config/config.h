@@ -43,6 +43,9 @@ struct Config {
     std::string metrics_listen = "127.0.0.1:9464";
     // The folder of the configuration file ("" for the built-in defaults).
     std::string directory;
+    // Bearer token for mutating API calls (POST /-/reload) when the API listens beyond
+    // loopback. Empty: such calls are refused there.
+    std::string api_token;
 };
 
 struct ConfigResult {

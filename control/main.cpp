@@ -1,4 +1,4 @@
-// The ottscope command line: run (the appliance), check-config, synth, version.
+// The ottscope command line: run (the appliance), ctl (its API), check-config, synth, version.
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -9,6 +9,7 @@
 #include "classifiers/ndpi/ndpi_classifier.h"
 #include "config/config.h"
 #include "config/rules_loader.h"
+#include "control/ctl_command.h"
 #include "control/run_command.h"
 #include "synth.h"
 
@@ -87,6 +88,32 @@ int run_cli(int argc, char** argv) {
                       "show packets and rate on the terminal while running");
     run_cmd->add_option("--duration", run.duration_seconds, "stop after this many seconds")
         ->check(CLI::PositiveNumber);
+    std::string run_output = "table";
+    run_cmd->add_option("--output", run_output, "end-of-run summary: table (default) or json")
+        ->check(CLI::IsMember({"table", "json"}));
+
+    ottscope::CtlOptions ctl;
+    std::string ctl_output = "table";
+    auto* ctl_cmd = app.add_subcommand("ctl", "ask a running appliance over its HTTP API");
+    ctl_cmd->require_subcommand(1);
+    ctl_cmd->add_option("--api", ctl.api,
+                        "appliance API address HOST:PORT (default: the configuration's "
+                        "control.metrics_listen, else 127.0.0.1:9464)");
+    ctl_cmd
+        ->add_option("-c,--config", ctl.config_path,
+                     "read the API address and token from this configuration")
+        ->check(CLI::ExistingFile);
+    ctl_cmd->add_option("--token", ctl.token,
+                        "bearer token for reload when the API is not on loopback "
+                        "(default: control.api_token, or $OTTSCOPE_API_TOKEN)");
+    ctl_cmd->add_option("--output", ctl_output, "table (default) or json (the API's answer)")
+        ->check(CLI::IsMember({"table", "json"}));
+    ctl_cmd->add_subcommand("status", "ports, queues, workers, uptime, rules, drops");
+    ctl_cmd->add_subcommand("apps", "traffic per app since start");
+    auto* ctl_flows = ctl_cmd->add_subcommand("flows", "the largest active flows");
+    ctl_flows->add_option("--top", ctl.top, "how many (1 to 100, default 10)")
+        ->check(CLI::Range(1u, 100u));
+    ctl_cmd->add_subcommand("reload", "re-read the configuration (POST /-/reload)");
 
     std::string config_file;
     auto* check_cmd = app.add_subcommand("check-config", "validate a configuration file");
@@ -110,7 +137,17 @@ int run_cli(int argc, char** argv) {
     }
     if (*run_cmd) {
         if (*workers_option) run.workers = workers;
+        run.json_summary = run_output == "json";
+        if (run.json_summary && run.flows_out == "-") {
+            fmt::print(stderr, "ottscope: --output json and --flows-out - both want stdout\n");
+            return 1;
+        }
         return ottscope::run_appliance(run);
+    }
+    if (*ctl_cmd) {
+        ctl.command = ctl_cmd->get_subcommands().front()->get_name();
+        ctl.json = ctl_output == "json";
+        return ottscope::run_ctl(ctl);
     }
     if (*check_cmd) return check_config(config_file);
     if (*synth_cmd) return ottscope::synth::write_capture(synth);

@@ -13,6 +13,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cstdio>
+
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -25,8 +27,8 @@
 #include "classifiers/ndpi/ndpi_classifier.h"
 #include "classifiers/registry.h"
 #include "config/config.h"
+#include "control/control_server.h"
 #include "control/flow_record_writer.h"
-#include "control/metrics_server.h"
 #include "control/rule_reloader.h"
 #include "control/stats_view.h"
 #include "control/summary.h"
@@ -113,6 +115,7 @@ private:
     void prepare_captures();
     void build_dataplane();
     void control_loop();
+    void show_progress(bool last);
     void drain_records();
     int finish();
 
@@ -130,6 +133,7 @@ private:
     std::unique_ptr<RulePublisher> publisher_;
     std::unique_ptr<RuleReloader> reloader_;
     std::vector<std::unique_ptr<WorkerCounters>> worker_counters_;
+    std::vector<std::unique_ptr<FlowSnapshotMailbox>> top_flows_;
     std::unique_ptr<WorkerCounters> fanout_counters_;
     std::vector<std::unique_ptr<RxCounters>> rx_counters_;
     std::vector<rte_ring*> input_rings_;
@@ -140,8 +144,12 @@ private:
     std::atomic<bool> dataplane_done_{false};
     StatsView view_;
     std::unique_ptr<FlowRecordWriter> writer_;
-    std::unique_ptr<MetricsServer> metrics_;
+    std::unique_ptr<ControlServer> control_server_;
+    std::atomic<int> phase_{static_cast<int>(RunPhase::starting)};
     std::chrono::steady_clock::time_point started_;
+    // Progress display: the previous sample, for the current rate.
+    std::chrono::steady_clock::time_point progress_at_;
+    uint64_t progress_packets_ = 0;
 };
 
 void Appliance::prepare_captures() {
@@ -254,6 +262,8 @@ void Appliance::build_dataplane() {
     for (unsigned w = 0; w < workers_; ++w) {
         worker_counters_.push_back(std::make_unique<WorkerCounters>());
         view_.workers.push_back(worker_counters_.back().get());
+        top_flows_.push_back(std::make_unique<FlowSnapshotMailbox>());
+        view_.top_flows.push_back(top_flows_.back().get());
         WorkerSetup setup;
         setup.index = static_cast<uint16_t>(w);
         setup.queues = worker_queues[w];
@@ -269,6 +279,7 @@ void Appliance::build_dataplane() {
                                       config_.stream_all_tcp};
         setup.counters = worker_counters_.back().get();
         setup.rules = publisher_.get();
+        setup.top_flows = top_flows_.back().get();
         setup.timestamp_offset = timestamp_offset;
         setup.timestamp_flag = timestamp_flag;
         if (fanout_needed_) {
@@ -279,6 +290,7 @@ void Appliance::build_dataplane() {
                 throw RunError("cannot create worker ring: " +
                                std::string(rte_strerror(rte_errno)));
             input_rings_.push_back(ring);
+            view_.rings.push_back(RingSlot{"in_w" + std::to_string(w), ring});
             setup.input_ring = ring;
             setup.input_done = &fanout_done_;
         }
@@ -290,6 +302,7 @@ void Appliance::build_dataplane() {
                 throw RunError("cannot create record ring: " +
                                std::string(rte_strerror(rte_errno)));
             record_rings_.push_back(ring);
+            view_.rings.push_back(RingSlot{"rec_w" + std::to_string(w), ring});
             setup.record_ring = ring;
         }
         worker_objects_.push_back(std::make_unique<Worker>(std::move(setup)));
@@ -334,6 +347,11 @@ void Appliance::build_dataplane() {
     view_.ports = ports_;
     view_.catalog = catalog_.get();
     view_.reloads = &reloader_->status();
+    view_.flow_capacity = config_.flow_capacity;
+    for (const Port& port : ports_) {
+        if (view_.zone_names.size() <= port.zone) view_.zone_names.resize(port.zone + 1);
+        if (view_.zone_names[port.zone].empty()) view_.zone_names[port.zone] = port.name;
+    }
     for (const ClassifierEntry& entry : classifier_registry())
         view_.classifier_names.emplace_back(entry.name);
 }
@@ -348,11 +366,46 @@ void Appliance::drain_records() {
     }
 }
 
+void Appliance::show_progress(bool last) {
+    const auto now = std::chrono::steady_clock::now();
+    uint64_t received = 0;
+    for (const RxSlot& slot : view_.rx) received += slot.counters->packets.read();
+    const double interval = std::chrono::duration<double>(now - progress_at_).count();
+    const double rate =
+        interval > 0 ? static_cast<double>(received - progress_packets_) / interval : 0.0;
+    progress_at_ = now;
+    progress_packets_ = received;
+    std::string line = fmt::format("ottscope: {:>12} packets {:>10.0f} pkt/s", received, rate);
+    for (const Port& port : ports_) {
+        if (port.expected_packets == 0) continue;
+        uint64_t delivered = 0;
+        for (const RxSlot& slot : view_.rx)
+            if (slot.port_id == port.id) delivered += slot.counters->packets.read();
+        if (options_.loop)
+            line += fmt::format("  {} pass {} {:5.1f}%", port.name,
+                                delivered / port.expected_packets + 1,
+                                100.0 * static_cast<double>(delivered % port.expected_packets) /
+                                    static_cast<double>(port.expected_packets));
+        else
+            line += fmt::format("  {} {:5.1f}%", port.name,
+                                std::min(100.0, 100.0 * static_cast<double>(delivered) /
+                                                    static_cast<double>(port.expected_packets)));
+    }
+    line += fmt::format("  {:.0f} s", std::chrono::duration<double>(now - started_).count());
+    // On a terminal the line redraws itself; in a log it is one line per update.
+    static const bool terminal = isatty(STDERR_FILENO) != 0;
+    if (terminal)
+        fmt::print(stderr, "\r{}\x1b[K{}", line, last ? "\n" : "");
+    else
+        fmt::print(stderr, "{}\n", line);
+}
+
 void Appliance::control_loop() {
+    progress_at_ = started_;
+    const auto progress_every = isatty(STDERR_FILENO) != 0 ? std::chrono::milliseconds(500)
+                                                           : std::chrono::milliseconds(5000);
     auto last_progress = std::chrono::steady_clock::now();
     auto last_reload_poll = last_progress;
-    uint64_t expected = 0;
-    for (const Port& port : ports_) expected += port.expected_packets;
     while (!dataplane_done_.load(std::memory_order_acquire)) {
         if (writer_) drain_records();
         const auto now = std::chrono::steady_clock::now();
@@ -364,21 +417,14 @@ void Appliance::control_loop() {
             reloader_->reload_if_changed();
             last_reload_poll = now;
         }
-        if (options_.progress && now - last_progress > std::chrono::seconds(1)) {
-            uint64_t received = 0;
-            for (const RxSlot& slot : view_.rx) received += slot.counters->packets.read();
-            const double seconds = std::chrono::duration<double>(now - started_).count();
-            fmt::print(stderr, "\rottscope: {} packets, {:.0f} pkt/s{}", received,
-                       received / seconds,
-                       expected != 0 && !options_.loop
-                           ? fmt::format(", {:.1f}% of the captures", 100.0 * received / expected)
-                           : std::string());
+        if (options_.progress && now - last_progress > progress_every) {
+            show_progress(false);
             last_progress = now;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     if (writer_) drain_records();
-    if (options_.progress) fmt::print(stderr, "\n");
+    if (options_.progress) show_progress(true);
 }
 
 int Appliance::finish() {
@@ -409,15 +455,24 @@ int Appliance::finish() {
     }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-    print_app_table(stdout, totals, *catalog_);
     uint64_t bytes = 0;
     for (const RxSlot& slot : view_.rx) bytes += slot.counters->bytes.read();
-    fmt::print(
-        "processed {} packets ({} bytes) in {:.3f} s with {} worker{}: {:.0f} pkt/s, {:.3f} Gb/s\n",
-        totals.received, bytes, seconds, workers_, workers_ == 1 ? "" : "s",
-        totals.received / seconds, bytes * 8.0 / seconds / 1e9);
-    if (!print_conservation(stdout, totals)) status = 1;
+    if (totals.received != totals.counted) status = 1;
     if (!damaged_.empty()) status = 1;
+    if (options_.json_summary) {
+        const std::string json =
+            summary_json(totals, *catalog_, RunFigures{seconds, bytes, workers_, damaged_});
+        std::fwrite(json.data(), 1, json.size(), stdout);
+    } else {
+        print_app_table(stdout, totals, *catalog_);
+        print_drops(stdout, totals);
+        fmt::print(
+            "processed {} packets ({} bytes) in {:.3f} s with {} worker{}: {:.0f} pkt/s, "
+            "{:.3f} Gb/s\n",
+            totals.received, bytes, seconds, workers_, workers_ == 1 ? "" : "s",
+            totals.received / seconds, bytes * 8.0 / seconds / 1e9);
+        print_conservation(stdout, totals);
+    }
     std::fflush(stdout);
     return status;
 }
@@ -434,11 +489,34 @@ int Appliance::run() {
         writer_ = std::make_unique<FlowRecordWriter>(options_.flows_out, *catalog_,
                                                      view_.classifier_names, std::move(zone_names));
     }
-    metrics_ = std::make_unique<MetricsServer>(
-        options_.metrics_listen.value_or(config_.metrics_listen), view_);
-    fmt::print(stderr, "ottscope: {} worker{} on {} port{}; metrics on http://{}/metrics\n",
+    const std::string listen = options_.metrics_listen.value_or(config_.metrics_listen);
+    ControlServerOptions server_options;
+    server_options.listen = listen;
+    server_options.api_token = config_.api_token;
+    server_options.config_path = options_.config_path;
+    server_options.reload = [this] {
+        const ReloadOutcome outcome = reloader_->reload("http");
+        ReloadReport report;
+        report.ok = outcome.ok;
+        report.applied = outcome.ok;
+        report.rule_version = std::to_string(reloader_->status().version.load());
+        report.errors = outcome.ok ? std::vector<std::string>{} : outcome.messages;
+        report.message =
+            outcome.ok
+                ? fmt::format("rules version {} in force (digest {}){}", *report.rule_version,
+                              reloader_->digest(),
+                              outcome.messages.empty() ? "" : "; " + outcome.messages[0])
+                : fmt::format("{} error{}; rules version {} stay in force", outcome.messages.size(),
+                              outcome.messages.size() == 1 ? "" : "s", *report.rule_version);
+        return report;
+    };
+    server_options.phase = &phase_;
+    control_server_ = std::make_unique<ControlServer>(std::move(server_options), view_);
+    fmt::print(stderr,
+               "ottscope: {} worker{} on {} port{}; metrics on http://{}/metrics, API on "
+               "http://{}/api/v1/status\n",
                workers_, workers_ == 1 ? "" : "s", ports_.size(), ports_.size() == 1 ? "" : "s",
-               options_.metrics_listen.value_or(config_.metrics_listen));
+               listen, listen);
 
     started_ = std::chrono::steady_clock::now();
     std::thread control([this] { control_loop(); });
@@ -458,6 +536,7 @@ int Appliance::run() {
         g_stop.store(true);
         fmt::print(stderr, "ottscope: only {} lcores for {} roles\n", next, roles.size());
     }
+    phase_.store(static_cast<int>(RunPhase::running), std::memory_order_release);
     roles[0].first(roles[0].second);
     rte_eal_mp_wait_lcore();
     for (const auto& worker : worker_objects_)
@@ -465,17 +544,20 @@ int Appliance::run() {
     if (fanout_ && !fanout_->finished())
         throw RunError("the fan-out lcore ended without finishing");
     dataplane_done_.store(true, std::memory_order_release);
+    phase_.store(static_cast<int>(RunPhase::finished), std::memory_order_release);
     control.join();
 
     const int status = finish();
     if (options_.linger && !g_stop.load()) {
-        fmt::print(stderr, "ottscope: captures done; serving metrics until SIGTERM or Ctrl-C\n");
+        fmt::print(
+            stderr,
+            "ottscope: captures done; serving metrics and the API until SIGTERM or Ctrl-C\n");
         while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     // CivetWeb's orderly stop waits out its listener's poll timeout (two seconds); the process
     // is about to exit and the kernel closes the socket, so the server is left to the exit.
-    metrics_->detach_from_dataplane();
-    static_cast<void>(metrics_.release());
+    control_server_->detach_from_dataplane();
+    static_cast<void>(control_server_.release());
     worker_objects_.clear();
     fanout_.reset();
     stop_ports(ports_);

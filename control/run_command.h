@@ -18,6 +18,7 @@ struct RunOptions {
     bool linger = false;
     bool loop = false;
     bool progress = false;
+    bool json_summary = false;    // --output json: the end-of-run summary as one JSON object
     double duration_seconds = 0;  // 0: until the captures end or a signal
 };
 

@@ -9,7 +9,10 @@
 #include "classifiers/app_catalog.h"
 #include "control/rule_reloader.h"
 #include "dataplane/counters.h"
+#include "dataplane/flow_snapshot.h"
 #include "dataplane/ports.h"
+
+struct rte_ring;
 
 namespace ottscope {
 
@@ -20,6 +23,11 @@ struct RxSlot {
     const RxCounters* counters = nullptr;
 };
 
+struct RingSlot {
+    std::string name;  // in_w0: fan-out to worker 0; rec_w0: worker 0's finished flows
+    const rte_ring* ring = nullptr;
+};
+
 struct StatsView {
     std::vector<const WorkerCounters*> workers;
     const WorkerCounters* fanout = nullptr;  // its own drops (shutdown), if it exists
@@ -28,6 +36,10 @@ struct StatsView {
     const AppCatalog* catalog = nullptr;
     const ReloadStatus* reloads = nullptr;
     std::vector<std::string> classifier_names;
+    std::vector<RingSlot> rings;
+    std::vector<FlowSnapshotMailbox*> top_flows;  // one per worker, same order as `workers`
+    std::vector<std::string> zone_names;          // port name of each flow zone
+    uint32_t flow_capacity = 0;                   // per worker
 };
 
 struct AppTotals {

@@ -2,20 +2,73 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "control/json_writer.h"
+
 namespace ottscope {
+
+std::string human_bytes(uint64_t bytes) {
+    static constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+    double value = static_cast<double>(bytes);
+    size_t unit = 0;
+    while (value >= 1000 && unit + 1 < std::size(kUnits)) {
+        value /= 1000;
+        ++unit;
+    }
+    return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.2f} {}", value, kUnits[unit]);
+}
 
 void print_app_table(std::FILE* out, const Totals& totals, const AppCatalog& catalog) {
     uint64_t all_bytes = 0;
-    for (const AppTotals& app : totals.apps) all_bytes += app.bytes[0] + app.bytes[1];
-    fmt::print(out, "{:<24} {:<16} {:>9} {:>11} {:>14} {:>7}\n", "app", "category", "flows",
-               "packets", "bytes", "share");
+    uint64_t all_packets = 0;
+    uint64_t all_flows = 0;
+    size_t name_width = 5;  // "total"
+    size_t category_width = 8;
+    for (const AppTotals& app : totals.apps) {
+        all_bytes += app.bytes[0] + app.bytes[1];
+        all_packets += app.packets[0] + app.packets[1];
+        all_flows += app.flows;
+        name_width = std::max(name_width, catalog.app(app.app).name.size());
+        category_width = std::max(category_width, catalog.app(app.app).category.size());
+    }
+    name_width = std::min<size_t>(name_width, 40);
+    category_width = std::min<size_t>(category_width, 24);
+    auto share = [&](uint64_t bytes) {
+        return all_bytes == 0 ? 0.0 : 100.0 * static_cast<double>(bytes) / all_bytes;
+    };
+    const auto row = [&](std::string_view name, std::string_view category, uint64_t flows,
+                         uint64_t packets, uint64_t bytes) {
+        fmt::print(out, "{:<{}}  {:<{}}  {:>9}  {:>11}  {:>10}  {:>6.2f}%\n",
+                   name.substr(0, name_width), name_width, category.substr(0, category_width),
+                   category_width, flows, packets, human_bytes(bytes), share(bytes));
+    };
+    fmt::print(out, "{:<{}}  {:<{}}  {:>9}  {:>11}  {:>10}  {:>7}\n", "app", name_width, "category",
+               category_width, "flows", "packets", "bytes", "share");
     for (const AppTotals& app : totals.apps) {
         const AppInfo& info = catalog.app(app.app);
-        const uint64_t bytes = app.bytes[0] + app.bytes[1];
-        fmt::print(out, "{:<24} {:<16} {:>9} {:>11} {:>14} {:>6.2f}%\n", info.name, info.category,
-                   app.flows, app.packets[0] + app.packets[1], bytes,
-                   all_bytes == 0 ? 0.0 : 100.0 * static_cast<double>(bytes) / all_bytes);
+        row(info.name, info.category, app.flows, app.packets[0] + app.packets[1],
+            app.bytes[0] + app.bytes[1]);
     }
+    fmt::print(out, "{}\n", std::string(name_width + category_width + 55, '-'));
+    row("total", "", all_flows, all_packets, all_bytes);
+}
+
+void print_drops(std::FILE* out, const Totals& totals) {
+    std::string line;
+    for (size_t i = 0; i < totals.drops.size(); ++i) {
+        if (totals.drops[i] == 0) continue;
+        line +=
+            fmt::format("{}{} {}", line.empty() ? "" : ", ", kDropReasonNames[i], totals.drops[i]);
+        if (static_cast<DropReason>(i) != DropReason::decode_error) continue;
+        std::string detail;
+        for (size_t e = 0; e < totals.decode_errors.size(); ++e)
+            if (totals.decode_errors[e] != 0)
+                detail += fmt::format("{}{} {}", detail.empty() ? "" : ", ", kDecodeErrorNames[e],
+                                      totals.decode_errors[e]);
+        if (!detail.empty()) line += " (" + detail + ")";
+    }
+    fmt::print(out, "drops: {}\n", line.empty() ? "none" : line);
 }
 
 bool print_conservation(std::FILE* out, const Totals& totals) {
@@ -31,6 +84,52 @@ bool print_conservation(std::FILE* out, const Totals& totals) {
     line += holds ? ": holds" : fmt::format(": BROKEN ({} counted)", totals.counted);
     fmt::print(out, "{}\n", line);
     return holds;
+}
+
+std::string summary_json(const Totals& totals, const AppCatalog& catalog,
+                         const RunFigures& figures) {
+    uint64_t all_bytes = 0;
+    uint64_t app_packets = 0;
+    for (const AppTotals& app : totals.apps) {
+        all_bytes += app.bytes[0] + app.bytes[1];
+        app_packets += app.packets[0] + app.packets[1];
+    }
+    JsonWriter json;
+    json.begin_object();
+    json.key("apps").begin_array();
+    for (const AppTotals& app : totals.apps) {
+        const AppInfo& info = catalog.app(app.app);
+        const uint64_t bytes = app.bytes[0] + app.bytes[1];
+        json.begin_object();
+        json.field("app", info.name).field("category", info.category).field("flows", app.flows);
+        json.field("packets", app.packets[0] + app.packets[1]).field("bytes", bytes);
+        json.field("share", all_bytes == 0
+                                ? 0.0
+                                : static_cast<double>(bytes) / static_cast<double>(all_bytes));
+        json.end_object();
+    }
+    json.end_array();
+    json.key("drops").begin_object();
+    for (size_t i = 0; i < totals.drops.size(); ++i)
+        json.field(kDropReasonNames[i], totals.drops[i]);
+    json.end_object();
+    json.key("decode_errors").begin_object();
+    for (size_t i = 0; i < totals.decode_errors.size(); ++i)
+        json.field(kDecodeErrorNames[i], totals.decode_errors[i]);
+    json.end_object();
+    json.key("conservation").begin_object();
+    json.field("received", totals.received).field("apps", app_packets);
+    json.field("counted", totals.counted).field("holds", totals.received == totals.counted);
+    json.end_object();
+    json.field("seconds", figures.seconds).field("workers", figures.workers);
+    json.field("packets", totals.received).field("bytes", figures.bytes);
+    json.field("packets_per_second",
+               figures.seconds > 0 ? static_cast<double>(totals.received) / figures.seconds : 0.0);
+    json.key("damaged_captures").begin_array();
+    for (const std::string& damage : figures.damaged) json.value(damage);
+    json.end_array();
+    json.end_object();
+    return json.str();
 }
 
 }  // namespace ottscope

@@ -54,6 +54,7 @@ uint32_t FlowTable::insert(const FlowKey& key, uint32_t hash, uint64_t now_us) n
     const auto slot = static_cast<uint32_t>(position);
     Flow* flow = new (&flows_[slot]) Flow{};
     flow->key = key;
+    flow->in_use = true;
     flow->first_seen_us = now_us;
     flow->last_seen_us = now_us;
     flow->timeout_class = key.ip_protocol == 6    ? TimeoutClass::tcp
@@ -67,6 +68,7 @@ uint32_t FlowTable::insert(const FlowKey& key, uint32_t hash, uint64_t now_us) n
 void FlowTable::remove(uint32_t slot) noexcept {
     unlink(slot);
     rte_hash_del_key(hash_, &flows_[slot].key);
+    flows_[slot].in_use = false;
     --size_;
 }
 

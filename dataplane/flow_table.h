@@ -40,6 +40,7 @@ struct Flow {
     uint8_t classifiers_pending = 0;  // bit i: classifier i still wants packets
     bool client_is_lower = true;
     bool credited = false;  // packets so far are counted under verdict.app
+    bool in_use = false;    // the slot holds a live flow (for scans over the slot array)
     TimeoutClass timeout_class = TimeoutClass::other;
 
     [[nodiscard]] uint64_t total_packets() const noexcept {
@@ -66,6 +67,7 @@ public:
     [[nodiscard]] uint32_t size() const noexcept { return size_; }
     [[nodiscard]] uint32_t capacity() const noexcept { return capacity_; }
     Flow& operator[](uint32_t slot) noexcept { return flows_[slot]; }
+    [[nodiscard]] bool in_use(uint32_t slot) const noexcept { return flows_[slot].in_use; }
 
     // The flow idle longest, for eviction when the table is full.
     [[nodiscard]] uint32_t oldest() const noexcept;

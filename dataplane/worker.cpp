@@ -19,6 +19,10 @@ constexpr unsigned kExpiryBudgetPerBurst = 8;
 // Spin this many empty polls before yielding the core: a dedicated core never gets here
 // under load, a shared one (tests, small VMs) stops burning cycles it could give away.
 constexpr unsigned kIdlePollsBeforeYield = 256;
+// Flow-table slots a top-flows scan looks at per loop iteration, only while one is asked for:
+// a few microseconds after a burst, more when there was nothing to receive.
+constexpr uint32_t kSnapshotSlotsPerBurst = 256;
+constexpr uint32_t kSnapshotSlotsPerIdlePoll = 1024;
 
 uint64_t tsc_now_us() noexcept {
     static const uint64_t hz = rte_get_tsc_hz();
@@ -32,6 +36,7 @@ Worker::Worker(WorkerSetup setup)
       poller_(setup_.queues, setup_.pool),
       table_("flows_w" + std::to_string(setup_.index), setup_.flow_capacity, setup_.timeouts,
              static_cast<int>(rte_socket_id())),
+      top_flows_(setup_.top_flows),
       classifiers_(make_worker_classifiers(setup_.classifier_settings)),
       streams_(setup_.stream, setup_.counters->stream),
       linear_(new uint8_t[kLinearBufferSize]) {
@@ -100,6 +105,7 @@ void Worker::run() noexcept {
             expire(kExpiryBudgetPerBurst);
             counters_.flow_entries.set(table_.size());
             update_state_bytes();
+            top_flows_.step(table_, kSnapshotSlotsPerBurst);
             const uint64_t spent = rte_get_tsc_cycles() - start;
             counters_.busy_cycles.add(spent);
             counters_.total_cycles.add(spent);
@@ -109,6 +115,7 @@ void Worker::run() noexcept {
             (setup_.stop->load(std::memory_order_relaxed) && fanout_finished())) [[unlikely]]
             break;
         expire(kExpiryBudgetPerBurst);
+        top_flows_.step(table_, kSnapshotSlotsPerIdlePoll);
         if (++idle_polls > kIdlePollsBeforeYield) {
             sched_yield();
         } else {
@@ -122,6 +129,7 @@ void Worker::run() noexcept {
     update_state_bytes();
     rules_ = nullptr;
     if (setup_.rules != nullptr) setup_.rules->worker_offline(setup_.index);
+    top_flows_.close();
     finished_.store(true, std::memory_order_release);
 }
 

@@ -13,6 +13,7 @@
 #include "classifiers/registry.h"
 #include "counters.h"
 #include "flow_record.h"
+#include "flow_snapshot.h"
 #include "flow_table.h"
 #include "link_type.h"
 #include "rule_publisher.h"
@@ -46,8 +47,9 @@ struct WorkerSetup {
     ClassifierSettings classifier_settings;
     StreamSettings stream;
     WorkerCounters* counters = nullptr;
-    RulePublisher* rules = nullptr;  // null: no rules, nDPI's labels only
-    int timestamp_offset = -1;       // mbuf dynfield with the capture timestamp, if registered
+    RulePublisher* rules = nullptr;            // null: no rules, nDPI's labels only
+    FlowSnapshotMailbox* top_flows = nullptr;  // null: nobody asks for the largest flows
+    int timestamp_offset = -1;  // mbuf dynfield with the capture timestamp, if registered
     uint64_t timestamp_flag = 0;
 };
 
@@ -96,6 +98,7 @@ private:
     WorkerCounters& counters_;
     RxPoller poller_;
     FlowTable table_;
+    TopFlowsScanner top_flows_;
     std::vector<std::unique_ptr<Classifier>> classifiers_;
     uint8_t all_classifiers_mask_ = 0;
     StreamReassembler streams_;

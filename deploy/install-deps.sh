@@ -14,6 +14,8 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libndpi-bin tshark python3 python3-scapy
   valgrind curl time iproute2
+  # deploy tests: a real Prometheus (and promtool) scrapes the appliance; unit file checks
+  prometheus systemd
 )
 
 missing=()

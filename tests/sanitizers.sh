@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds ottscope twice more, with AddressSanitizer + UBSan and with ThreadSanitizer, and runs
 # the real binary under them: our integration tests and the whole hostile corpus under ASan,
-# two workers with concurrent /metrics scrapes under TSan. Any sanitizer report fails.
+# two workers with concurrent /metrics scrapes and API calls under TSan. Any sanitizer report fails.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
@@ -59,6 +59,10 @@ for i in $(seq 1 20); do
   # Rule reloads race the workers' reads of the rules: RCU must keep them apart.
   rule "tsan-$((i % 2))" "$i"
   kill -HUP "$pid" 2>/dev/null || true
+  # The API reads the same counters and the workers' published top-flow snapshots.
+  curl -sf "127.0.0.1:$port/api/v1/flows?top=5" >/dev/null || true
+  curl -sf "127.0.0.1:$port/api/v1/status" >/dev/null || true
+  curl -sf -X POST "127.0.0.1:$port/-/reload" >/dev/null || true
 done
 wait "$pid" || { cat "$log"; exit 1; }
 grep -q ": holds" "$log" || { cat "$log"; exit 1; }

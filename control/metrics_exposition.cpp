@@ -1,0 +1,187 @@
+#include "metrics_exposition.h"
+
+#include <prometheus/client_metric.h>
+#include <prometheus/metric_family.h>
+#include <prometheus/text_serializer.h>
+
+#include <sstream>
+
+#include "dataplane/stream_events.h"
+
+namespace ottscope {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+MetricFamily family(std::string name, std::string help, MetricType type) {
+    MetricFamily f;
+    f.name = std::move(name);
+    f.help = std::move(help);
+    f.type = type;
+    return f;
+}
+
+void add_sample(MetricFamily& f, std::vector<ClientMetric::Label> labels, double value) {
+    ClientMetric metric;
+    metric.label = std::move(labels);
+    if (f.type == MetricType::Counter)
+        metric.counter.value = value;
+    else
+        metric.gauge.value = value;
+    f.metric.push_back(std::move(metric));
+}
+
+double as_double(uint64_t value) {
+    return static_cast<double>(value);
+}
+
+}  // namespace
+
+std::string render_metrics(const StatsView& view, const Totals& totals,
+                           std::span<const double> busy_ratios, const ReloadCounts& reloads) {
+    const AppCatalog& catalog = *view.catalog;
+    std::vector<MetricFamily> families;
+
+    auto packets =
+        family("ottscope_app_packets_total", "Packets per app and direction.", MetricType::Counter);
+    auto bytes = family("ottscope_app_bytes_total", "Bytes (frame length) per app and direction.",
+                        MetricType::Counter);
+    auto flows =
+        family("ottscope_app_flows_total", "Flows classified per app.", MetricType::Counter);
+    auto active = family("ottscope_app_active_flows", "Classified flows now in the flow tables.",
+                         MetricType::Gauge);
+    static constexpr const char* kDirections[2] = {"c2s", "s2c"};
+    for (const AppTotals& app : totals.apps) {
+        const AppInfo& info = catalog.app(app.app);
+        for (int d = 0; d < 2; ++d) {
+            add_sample(
+                packets,
+                {{"app", info.name}, {"category", info.category}, {"direction", kDirections[d]}},
+                as_double(app.packets[d]));
+            add_sample(
+                bytes,
+                {{"app", info.name}, {"category", info.category}, {"direction", kDirections[d]}},
+                as_double(app.bytes[d]));
+        }
+        add_sample(flows, {{"app", info.name}, {"category", info.category}}, as_double(app.flows));
+        add_sample(active, {{"app", info.name}}, as_double(app.active_flows));
+    }
+    families.push_back(std::move(packets));
+    families.push_back(std::move(bytes));
+    families.push_back(std::move(flows));
+    families.push_back(std::move(active));
+
+    auto rx = family("ottscope_rx_packets_total", "Packets received per port and queue.",
+                     MetricType::Counter);
+    for (const RxSlot& slot : view.rx)
+        add_sample(rx, {{"port", slot.port}, {"queue", std::to_string(slot.queue)}},
+                   as_double(slot.counters->packets.read()));
+    families.push_back(std::move(rx));
+
+    auto drops = family("ottscope_dropped_packets_total",
+                        "Packets not counted under any app, by reason.", MetricType::Counter);
+    for (size_t i = 0; i < totals.drops.size(); ++i)
+        add_sample(drops, {{"reason", std::string(kDropReasonNames[i])}},
+                   as_double(totals.drops[i]));
+    families.push_back(std::move(drops));
+
+    auto decode = family("ottscope_decode_errors_total", "Malformed packets, by what was wrong.",
+                         MetricType::Counter);
+    for (size_t i = 0; i < totals.decode_errors.size(); ++i)
+        add_sample(decode, {{"reason", std::string(kDecodeErrorNames[i])}},
+                   as_double(totals.decode_errors[i]));
+    families.push_back(std::move(decode));
+
+    auto evictions =
+        family("ottscope_flow_evictions_total", "Flows ended, by reason.", MetricType::Counter);
+    for (size_t i = 0; i < totals.evictions.size(); ++i)
+        add_sample(evictions, {{"reason", std::string(kEvictionReasonNames[i])}},
+                   as_double(totals.evictions[i]));
+    families.push_back(std::move(evictions));
+
+    auto entries =
+        family("ottscope_flow_table_entries", "Flows in each worker's table.", MetricType::Gauge);
+    auto capacity = family("ottscope_flow_table_capacity", "Flows each worker's table can hold.",
+                           MetricType::Gauge);
+    auto worker_packets = family("ottscope_worker_packets_total", "Packets each worker took in.",
+                                 MetricType::Counter);
+    auto busy = family("ottscope_worker_busy_ratio",
+                       "Share of a worker's cycles spent on packets over the last second.",
+                       MetricType::Gauge);
+    auto state = family("ottscope_classifier_state_bytes",
+                        "Per-flow classifier memory held by each worker.", MetricType::Gauge);
+    for (size_t w = 0; w < view.workers.size(); ++w) {
+        const WorkerCounters& block = *view.workers[w];
+        const std::string worker = std::to_string(w);
+        add_sample(entries, {{"worker", worker}}, as_double(block.flow_entries.read()));
+        add_sample(capacity, {{"worker", worker}}, as_double(view.flow_capacity));
+        add_sample(worker_packets, {{"worker", worker}}, as_double(block.packets.read()));
+        add_sample(busy, {{"worker", worker}}, w < busy_ratios.size() ? busy_ratios[w] : 0.0);
+        add_sample(state, {{"worker", worker}}, as_double(block.classifier_state_bytes.read()));
+    }
+    families.push_back(std::move(entries));
+    families.push_back(std::move(capacity));
+    families.push_back(std::move(worker_packets));
+    families.push_back(std::move(busy));
+    families.push_back(std::move(state));
+
+    auto reload_total =
+        family("ottscope_config_reloads_total",
+               "Configuration and rule reloads (SIGHUP, file change, POST /-/reload), by result.",
+               MetricType::Counter);
+    add_sample(reload_total, {{"result", "success"}}, as_double(reloads.success));
+    add_sample(reload_total, {{"result", "failure"}}, as_double(reloads.failure));
+    families.push_back(std::move(reload_total));
+    auto reload_ok =
+        family("ottscope_config_last_reload_success",
+               "1 when the last reload (or the start) loaded the configuration without error.",
+               MetricType::Gauge);
+    add_sample(reload_ok, {}, reloads.last_ok ? 1 : 0);
+    families.push_back(std::move(reload_ok));
+    auto reload_at =
+        family("ottscope_config_last_reload_timestamp_seconds",
+               "When the configuration was last (re)loaded, Unix time.", MetricType::Gauge);
+    add_sample(reload_at, {}, reloads.last_at_unix);
+    families.push_back(std::move(reload_at));
+
+    if (view.reloads != nullptr) {
+        auto version = family("ottscope_rules_version",
+                              "Version of the rules in force (1 at startup, +1 per good reload).",
+                              MetricType::Gauge);
+        add_sample(version, {}, as_double(view.reloads->version.load(std::memory_order_relaxed)));
+        families.push_back(std::move(version));
+    }
+
+    auto stream_events =
+        family("ottscope_stream_events_total",
+               "TCP stream reassembly segments and events, by kind.", MetricType::Counter);
+    for (size_t i = 0; i < totals.stream_events.size(); ++i)
+        add_sample(stream_events, {{"event", std::string(kStreamEventNames[i])}},
+                   as_double(totals.stream_events[i]));
+    families.push_back(std::move(stream_events));
+    auto stream_bytes =
+        family("ottscope_stream_delivered_bytes_total",
+               "Bytes added to reassembled TCP stream prefixes.", MetricType::Counter);
+    add_sample(stream_bytes, {}, as_double(totals.stream_delivered_bytes));
+    families.push_back(std::move(stream_bytes));
+    auto stream_buffers =
+        family("ottscope_stream_buffers_in_use",
+               "TCP stream reassembly buffers held by each worker.", MetricType::Gauge);
+    for (size_t w = 0; w < view.workers.size(); ++w)
+        add_sample(stream_buffers, {{"worker", std::to_string(w)}},
+                   as_double(view.workers[w]->stream.buffers_in_use.read()));
+    families.push_back(std::move(stream_buffers));
+
+    auto build =
+        family("ottscope_build_info", "Build of the running appliance.", MetricType::Gauge);
+    add_sample(build, {{"version", OTTSCOPE_VERSION}}, 1);
+    families.push_back(std::move(build));
+
+    std::ostringstream out;
+    prometheus::TextSerializer().Serialize(out, families);
+    return out.str();
+}
+
+}  // namespace ottscope

@@ -1,0 +1,77 @@
+#include "flow_snapshot.h"
+
+#include <algorithm>
+
+#include "flow_table.h"
+
+namespace ottscope {
+namespace {
+
+// Min-heap on bytes: the smallest of the kept flows sits at the front, ready to be replaced.
+bool larger(const FlowSnapshotEntry& a, const FlowSnapshotEntry& b) noexcept {
+    return a.total_bytes() > b.total_bytes();
+}
+
+}  // namespace
+
+void TopFlowsScanner::step(FlowTable& table, uint32_t slot_budget) noexcept {
+    if (mailbox_ == nullptr) return;
+    if (serving_ == 0) {
+        const uint64_t wanted = mailbox_->requested();
+        if (wanted == served_) [[likely]]
+            return;
+        serving_ = wanted;
+        next_slot_ = 0;
+        mailbox_->back().count = 0;
+    }
+    const uint32_t end = std::min(table.capacity(), next_slot_ + slot_budget);
+    for (uint32_t slot = next_slot_; slot < end; ++slot)
+        if (table.in_use(slot)) offer(table[slot]);
+    next_slot_ = end;
+    if (next_slot_ == table.capacity()) finish(table.size());
+}
+
+void TopFlowsScanner::offer(const Flow& flow) noexcept {
+    FlowSnapshot& snapshot = mailbox_->back();
+    auto* const first = snapshot.entries.data();
+    const uint64_t bytes = flow.bytes[0] + flow.bytes[1];
+    if (snapshot.count == kTopFlowsMax) {
+        if (bytes <= first->total_bytes()) return;
+        std::pop_heap(first, first + snapshot.count, larger);
+        --snapshot.count;
+    }
+    FlowSnapshotEntry& entry = snapshot.entries[snapshot.count++];
+    entry.key = flow.key;
+    entry.verdict = flow.verdict;
+    for (int d = 0; d < 2; ++d) {
+        entry.packets[d] = flow.packets[d];
+        entry.bytes[d] = flow.bytes[d];
+    }
+    entry.first_seen_us = flow.first_seen_us;
+    entry.last_seen_us = flow.last_seen_us;
+    entry.client_is_lower = flow.client_is_lower;
+    entry.classified = flow.credited;
+    std::push_heap(first, first + snapshot.count, larger);
+}
+
+void TopFlowsScanner::finish(uint32_t table_size) noexcept {
+    FlowSnapshot& snapshot = mailbox_->back();
+    std::sort_heap(snapshot.entries.data(), snapshot.entries.data() + snapshot.count, larger);
+    snapshot.generation = serving_;
+    snapshot.table_size = table_size;
+    mailbox_->publish();
+    served_ = serving_;
+    serving_ = 0;
+}
+
+void TopFlowsScanner::close() noexcept {
+    if (mailbox_ == nullptr) return;
+    FlowSnapshot& snapshot = mailbox_->back();
+    snapshot.count = 0;
+    snapshot.table_size = 0;
+    snapshot.generation = std::max(mailbox_->requested(), served_);
+    mailbox_->publish();
+    mailbox_->close();
+}
+
+}  // namespace ottscope
