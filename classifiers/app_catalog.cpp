@@ -94,8 +94,8 @@ AppCatalog::Interned AppCatalog::intern_custom_protocol(const std::string& name,
 AppCatalog::Interned AppCatalog::intern_rule_app(const std::string& name,
                                                  const std::string& category) {
     if (find_ndpi_protocol(name))
-        return {kUnknown, "app name '" + name +
-                              "' is an nDPI protocol; rule apps need names of their own"};
+        return {kUnknown,
+                "app name '" + name + "' is an nDPI protocol; rule apps need names of their own"};
     return intern(rule_count_, kFirstRuleApp, kMaxApps, name, category, "rule app");
 }
 

@@ -60,6 +60,11 @@ struct PacketView {
 
 // What a flow is. nDPI's own labels are kept beside the app so flow records can say both
 // what nDPI saw and what ottscope decided.
+// Who may name a flow's app: a claim by rule evidence beats one without; then our own
+// protocol classifiers (TLS, SIP, HTTP) beat nDPI's generic labels ("TLS" says little about
+// the app); then the higher confidence. A classifier may always refine its own claim.
+enum class ClaimTier : uint8_t { ndpi = 0, protocol = 1 };
+
 struct Verdict {
     uint16_t app = 0;  // AppCatalog id
     uint16_t ndpi_master = 0;
@@ -68,6 +73,25 @@ struct Verdict {
     uint16_t evidence = 0;   // AppCatalog evidence id of the rule that named the app; 0: none
     uint8_t classifier = 0;  // registry index of the deciding classifier
     Confidence confidence = Confidence::none;
+    ClaimTier tier = ClaimTier::ndpi;
+
+    // Takes the app, evidence, confidence and classifier of `candidate` unless the current
+    // claim is stronger. nDPI's own fields (ndpi_*) are nDPI's to set and are not touched.
+    void claim(const Verdict& candidate) noexcept {
+        auto strength = [](const Verdict& v) {
+            return (v.evidence != 0 ? 0x100 : 0) | (static_cast<int>(v.tier) << 4) |
+                   static_cast<int>(v.confidence);
+        };
+        const bool own = candidate.classifier == classifier;
+        if (strength(candidate) > strength(*this) ||
+            (own && strength(candidate) >= strength(*this)) || confidence == Confidence::none) {
+            app = candidate.app;
+            evidence = candidate.evidence;
+            confidence = candidate.confidence;
+            classifier = candidate.classifier;
+            tier = candidate.tier;
+        }
+    }
 };
 
 enum class Progress : uint8_t { need_more, done };

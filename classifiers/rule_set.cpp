@@ -169,13 +169,17 @@ std::optional<RuleMatch> RuleSet::match(const FlowFacts& facts) const noexcept {
     return std::nullopt;
 }
 
-void RuleSet::apply(const FlowFacts& facts, uint8_t classifier, Verdict& verdict) const noexcept {
+void RuleSet::apply(const FlowFacts& facts, uint8_t classifier, Verdict& verdict,
+                    ClaimTier tier) const noexcept {
     const auto found = match(facts);
     if (!found) return;
-    verdict.app = found->app;
-    verdict.evidence = found->evidence;
-    verdict.confidence = found->confidence;
-    verdict.classifier = classifier;
+    Verdict named;
+    named.app = found->app;
+    named.evidence = found->evidence;
+    named.confidence = found->confidence;
+    named.classifier = classifier;
+    named.tier = tier;
+    verdict.claim(named);
 }
 
 }  // namespace ottscope

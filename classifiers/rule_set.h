@@ -109,8 +109,9 @@ public:
         : apps_(std::move(apps)), version_(version), digest_(std::move(digest)) {}
 
     [[nodiscard]] std::optional<RuleMatch> match(const FlowFacts& facts) const noexcept;
-    // Labels the verdict with the first matching app, if any.
-    void apply(const FlowFacts& facts, uint8_t classifier, Verdict& verdict) const noexcept;
+    // Claims the flow for the first matching app, if any (see Verdict::claim).
+    void apply(const FlowFacts& facts, uint8_t classifier, Verdict& verdict,
+               ClaimTier tier = ClaimTier::ndpi) const noexcept;
 
     [[nodiscard]] uint64_t version() const noexcept { return version_; }
     // A short hash of the rule sources, to tell operators which rules are in force.

@@ -140,10 +140,12 @@ void NdpiClassifier::record(const ndpi_proto& protocol, const NdpiGeneration& ge
     verdict.ndpi_master = translate(protocol.master_protocol);
     verdict.ndpi_app = translate(protocol.app_protocol);
     verdict.ndpi_category = static_cast<uint16_t>(protocol.category);
-    verdict.app = verdict.ndpi_app != NDPI_PROTOCOL_UNKNOWN ? verdict.ndpi_app : verdict.ndpi_master;
-    verdict.classifier = registry_index_;
-    verdict.evidence = 0;
-    verdict.confidence = verdict.app == NDPI_PROTOCOL_UNKNOWN ? Confidence::none : Confidence::high;
+    Verdict label;
+    label.app = verdict.ndpi_app != NDPI_PROTOCOL_UNKNOWN ? verdict.ndpi_app : verdict.ndpi_master;
+    label.classifier = registry_index_;
+    label.confidence = label.app == NDPI_PROTOCOL_UNKNOWN ? Confidence::none : Confidence::high;
+    label.tier = ClaimTier::ndpi;
+    verdict.claim(label);
 }
 
 void NdpiClassifier::decide(const ndpi_proto& protocol, const FlowBlock& block,

@@ -153,5 +153,42 @@ TEST(RuleSet, ApplyKeepsNdpiLabelsAndSetsEvidence) {
     EXPECT_EQ(verdict.confidence, Confidence::high);
 }
 
+TEST(VerdictClaim, RuleEvidenceThenOwnClassifiersThenConfidence) {
+    Verdict flow;  // Unknown, nobody's claim yet
+    Verdict ndpi_tls;
+    ndpi_tls.app = 91;
+    ndpi_tls.classifier = 0;
+    ndpi_tls.confidence = Confidence::high;
+    flow.claim(ndpi_tls);
+    EXPECT_EQ(flow.app, 91);
+
+    Verdict behaviour;  // our own classifier, medium: beats nDPI's generic label
+    behaviour.app = 600;
+    behaviour.classifier = 1;
+    behaviour.confidence = Confidence::medium;
+    behaviour.tier = ClaimTier::protocol;
+    flow.claim(behaviour);
+    EXPECT_EQ(flow.app, 600);
+    flow.claim(ndpi_tls);  // nDPI seeing more packets does not take it back
+    EXPECT_EQ(flow.app, 600);
+
+    Verdict rule = ndpi_tls;  // a rule match through nDPI's facts: evidence wins
+    rule.app = 700;
+    rule.evidence = 5;
+    flow.claim(rule);
+    EXPECT_EQ(flow.app, 700);
+    EXPECT_EQ(flow.evidence, 5);
+    behaviour.confidence = Confidence::high;
+    flow.claim(behaviour);
+    EXPECT_EQ(flow.app, 700);
+
+    Verdict refined = ndpi_tls;  // a classifier refines its own claim
+    Verdict own;
+    own.claim(ndpi_tls);
+    refined.app = 126;
+    own.claim(refined);
+    EXPECT_EQ(own.app, 126);
+}
+
 }  // namespace
 }  // namespace ottscope
