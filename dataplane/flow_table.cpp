@@ -56,9 +56,12 @@ uint32_t FlowTable::insert(const FlowKey& key, uint32_t hash, uint64_t now_us) n
     flow->key = key;
     flow->first_seen_us = now_us;
     flow->last_seen_us = now_us;
-    flow->timeout_class = key.ip_protocol == 6    ? TimeoutClass::tcp
-                          : key.ip_protocol == 17 ? TimeoutClass::udp
-                                                  : TimeoutClass::other;
+    if (key.ip_protocol == 6) {
+        flow->tcp_state = TcpState::embryonic;
+        flow->timeout_class = TimeoutClass::tcp_embryonic;
+    } else {
+        flow->timeout_class = key.ip_protocol == 17 ? TimeoutClass::udp : TimeoutClass::other;
+    }
     append(slot);
     ++size_;
     return slot;
@@ -77,6 +80,26 @@ void FlowTable::touch(uint32_t slot, uint64_t now_us) noexcept {
     if (list.tail == slot) return;
     unlink(slot);
     append(slot);
+}
+
+void FlowTable::touch(uint32_t slot, uint64_t now_us, TimeoutClass timeout_class) noexcept {
+    Flow& flow = flows_[slot];
+    if (flow.timeout_class == timeout_class) {
+        touch(slot, now_us);
+        return;
+    }
+    flow.last_seen_us = std::max(flow.last_seen_us, now_us);
+    unlink(slot);
+    flow.timeout_class = timeout_class;
+    append(slot);
+}
+
+uint32_t FlowTable::victim() const noexcept {
+    for (const TimeoutClass first : {TimeoutClass::tcp_closed, TimeoutClass::tcp_embryonic}) {
+        const uint32_t head = lists_[static_cast<size_t>(first)].head;
+        if (head != kNoSlot) return head;
+    }
+    return oldest();
 }
 
 uint32_t FlowTable::oldest() const noexcept {
@@ -111,6 +134,12 @@ uint64_t FlowTable::timeout_of(TimeoutClass c) const noexcept {
     switch (c) {
         case TimeoutClass::tcp:
             return timeouts_.tcp_us;
+        case TimeoutClass::tcp_embryonic:
+            return timeouts_.tcp_embryonic_us;
+        case TimeoutClass::tcp_closing:
+            return timeouts_.tcp_closing_us;
+        case TimeoutClass::tcp_closed:
+            return timeouts_.tcp_closed_us;
         case TimeoutClass::udp:
             return timeouts_.udp_us;
         default:

@@ -9,6 +9,7 @@
 #include "state_pool.h"
 
 struct ndpi_detection_module_struct;
+struct ndpi_flow_struct;
 struct ndpi_proto;
 
 namespace ottscope {
@@ -33,18 +34,25 @@ public:
 
     Progress inspect(void*& state, const PacketView& packet, Verdict& verdict) noexcept override;
     void conclude(void*& state, Verdict& verdict) noexcept override;
-    [[nodiscard]] size_t state_bytes_in_use() const noexcept override {
-        return pool_.in_use() * pool_.block_size();
-    }
+    // Pool blocks of undecided flows plus nDPI's own allocations made on this thread.
+    [[nodiscard]] size_t state_bytes_in_use() const noexcept override;
 
 private:
+    struct FreeScratch {
+        void operator()(::ndpi_flow_struct* flow) const noexcept;
+    };
+
     void record(const ::ndpi_proto& protocol, Verdict& verdict) const noexcept;
     void release(void*& state) noexcept;
+    void guess_without_state(const PacketView& packet, Verdict& verdict) noexcept;
 
     uint8_t registry_index_;
     NdpiSettings settings_;
     NdpiModule module_;
     StatePool pool_;
+    std::unique_ptr<::ndpi_flow_struct, FreeScratch> scratch_;  // for flows without state
+    size_t heap_baseline_ = 0;
+    bool heap_baseline_taken_ = false;
 };
 
 }  // namespace ottscope
