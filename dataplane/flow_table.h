@@ -125,6 +125,8 @@ private:
 
     rte_hash* hash_ = nullptr;
     Flow* flows_ = nullptr;
+    uint32_t* free_slots_ = nullptr;  // a stack of unused slots
+    uint32_t free_count_ = 0;
     uint32_t capacity_;
     uint32_t size_ = 0;
     FlowTimeouts timeouts_;

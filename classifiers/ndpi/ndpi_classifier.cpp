@@ -1,5 +1,7 @@
 #include "ndpi/ndpi_classifier.h"
 
+#include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -14,7 +16,54 @@ namespace ottscope {
 namespace {
 constexpr uint8_t kTcp = 6;
 constexpr uint8_t kUdp = 17;
+constexpr uint8_t kSynFlag = 0x02;
+constexpr uint8_t kAckFlag = 0x10;
+constexpr size_t kTcpHeader = 20;
+
+// The client's SYN, rebuilt from a later packet of the same flow: its IP header and the base
+// TCP header (no options), flags SYN only, addresses and ports turned round when the packet
+// came from the server. Returns the length written, or 0 when the headers are not plain
+// IPv4 or IPv6 followed directly by TCP.
+size_t rebuild_client_syn(const PacketView& packet, std::array<uint8_t, 80>& out) noexcept {
+    if (packet.l3 == nullptr || packet.l3_length == 0) return 0;
+    const uint8_t version = packet.l3[0] >> 4;
+    size_t ip_header = 0;
+    if (version == 4) {
+        ip_header = static_cast<size_t>(packet.l3[0] & 0x0f) * 4;
+        if (ip_header < 20 || ip_header > 60 || packet.l3[9] != kTcp) return 0;
+    } else if (version == 6) {
+        ip_header = 40;
+        if (packet.l3[6] != kTcp) return 0;
+    } else {
+        return 0;
+    }
+    if (packet.l3_length < ip_header + kTcpHeader) return 0;
+    std::memcpy(out.data(), packet.l3, ip_header + kTcpHeader);
+    uint8_t* tcp = out.data() + ip_header;
+    if (version == 4) {
+        const auto total = static_cast<uint16_t>(ip_header + kTcpHeader);
+        out[2] = static_cast<uint8_t>(total >> 8);
+        out[3] = static_cast<uint8_t>(total);
+    } else {
+        out[4] = 0;
+        out[5] = kTcpHeader;
+    }
+    if (packet.direction == Direction::server_to_client) {
+        const size_t address = version == 4 ? 4 : 16;
+        const size_t source = version == 4 ? 12 : 8;
+        std::swap_ranges(out.begin() + static_cast<ptrdiff_t>(source),
+                         out.begin() + static_cast<ptrdiff_t>(source + address),
+                         out.begin() + static_cast<ptrdiff_t>(source + address));
+        std::swap_ranges(tcp, tcp + 2, tcp + 2);
+    }
+    std::memset(tcp + 4, 0, 8);  // sequence and acknowledgement numbers
+    tcp[12] = 5 << 4;            // data offset: no options
+    tcp[13] = kSynFlag;
+    return ip_header + kTcpHeader;
+}
 }  // namespace
+
+std::byte NdpiClassifier::saw_client_syn_;
 
 void NdpiModuleDeleter::operator()(ndpi_detection_module_struct* module) const noexcept {
     ndpi_exit_detection_module(module);
@@ -90,23 +139,42 @@ Progress NdpiClassifier::inspect(void*& state, const PacketView& packet,
         heap_baseline_ = ndpi_heap_bytes_on_this_thread();
         heap_baseline_taken_ = true;
     }
-    if (state == nullptr && packet.payload.empty()) {
+    const bool stateless = state == nullptr || state == &saw_client_syn_;
+    if (stateless && packet.payload.empty()) {
         // nDPI's state waits for the flow's first payload: SYN floods, scans and handshakes
         // that never carry data hold no classifier memory (the classic way nDPI
         // integrations run out of memory). Their verdict is nDPI's port/address guess.
-        if (packet.flow_packets == 1) guess_without_state(packet, verdict);
+        if (packet.flow_packets == 1) {
+            guess_without_state(packet, verdict);
+            if (packet.ip_protocol == kTcp &&
+                (packet.tcp_flags & (kSynFlag | kAckFlag)) == kSynFlag &&
+                packet.direction == Direction::client_to_server)
+                state = &saw_client_syn_;
+        }
         const uint32_t budget = packet.ip_protocol == kTcp   ? settings_.tcp_packet_budget
                                 : packet.ip_protocol == kUdp ? settings_.udp_packet_budget
                                                              : UINT32_MAX;
-        return packet.flow_packets > budget ? Progress::done : Progress::need_more;
+        if (packet.flow_packets <= budget) return Progress::need_more;
+        state = nullptr;
+        return Progress::done;
     }
-    if (state == nullptr) {
+    if (stateless) {
+        const bool prime = state == &saw_client_syn_;
+        state = nullptr;
         try {
             state = pool_.acquire();
         } catch (const std::bad_alloc&) {
             return Progress::done;  // flow stays Unknown rather than taking the worker down
         }
         std::memset(state, 0, SIZEOF_FLOW_STRUCT);
+        // Some dissectors learn from the SYN (TINC notes the endpoints it will see again on
+        // UDP): nDPI gets the client's SYN first, rebuilt, as if it had seen it.
+        std::array<uint8_t, 80> syn{};
+        const size_t syn_length = prime ? rebuild_client_syn(packet, syn) : 0;
+        if (syn_length != 0)
+            ndpi_detection_process_packet(module_.get(), static_cast<ndpi_flow_struct*>(state),
+                                          syn.data(), static_cast<uint16_t>(syn_length),
+                                          packet.timestamp_ms);
     }
     auto* flow = static_cast<ndpi_flow_struct*>(state);
     const bool enough_packets =
@@ -134,6 +202,7 @@ Progress NdpiClassifier::inspect(void*& state, const PacketView& packet,
 }
 
 void NdpiClassifier::conclude(void*& state, Verdict& verdict) noexcept {
+    if (state == &saw_client_syn_) state = nullptr;
     if (state == nullptr) return;
     uint8_t guessed = 0;
     const ndpi_protocol protocol = ndpi_detection_giveup(

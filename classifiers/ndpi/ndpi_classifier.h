@@ -3,6 +3,7 @@
 // TCP / 24 UDP packets, extra dissection for certificates, port guessing when giving up)
 // so that our verdicts can be checked against ndpiReader's on the same captures.
 
+#include <cstddef>
 #include <memory>
 
 #include "classifier.h"
@@ -51,6 +52,8 @@ private:
     NdpiModule module_;
     StatePool pool_;
     std::unique_ptr<::ndpi_flow_struct, FreeScratch> scratch_;  // for flows without state
+    // A flow's state slot points here while the flow has shown only its client's SYN.
+    static std::byte saw_client_syn_;
     size_t heap_baseline_ = 0;
     bool heap_baseline_taken_ = false;
 };

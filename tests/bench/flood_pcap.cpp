@@ -60,7 +60,8 @@ int main(int argc, char** argv) {
             rate = std::strtoull(value, nullptr, 10);
         else if (flag == "--seed")
             seed = std::strtoull(value, nullptr, 10);
-        else if (flag == "--kind" && (std::strcmp(value, "syn") == 0 || std::strcmp(value, "scan") == 0))
+        else if (flag == "--kind" &&
+                 (std::strcmp(value, "syn") == 0 || std::strcmp(value, "scan") == 0))
             scan = std::strcmp(value, "scan") == 0;
         else
             return usage();
@@ -90,10 +91,11 @@ int main(int argc, char** argv) {
                                     {})});
             if (scan) {
                 batch.push_back(
-                    {t + 1, build_tcp_frame(to_client, {server, source, 64, 0, true},
-                                            {server_port, source_port, 0, seq + 1,
-                                             0x04 | tcp_flags::kAck, 0, {}},
-                                            {})});
+                    {t + 1,
+                     build_tcp_frame(
+                         to_client, {server, source, 64, 0, true},
+                         {server_port, source_port, 0, seq + 1, 0x04 | tcp_flags::kAck, 0, {}},
+                         {})});
             }
             if (batch.size() >= 65536) {
                 writer.write(batch);
