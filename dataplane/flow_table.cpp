@@ -55,17 +55,16 @@ FlowTable::~FlowTable() {
 }
 
 uint32_t FlowTable::find(const FlowKey& key, uint32_t hash) const noexcept {
+    // The hash's data for a key is its Flow's address.
     void* data = nullptr;
     if (rte_hash_lookup_with_hash_data(hash_, &key, hash, &data) < 0) return kNoSlot;
-    return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(data));
+    return static_cast<uint32_t>(static_cast<const Flow*>(data) - flows_);
 }
 
 uint32_t FlowTable::insert(const FlowKey& key, uint32_t hash, uint64_t now_us) noexcept {
     if (free_count_ == 0) return kNoSlot;
     const uint32_t slot = free_slots_[free_count_ - 1];
-    if (rte_hash_add_key_with_hash_data(hash_, &key, hash,
-                                        reinterpret_cast<void*>(static_cast<uintptr_t>(slot))) < 0)
-        return kNoSlot;
+    if (rte_hash_add_key_with_hash_data(hash_, &key, hash, &flows_[slot]) < 0) return kNoSlot;
     --free_count_;
     Flow* flow = new (&flows_[slot]) Flow{};
     flow->key = key;
