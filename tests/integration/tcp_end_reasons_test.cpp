@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <map>
 #include <string>
 
@@ -50,6 +51,23 @@ TEST(TcpEndReasons, EachConnectionEndsTheWayItClosed) {
     EXPECT_EQ(reasons("40005"), "tcp_fin,tcp_fin");  // port reuse: two connections
     EXPECT_EQ(reasons("53000"), "shutdown");
     EXPECT_EQ(ends.size(), 7u);
+}
+
+TEST(TcpEndReasons, TimeoutsOutOfRangeAreReportedWithTheirPlace) {
+    const std::string config = temp_dir() + "/bad_timeouts.yaml";
+    std::FILE* file = std::fopen(config.c_str(), "w");
+    ASSERT_NE(file, nullptr);
+    std::fputs("flow_table:\n  idle_timeout_seconds:\n    tcp_embryonic: 0\n    tcp_closed: 601\n",
+               file);
+    std::fclose(file);
+    const CommandResult result = run_command({binary_path(), "check-config", config});
+    EXPECT_EQ(result.status, 1);
+    EXPECT_NE(result.output.find(":3:20: tcp_embryonic is 0, must be from 1 to 3600"),
+              std::string::npos)
+        << result.output;
+    EXPECT_NE(result.output.find(":4:17: tcp_closed is 601, must be from 1 to 600"),
+              std::string::npos)
+        << result.output;
 }
 
 }  // namespace
