@@ -13,7 +13,7 @@
 
 namespace ottscope {
 
-constexpr size_t kMaxClassifiers = 6;
+constexpr size_t kMaxClassifiers = 4;
 
 // Settings of every classifier, from the configuration.
 struct ClassifierSettings {

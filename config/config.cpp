@@ -75,6 +75,13 @@ void load_document(YamlLoader& loader, const YAML::Node& root, Config& config) {
                                   {
                                       {"tcp",
                                        loader.number(config.tcp_idle_seconds, "tcp", 1, 86400)},
+                                      {"tcp_embryonic",
+                                       loader.number(config.tcp_embryonic_idle_seconds,
+                                                     "tcp_embryonic", 1, 3600)},
+                                      {"tcp_closing", loader.number(config.tcp_closing_idle_seconds,
+                                                                    "tcp_closing", 1, 86400)},
+                                      {"tcp_closed", loader.number(config.tcp_closed_linger_seconds,
+                                                                   "tcp_closed", 1, 600)},
                                       {"udp",
                                        loader.number(config.udp_idle_seconds, "udp", 1, 86400)},
                                       {"other",

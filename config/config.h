@@ -25,7 +25,10 @@ struct Config {
     std::vector<PortSettings> ports;
     // flow table (per worker)
     uint32_t flow_capacity = 1u << 20;
-    uint32_t tcp_idle_seconds = 300;
+    uint32_t tcp_idle_seconds = 300;  // established
+    uint32_t tcp_embryonic_idle_seconds = 20;
+    uint32_t tcp_closing_idle_seconds = 60;
+    uint32_t tcp_closed_linger_seconds = 10;
     uint32_t udp_idle_seconds = 120;
     uint32_t other_idle_seconds = 60;
     // TCP stream reassembly (per worker)

@@ -37,15 +37,7 @@ std::string protocol_name(uint8_t protocol) {
 }
 
 std::string_view end_name(FlowEnd end) {
-    switch (end) {
-        case FlowEnd::idle_timeout:
-            return "idle_timeout";
-        case FlowEnd::table_full:
-            return "table_full";
-        case FlowEnd::shutdown:
-            break;
-    }
-    return "shutdown";
+    return end < FlowEnd::count ? kEvictionReasonNames[index_of(end)] : "shutdown";
 }
 
 // Names come from nDPI's tables and our own catalog: plain ASCII, but escape anyway so a

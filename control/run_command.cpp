@@ -271,9 +271,13 @@ void Appliance::build_dataplane() {
         setup.ports = views;
         setup.pool = pool_;
         setup.flow_capacity = config_.flow_capacity;
-        setup.timeouts = FlowTimeouts{config_.tcp_idle_seconds * 1'000'000ULL,
-                                      config_.udp_idle_seconds * 1'000'000ULL,
-                                      config_.other_idle_seconds * 1'000'000ULL};
+        setup.timeouts =
+            FlowTimeouts{.tcp_us = config_.tcp_idle_seconds * 1'000'000ULL,
+                         .tcp_embryonic_us = config_.tcp_embryonic_idle_seconds * 1'000'000ULL,
+                         .tcp_closing_us = config_.tcp_closing_idle_seconds * 1'000'000ULL,
+                         .tcp_closed_us = config_.tcp_closed_linger_seconds * 1'000'000ULL,
+                         .udp_us = config_.udp_idle_seconds * 1'000'000ULL,
+                         .other_us = config_.other_idle_seconds * 1'000'000ULL};
         setup.classifier_settings = classifier_settings;
         setup.stream = StreamSettings{config_.stream_depth_bytes, config_.stream_max_flows,
                                       config_.stream_all_tcp};

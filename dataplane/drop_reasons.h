@@ -33,7 +33,10 @@ enum class DecodeError : uint8_t {
     count
 };
 
-enum class EvictionReason : uint8_t { idle_timeout, table_full, shutdown, count };
+// Why a flow left its table: also the flow record's end_reason. A TCP flow that closed (FIN
+// both ways) or was reset keeps that reason whatever removes it afterwards (linger expiry,
+// eviction, shutdown), because the connection had ended.
+enum class EvictionReason : uint8_t { idle_timeout, tcp_fin, tcp_rst, table_full, shutdown, count };
 
 constexpr std::array<std::string_view, static_cast<size_t>(DropReason::count)> kDropReasonNames = {
     "not_ip", "decode_error", "ip_fragment", "rx_nombuf", "rx_error", "shutdown"};
@@ -44,7 +47,7 @@ constexpr std::array<std::string_view, static_cast<size_t>(DecodeError::count)> 
      "capture_truncated",      "bad_ip_version",        "truncated_tunnel"};
 
 constexpr std::array<std::string_view, static_cast<size_t>(EvictionReason::count)>
-    kEvictionReasonNames = {"idle_timeout", "table_full", "shutdown"};
+    kEvictionReasonNames = {"idle_timeout", "tcp_fin", "tcp_rst", "table_full", "shutdown"};
 
 template <typename Enum>
 constexpr size_t index_of(Enum value) noexcept {

@@ -10,7 +10,8 @@
 
 namespace ottscope {
 
-enum class FlowEnd : uint8_t { idle_timeout, table_full, shutdown };
+// A record's end_reason is the reason counted in ottscope_flow_evictions_total.
+using FlowEnd = EvictionReason;
 
 struct FlowRecord {
     FlowKey key;

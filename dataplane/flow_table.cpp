@@ -19,8 +19,11 @@ FlowTable::FlowTable(const std::string& name, uint32_t capacity, FlowTimeouts ti
     : capacity_(capacity), timeouts_(timeouts) {
     rte_hash_parameters params{};
     params.name = name.c_str();
-    // rte_hash wants at least 8 entries and keeps capacity exact with the extendable table.
-    params.entries = std::max<uint32_t>(capacity, 8);
+    // A cuckoo table filled to its last slot spends microseconds per insert moving keys
+    // around (and a full table is where a flood keeps it): the hash gets a quarter more
+    // entries than flows, which with its power-of-two buckets keeps it at most 80% loaded.
+    // The slots (and the count of flows) stay exactly `capacity`; the hash maps key to slot.
+    params.entries = std::max<uint32_t>(capacity + capacity / 4, 8);
     params.key_len = sizeof(FlowKey);
     params.hash_func = rte_hash_crc;
     params.hash_func_init_val = 0x5eed;
@@ -30,36 +33,50 @@ FlowTable::FlowTable(const std::string& name, uint32_t capacity, FlowTimeouts ti
     if (hash_ == nullptr)
         throw std::runtime_error("flow table " + name + ": " + rte_strerror(rte_errno));
     flows_ = static_cast<Flow*>(
-        rte_zmalloc_socket(name.c_str(), sizeof(Flow) * params.entries, 64, socket_id));
-    if (flows_ == nullptr) {
+        rte_zmalloc_socket(name.c_str(), sizeof(Flow) * capacity, 64, socket_id));
+    free_slots_ = static_cast<uint32_t*>(
+        rte_malloc_socket(name.c_str(), sizeof(uint32_t) * capacity, 64, socket_id));
+    if (flows_ == nullptr || free_slots_ == nullptr) {
+        rte_free(flows_);
+        rte_free(free_slots_);
         rte_hash_free(hash_);
         throw std::runtime_error("flow table " + name + ": out of memory for " +
                                  std::to_string(capacity) + " flows");
     }
+    // Lowest slots first: a small table stays in few cache lines.
+    for (uint32_t i = 0; i < capacity; ++i) free_slots_[i] = capacity - 1 - i;
+    free_count_ = capacity;
 }
 
 FlowTable::~FlowTable() {
+    rte_free(free_slots_);
     rte_free(flows_);
     rte_hash_free(hash_);
 }
 
 uint32_t FlowTable::find(const FlowKey& key, uint32_t hash) const noexcept {
-    const int32_t position = rte_hash_lookup_with_hash(hash_, &key, hash);
-    return position < 0 ? kNoSlot : static_cast<uint32_t>(position);
+    // The hash's data for a key is its Flow's address.
+    void* data = nullptr;
+    if (rte_hash_lookup_with_hash_data(hash_, &key, hash, &data) < 0) return kNoSlot;
+    return static_cast<uint32_t>(static_cast<const Flow*>(data) - flows_);
 }
 
 uint32_t FlowTable::insert(const FlowKey& key, uint32_t hash, uint64_t now_us) noexcept {
-    const int32_t position = rte_hash_add_key_with_hash(hash_, &key, hash);
-    if (position < 0) return kNoSlot;
-    const auto slot = static_cast<uint32_t>(position);
+    if (free_count_ == 0) return kNoSlot;
+    const uint32_t slot = free_slots_[free_count_ - 1];
+    if (rte_hash_add_key_with_hash_data(hash_, &key, hash, &flows_[slot]) < 0) return kNoSlot;
+    --free_count_;
     Flow* flow = new (&flows_[slot]) Flow{};
     flow->key = key;
     flow->in_use = true;
     flow->first_seen_us = now_us;
     flow->last_seen_us = now_us;
-    flow->timeout_class = key.ip_protocol == 6    ? TimeoutClass::tcp
-                          : key.ip_protocol == 17 ? TimeoutClass::udp
-                                                  : TimeoutClass::other;
+    if (key.ip_protocol == 6) {
+        flow->tcp_state = TcpState::embryonic;
+        flow->timeout_class = TimeoutClass::tcp_embryonic;
+    } else {
+        flow->timeout_class = key.ip_protocol == 17 ? TimeoutClass::udp : TimeoutClass::other;
+    }
     append(slot);
     ++size_;
     return slot;
@@ -69,6 +86,7 @@ void FlowTable::remove(uint32_t slot) noexcept {
     unlink(slot);
     rte_hash_del_key(hash_, &flows_[slot].key);
     flows_[slot].in_use = false;
+    free_slots_[free_count_++] = slot;
     --size_;
 }
 
@@ -79,6 +97,26 @@ void FlowTable::touch(uint32_t slot, uint64_t now_us) noexcept {
     if (list.tail == slot) return;
     unlink(slot);
     append(slot);
+}
+
+void FlowTable::touch(uint32_t slot, uint64_t now_us, TimeoutClass timeout_class) noexcept {
+    Flow& flow = flows_[slot];
+    if (flow.timeout_class == timeout_class) {
+        touch(slot, now_us);
+        return;
+    }
+    flow.last_seen_us = std::max(flow.last_seen_us, now_us);
+    unlink(slot);
+    flow.timeout_class = timeout_class;
+    append(slot);
+}
+
+uint32_t FlowTable::victim() const noexcept {
+    for (const TimeoutClass first : {TimeoutClass::tcp_closed, TimeoutClass::tcp_embryonic}) {
+        const uint32_t head = lists_[static_cast<size_t>(first)].head;
+        if (head != kNoSlot) return head;
+    }
+    return oldest();
 }
 
 uint32_t FlowTable::oldest() const noexcept {
@@ -113,6 +151,12 @@ uint64_t FlowTable::timeout_of(TimeoutClass c) const noexcept {
     switch (c) {
         case TimeoutClass::tcp:
             return timeouts_.tcp_us;
+        case TimeoutClass::tcp_embryonic:
+            return timeouts_.tcp_embryonic_us;
+        case TimeoutClass::tcp_closing:
+            return timeouts_.tcp_closing_us;
+        case TimeoutClass::tcp_closed:
+            return timeouts_.tcp_closed_us;
         case TimeoutClass::udp:
             return timeouts_.udp_us;
         default:

@@ -1,7 +1,8 @@
 #pragma once
 // A worker's flows: an rte_hash from key to slot, a flat array of Flow slots, and one
 // least-recently-seen list per timeout class so idle flows are found at the list heads
-// without scanning. Owned by one lcore; no locks.
+// without scanning. Every operation is O(1): one hash operation plus a few list links.
+// Memory is fixed at construction by the capacity. Owned by one lcore; no locks.
 
 #include <array>
 #include <cstdint>
@@ -11,24 +12,60 @@
 #include "classifiers/registry.h"
 #include "flow_key.h"
 #include "stream_reassembler.h"
+#include "tcp_tracker.h"
 
 struct rte_hash;
 
 namespace ottscope {
 
-enum class TimeoutClass : uint8_t { tcp, udp, other, count };
+// One idle list per class. Order matters: victim() tries tcp_closed, then tcp_embryonic,
+// before looking for the least recently seen flow of all classes.
+enum class TimeoutClass : uint8_t {
+    tcp_closed,     // FIN both ways or RST: lingering to absorb the last packets
+    tcp_embryonic,  // no payload, no completed handshake (SYN floods, scans end here)
+    tcp,            // established
+    tcp_closing,    // FIN from one side
+    udp,
+    other,
+    count
+};
 
 struct FlowTimeouts {
     uint64_t tcp_us = 300'000'000;
+    uint64_t tcp_embryonic_us = 20'000'000;
+    uint64_t tcp_closing_us = 60'000'000;
+    uint64_t tcp_closed_us = 10'000'000;
     uint64_t udp_us = 120'000'000;
     uint64_t other_us = 60'000'000;
 };
 
+constexpr TimeoutClass timeout_class_of(TcpState state) noexcept {
+    switch (state) {
+        case TcpState::closed:
+        case TcpState::reset:
+            return TimeoutClass::tcp_closed;
+        case TcpState::established:
+            return TimeoutClass::tcp;
+        case TcpState::closing:
+            return TimeoutClass::tcp_closing;
+        default:
+            return TimeoutClass::tcp_embryonic;
+    }
+}
+
 constexpr uint32_t kNoSlot = UINT32_MAX;
 
+// Field order packs the one-byte fields into the padding after the 10-byte Verdict: a
+// million of these sit in every worker's table.
 struct Flow {
     FlowKey key;
     Verdict verdict;
+    uint8_t classifiers_pending = 0;  // bit i: classifier i still wants packets
+    bool client_is_lower = true;
+    bool credited = false;  // packets so far are counted under verdict.app
+    TimeoutClass timeout_class = TimeoutClass::other;
+    TcpState tcp_state = TcpState::none;
+    TcpSeen tcp_seen;
     uint64_t first_seen_us = 0;
     uint64_t last_seen_us = 0;
     uint64_t bytes[2] = {};
@@ -37,16 +74,12 @@ struct Flow {
     uint32_t lru_next = kNoSlot;
     std::array<void*, kMaxClassifiers> classifier_state{};
     StreamSlot stream;  // TCP reassembly state, owned by the worker's StreamReassembler
-    uint8_t classifiers_pending = 0;  // bit i: classifier i still wants packets
-    bool client_is_lower = true;
-    bool credited = false;  // packets so far are counted under verdict.app
-    bool in_use = false;    // the slot holds a live flow (for scans over the slot array)
-    TimeoutClass timeout_class = TimeoutClass::other;
+    bool in_use = false;  // the slot holds a live flow (for scans over the slot array)
 
-    [[nodiscard]] uint64_t total_packets() const noexcept {
-        return packets[0] + packets[1];
-    }
+    [[nodiscard]] uint64_t total_packets() const noexcept { return packets[0] + packets[1]; }
 };
+// Issue 9's budget: at most 256 bytes resident per decided flow, table overhead aside.
+static_assert(sizeof(Flow) <= 192, "Flow grew: check the per-flow memory budget");
 
 class FlowTable {
 public:
@@ -62,6 +95,8 @@ public:
     void remove(uint32_t slot) noexcept;
     // Marks the flow as just seen: it moves to the tail of its idle list.
     void touch(uint32_t slot, uint64_t now_us) noexcept;
+    // Same, moving the flow to the idle list of `timeout_class` (its TCP state changed).
+    void touch(uint32_t slot, uint64_t now_us, TimeoutClass timeout_class) noexcept;
 
     [[nodiscard]] bool full() const noexcept { return size_ >= capacity_; }
     [[nodiscard]] uint32_t size() const noexcept { return size_; }
@@ -69,8 +104,12 @@ public:
     Flow& operator[](uint32_t slot) noexcept { return flows_[slot]; }
     [[nodiscard]] bool in_use(uint32_t slot) const noexcept { return flows_[slot].in_use; }
 
-    // The flow idle longest, for eviction when the table is full.
+    // The flow idle longest, whatever its class.
     [[nodiscard]] uint32_t oldest() const noexcept;
+    // The flow to end when the table is full: a TCP flow that has already closed or been
+    // reset, else the oldest embryonic TCP flow, else the oldest flow. A SYN flood or a scan
+    // thus recycles its own entries and leaves established flows alone.
+    [[nodiscard]] uint32_t victim() const noexcept;
     // A flow whose idle timeout has passed at `now_us` (as seen in its zone), or kNoSlot.
     [[nodiscard]] uint32_t expired(const uint64_t* zone_now_us) const noexcept;
     // Any flow, for the final flush.
@@ -90,6 +129,8 @@ private:
 
     rte_hash* hash_ = nullptr;
     Flow* flows_ = nullptr;
+    uint32_t* free_slots_ = nullptr;  // a stack of unused slots
+    uint32_t free_count_ = 0;
     uint32_t capacity_;
     uint32_t size_ = 0;
     FlowTimeouts timeouts_;

@@ -196,18 +196,28 @@ void Worker::process(rte_mbuf* mbuf, uint64_t tsc_now_us_value) noexcept {
 
     const uint32_t hash = FlowTable::hash_key(key);
     uint32_t slot = table_.find(key, hash);
+    if (slot != kNoSlot && starts_new_connection(table_[slot].tcp_state, packet.tcp_flags))
+        [[unlikely]] {
+        end_flow(slot, FlowEnd::idle_timeout);  // its TCP state names the real reason
+        slot = kNoSlot;
+    }
     if (slot == kNoSlot) {
-        if (table_.full()) end_flow(table_.oldest(), FlowEnd::table_full);
+        if (table_.full()) end_flow(table_.victim(), FlowEnd::table_full);
         slot = table_.insert(key, hash, now_us);
         Flow& created = table_[slot];
         created.client_is_lower = source_is_lower;
         created.classifiers_pending = all_classifiers_mask_;
         counters_.flows_created.add();
-    } else {
-        table_.touch(slot, now_us);
     }
     Flow& flow = table_[slot];
     const uint8_t direction = source_is_lower == flow.client_is_lower ? 0 : 1;
+    if (flow.tcp_state != TcpState::none) {
+        flow.tcp_state = next_tcp_state(flow.tcp_state, flow.tcp_seen, packet.tcp_flags, direction,
+                                        packet.payload_length != 0);
+        table_.touch(slot, now_us, timeout_class_of(flow.tcp_state));
+    } else {
+        table_.touch(slot, now_us);
+    }
     ++flow.packets[direction];
     flow.bytes[direction] += length;
 
@@ -278,11 +288,9 @@ void Worker::end_flow(uint32_t slot, FlowEnd why) noexcept {
     streams_.release(flow.stream);
     if (!flow.credited) credit(flow);
     counters_.apps[flow.verdict.app].active_flows.sub();
-    counters_
-        .evictions[index_of(why == FlowEnd::idle_timeout ? EvictionReason::idle_timeout
-                            : why == FlowEnd::table_full ? EvictionReason::table_full
-                                                         : EvictionReason::shutdown)]
-        .add();
+    if (flow.tcp_state == TcpState::closed) why = FlowEnd::tcp_fin;
+    if (flow.tcp_state == TcpState::reset) why = FlowEnd::tcp_rst;
+    counters_.evictions[index_of(why)].add();
     if (setup_.record_ring != nullptr) emit_record(flow, why);
     table_.remove(slot);
 }

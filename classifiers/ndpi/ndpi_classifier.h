@@ -11,6 +11,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -66,9 +67,8 @@ public:
 
     Progress inspect(void*& state, const PacketView& packet, Verdict& verdict) noexcept override;
     void conclude(void*& state, const PacketView& context, Verdict& verdict) noexcept override;
-    [[nodiscard]] size_t state_bytes_in_use() const noexcept override {
-        return pool_.in_use() * pool_.block_size();
-    }
+    // Pool blocks of undecided flows plus nDPI's own allocations made on this thread.
+    [[nodiscard]] size_t state_bytes_in_use() const noexcept override;
     void at_safe_point() noexcept override;
     std::string stage_settings(const ClassifierSettings& settings) override;
     void commit_settings() noexcept override;
@@ -76,12 +76,17 @@ public:
 
 private:
     struct FlowBlock;
+    struct FreeScratch {
+        void operator()(::ndpi_flow_struct* flow) const noexcept;
+    };
     void record(const ::ndpi_proto& protocol, const NdpiGeneration& generation,
                 Verdict& verdict) const noexcept;
     // The final verdict: nDPI's label, then the rules over what nDPI extracted.
     void decide(const ::ndpi_proto& protocol, const FlowBlock& block, const PacketView& packet,
                 Verdict& verdict) const noexcept;
     void release(void*& state) noexcept;
+    // The verdict of a flow that has shown no payload yet: nDPI's guess, then the rules.
+    void guess_without_state(const PacketView& packet, Verdict& verdict) noexcept;
     void free_drained();  // control side
 
     uint8_t registry_index_;
@@ -98,6 +103,11 @@ private:
     std::string stamp_;
     // Control to worker.
     std::atomic<NdpiGeneration*> incoming_{nullptr};
+    std::unique_ptr<::ndpi_flow_struct, FreeScratch> scratch_;  // for flows without state
+    // A flow's state slot points here while the flow has shown only its client's SYN.
+    static std::byte saw_client_syn_;
+    size_t heap_baseline_ = 0;
+    bool heap_baseline_taken_ = false;
 };
 
 }  // namespace ottscope

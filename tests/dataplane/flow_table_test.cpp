@@ -58,7 +58,7 @@ TEST(FlowTable, OldestIsTheLeastRecentlySeen) {
 
 TEST(FlowTable, IdleFlowsExpireAfterTheirTimeout) {
     FlowTimeouts timeouts;
-    timeouts.tcp_us = 1'000'000;
+    timeouts.tcp_embryonic_us = 1'000'000;
     FlowTable table(unique_name("ft_idle"), 16, timeouts, 0);
     const FlowKey key = key_for(7);
     const uint32_t slot = table.insert(key, FlowTable::hash_key(key), 5'000'000);
@@ -67,6 +67,88 @@ TEST(FlowTable, IdleFlowsExpireAfterTheirTimeout) {
     EXPECT_EQ(table.expired(now.data()), kNoSlot);
     now[0] = 6'000'001;
     EXPECT_EQ(table.expired(now.data()), slot);
+}
+
+}  // namespace
+}  // namespace ottscope
+
+namespace ottscope {
+namespace {
+
+TEST(FlowTable, NewTcpFlowsStartEmbryonic) {
+    FlowTable table(unique_name("ft_embryo"), 16, {}, 0);
+    const FlowKey key = key_for(1);
+    const uint32_t slot = table.insert(key, FlowTable::hash_key(key), 0);
+    EXPECT_EQ(table[slot].tcp_state, TcpState::embryonic);
+    EXPECT_EQ(table[slot].timeout_class, TimeoutClass::tcp_embryonic);
+}
+
+TEST(FlowTable, EachTcpStateHasItsOwnTimeout) {
+    FlowTimeouts timeouts;
+    timeouts.tcp_embryonic_us = 10;
+    timeouts.tcp_us = 1000;
+    timeouts.tcp_closing_us = 100;
+    timeouts.tcp_closed_us = 5;
+    FlowTable table(unique_name("ft_states"), 16, timeouts, 0);
+    std::array<uint32_t, 4> slots{};
+    const std::array classes = {TimeoutClass::tcp_embryonic, TimeoutClass::tcp,
+                                TimeoutClass::tcp_closing, TimeoutClass::tcp_closed};
+    for (uint32_t i = 0; i < 4; ++i) {
+        const FlowKey key = key_for(i);
+        slots[i] = table.insert(key, FlowTable::hash_key(key), 0);
+        table.touch(slots[i], 0, classes[i]);
+    }
+    std::array<uint64_t, 64> now{};
+    auto expired_at = [&](uint64_t t) {
+        now[0] = t;
+        return table.expired(now.data());
+    };
+    EXPECT_EQ(expired_at(5), kNoSlot);
+    EXPECT_EQ(expired_at(6), slots[3]);  // closed: the linger
+    table.remove(slots[3]);
+    EXPECT_EQ(expired_at(11), slots[0]);  // embryonic
+    table.remove(slots[0]);
+    EXPECT_EQ(expired_at(100), kNoSlot);
+    EXPECT_EQ(expired_at(101), slots[2]);  // closing
+    table.remove(slots[2]);
+    EXPECT_EQ(expired_at(1000), kNoSlot);
+    EXPECT_EQ(expired_at(1001), slots[1]);  // established
+}
+
+TEST(FlowTable, ChangingStateMovesTheFlowToItsNewIdleList) {
+    FlowTimeouts timeouts;
+    timeouts.tcp_embryonic_us = 10;
+    FlowTable table(unique_name("ft_move"), 16, timeouts, 0);
+    const FlowKey key = key_for(1);
+    const uint32_t slot = table.insert(key, FlowTable::hash_key(key), 0);
+    table.touch(slot, 5, TimeoutClass::tcp);
+    std::array<uint64_t, 64> now{};
+    now[0] = 100;
+    EXPECT_EQ(table.expired(now.data()), kNoSlot);
+    EXPECT_EQ(table.victim(), slot);
+}
+
+TEST(FlowTable, VictimIsAClosedFlowThenEmbryonicThenTheOldest) {
+    FlowTable table(unique_name("ft_victim"), 16, {}, 0);
+    auto add = [&](uint32_t n, uint64_t t, TimeoutClass c) {
+        const FlowKey key = key_for(n);
+        const uint32_t slot = table.insert(key, FlowTable::hash_key(key), t);
+        table.touch(slot, t, c);
+        return slot;
+    };
+    const uint32_t established = add(1, 10, TimeoutClass::tcp);
+    const uint32_t udp = add(2, 5, TimeoutClass::udp);
+    const uint32_t embryonic_old = add(3, 20, TimeoutClass::tcp_embryonic);
+    add(4, 30, TimeoutClass::tcp_embryonic);
+    const uint32_t closed = add(5, 40, TimeoutClass::tcp_closed);
+    EXPECT_EQ(table.victim(), closed);
+    table.remove(closed);
+    EXPECT_EQ(table.victim(), embryonic_old);
+    table.remove(embryonic_old);
+    table.remove(table.victim());
+    EXPECT_EQ(table.victim(), udp);  // oldest of the rest
+    table.remove(udp);
+    EXPECT_EQ(table.victim(), established);
 }
 
 }  // namespace
