@@ -10,6 +10,7 @@
 #include "classifiers/classifier.h"
 #include "classifiers/registry.h"
 #include "flow_key.h"
+#include "tunnel.h"
 
 struct rte_hash;
 
@@ -39,10 +40,9 @@ struct Flow {
     bool client_is_lower = true;
     bool credited = false;  // packets so far are counted under verdict.app
     TimeoutClass timeout_class = TimeoutClass::other;
+    FlowTunnel tunnel;  // outer addresses and ids when the flow runs inside a tunnel
 
-    [[nodiscard]] uint64_t total_packets() const noexcept {
-        return packets[0] + packets[1];
-    }
+    [[nodiscard]] uint64_t total_packets() const noexcept { return packets[0] + packets[1]; }
 };
 
 class FlowTable {

@@ -14,6 +14,7 @@
 #include "counters.h"
 #include "flow_record.h"
 #include "flow_table.h"
+#include "fragment_reassembler.h"
 #include "link_type.h"
 #include "rx_poller.h"
 
@@ -41,6 +42,7 @@ struct WorkerSetup {
     rte_mempool* pool = nullptr;
     uint32_t flow_capacity = 1 << 20;
     FlowTimeouts timeouts;
+    FragmentLimits fragment_limits;
     ClassifierSettings classifier_settings;
     WorkerCounters* counters = nullptr;
     int timestamp_offset = -1;  // mbuf dynfield with the capture timestamp, if registered
@@ -71,7 +73,9 @@ public:
 private:
     uint16_t receive(rte_mbuf** mbufs) noexcept;
     [[nodiscard]] bool input_exhausted() const noexcept;
-    void process(rte_mbuf* mbuf, uint64_t tsc_now_us) noexcept;
+    // May replace `mbuf`: with nullptr when the fragment reassembler kept it, with the
+    // reassembled datagram when it completed one. The caller frees what is left.
+    void process(rte_mbuf*& mbuf, uint64_t tsc_now_us) noexcept;
     void classify(Flow& flow, const struct DecodedPacket& packet, uint8_t direction,
                   uint64_t now_us) noexcept;
     void credit(Flow& flow) noexcept;
@@ -79,11 +83,13 @@ private:
     void expire(unsigned budget) noexcept;
     void emit_record(const Flow& flow, FlowEnd why) noexcept;
     void update_state_bytes() noexcept;
+    [[nodiscard]] uint64_t latest_now_us() const noexcept;
 
     WorkerSetup setup_;
     WorkerCounters& counters_;
     RxPoller poller_;
     FlowTable table_;
+    FragmentReassembler fragments_;
     std::vector<std::unique_ptr<Classifier>> classifiers_;
     uint8_t all_classifiers_mask_ = 0;
     std::array<uint64_t, kMaxPorts> zone_now_us_{};
