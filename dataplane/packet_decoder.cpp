@@ -70,11 +70,12 @@ bool enter_tunnel(DecodedPacket& packet, TunnelType type, uint32_t id, int depth
     return true;
 }
 
-// GTP-U (3GPP TS 29.281): only G-PDUs carry subscriber packets; echo, error indication and
-// end marker stay a UDP flow on port 2152, as nDPI sees them.
+// GTP-U (3GPP TS 29.281): only G-PDUs (version 1, protocol type 1, message 0xff) carry
+// subscriber packets; echo, error indication, end marker and GTP' stay a UDP flow on port
+// 2152, as nDPI sees them.
 DecodeResult decode_gtpu(Cursor gtp, DecodedPacket& packet, int depth, bool& handled) noexcept {
     handled = false;
-    if (!gtp.has(8) || (gtp.data[0] >> 5) != 1 || gtp.data[1] != 0xff) return {};
+    if (!gtp.has(8) || (gtp.data[0] & 0xf0) != 0x30 || gtp.data[1] != 0xff) return {};
     handled = true;
     const uint8_t flags = gtp.data[0];
     const uint32_t teid = read_be32(gtp.data + 4);
@@ -146,19 +147,26 @@ DecodeResult decode_erspan(Cursor erspan, DecodedPacket& packet, int depth, bool
                     : decode_ethernet(erspan, packet, depth + 1);
 }
 
-// PPP inside PPTP's enhanced GRE: optional address/control bytes, protocol field of one or
-// two bytes.
+// A PPP protocol field of two bytes, or of one when compressed (odd first byte, RFC 1661
+// protocol-field compression); 0 when cut short.
+uint16_t read_ppp_protocol(Cursor& ppp) noexcept {
+    if (!ppp.has(1)) return 0;
+    if ((ppp.data[0] & 0x01) != 0) {
+        const uint16_t protocol = ppp.data[0];
+        ppp.skip(1);
+        return protocol;
+    }
+    if (!ppp.has(2)) return 0;
+    const uint16_t protocol = read_be16(ppp.data);
+    ppp.skip(2);
+    return protocol;
+}
+
+// PPP inside PPTP's enhanced GRE: optional address/control bytes, then the protocol.
 DecodeResult decode_ppp_payload(Cursor ppp, DecodedPacket& packet, int depth) noexcept {
     if (ppp.has(2) && ppp.data[0] == 0xff && ppp.data[1] == 0x03) ppp.skip(2);
-    if (!ppp.has(1)) return DecodeResult::failed(DecodeError::bad_gre);
-    uint16_t protocol = ppp.data[0];
-    if ((protocol & 0x01) == 0) {
-        if (!ppp.has(2)) return DecodeResult::failed(DecodeError::bad_gre);
-        protocol = read_be16(ppp.data);
-        ppp.skip(2);
-    } else {
-        ppp.skip(1);
-    }
+    const uint16_t protocol = read_ppp_protocol(ppp);
+    if (protocol == 0) return DecodeResult::failed(DecodeError::bad_gre);
     if (protocol != kPppIpv4 && protocol != kPppIpv6) return kNotIp;  // LCP, CCP, compressed
     return decode_ip(ppp, packet, depth);
 }
@@ -434,9 +442,10 @@ DecodeResult decode_ethertype(uint16_t ether_type, Cursor cursor, DecodedPacket&
             return decode_mpls(cursor, packet, depth);
         case kEtherTypePppoeSession: {
             // PPPoE session header (6 bytes), then the PPP protocol number.
-            if (!cursor.has(8)) return DecodeResult::failed(DecodeError::bad_pppoe);
-            const uint16_t protocol = read_be16(cursor.data + 6);
-            cursor.skip(8);
+            if (!cursor.has(7)) return DecodeResult::failed(DecodeError::bad_pppoe);
+            cursor.skip(6);
+            const uint16_t protocol = read_ppp_protocol(cursor);
+            if (protocol == 0) return DecodeResult::failed(DecodeError::bad_pppoe);
             if (protocol == kPppIpv4) return decode_ipv4(cursor, packet, depth);
             if (protocol == kPppIpv6) return decode_ipv6(cursor, packet, depth);
             return kNotIp;
