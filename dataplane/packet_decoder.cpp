@@ -308,7 +308,8 @@ DecodeResult decode_ipv4(Cursor cursor, DecodedPacket& packet, int depth) noexce
         if (offset + (total_length - header_length) > 0xffff)
             return DecodeResult::failed(DecodeError::bad_ip_fragment);
         packet.l3_header_length = static_cast<uint16_t>(header_length);
-        if (depth == 0 || offset != 0) return fragment_result(depth);
+        if (offset != 0 || (depth == 0 && !packet.first_fragment_alone))
+            return fragment_result(depth);
     }
 
     Cursor l4{ip + header_length, total_length - header_length};
@@ -366,7 +367,8 @@ DecodeResult decode_ipv6(Cursor cursor, DecodedPacket& packet, int depth) noexce
                     return DecodeResult::failed(DecodeError::bad_ip_fragment);
                 // rte_ip_frag finds the fragment header only right after the fixed header.
                 packet.l3_header_length = rest.data == ip + 40 ? 48 : 0;
-                if (depth == 0 || offset != 0) return fragment_result(depth);
+                if (offset != 0 || (depth == 0 && !packet.first_fragment_alone))
+                    return fragment_result(depth);
             }
         }
         if (!rest.has(length)) return DecodeResult::failed(DecodeError::bad_ipv6_extension);
@@ -466,8 +468,9 @@ DecodeResult decode_ethernet(Cursor cursor, DecodedPacket& packet, int depth) no
 
 }  // namespace
 
-DecodeResult decode_packet(LinkType link, std::span<const uint8_t> frame,
-                           DecodedPacket& packet) noexcept {
+DecodeResult decode_packet(LinkType link, std::span<const uint8_t> frame, DecodedPacket& packet,
+                           FragmentPolicy policy) noexcept {
+    packet.first_fragment_alone = policy == FragmentPolicy::first_alone;
     packet.vlan = 0;
     packet.l3_header_length = 0;
     packet.tunnel.type = TunnelType::none;

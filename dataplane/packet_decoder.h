@@ -28,6 +28,7 @@ struct DecodedPacket {
     // 0 when rte_ip_frag cannot reassemble it (IPv6 extension headers before the fragment).
     uint16_t l3_header_length = 0;
     TunnelInfo tunnel;
+    bool first_fragment_alone = false;  // set by decode_packet from its FragmentPolicy
     uint8_t ip_protocol = 0;
     uint8_t ip_version = 0;
     uint8_t tcp_flags = 0;
@@ -54,7 +55,12 @@ constexpr uint8_t rst = 0x04;
 constexpr uint8_t ack = 0x10;
 }  // namespace tcp_flag
 
-DecodeResult decode_packet(LinkType link, std::span<const uint8_t> frame,
-                           DecodedPacket& packet) noexcept;
+// reassemble: every outer fragment is DecodeStatus::ip_fragment. first_alone: a first
+// fragment (offset 0) decodes as a packet of its own, for datagrams whose other fragments
+// never came: its ports and payload start are still worth classifying.
+enum class FragmentPolicy : uint8_t { reassemble, first_alone };
+
+DecodeResult decode_packet(LinkType link, std::span<const uint8_t> frame, DecodedPacket& packet,
+                           FragmentPolicy policy = FragmentPolicy::reassemble) noexcept;
 
 }  // namespace ottscope

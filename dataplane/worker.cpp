@@ -78,9 +78,10 @@ void Worker::run() noexcept {
                 if (i + 1 < received) rte_prefetch0(rte_pktmbuf_mtod(mbufs[i + 1], void*));
                 process(mbufs[i], now_us);
             }
-            rte_pktmbuf_free_bulk(mbufs.data(), received);
+            rte_pktmbuf_free_bulk(mbufs.data(), received);  // skips fragments kept (nullptr)
             expire(kExpiryBudgetPerBurst);
             fragments_.expire(latest_now_us(), counters_);
+            inspect_salvaged();
             counters_.flow_entries.set(table_.size());
             update_state_bytes();
             const uint64_t spent = rte_get_tsc_cycles() - start;
@@ -98,9 +99,10 @@ void Worker::run() noexcept {
         }
         counters_.total_cycles.add(rte_get_tsc_cycles() - start);
     }
+    fragments_.flush(counters_);  // first fragments of incomplete datagrams join their flows
+    inspect_salvaged();
     for (uint32_t slot = table_.any(); slot != kNoSlot; slot = table_.any())
         end_flow(slot, FlowEnd::shutdown);
-    fragments_.flush(counters_);
     counters_.flow_entries.set(0);
     update_state_bytes();
     finished_.store(true, std::memory_order_release);
@@ -118,8 +120,16 @@ uint64_t Worker::latest_now_us() const noexcept {
     return latest;
 }
 
-void Worker::process(rte_mbuf*& mbuf, uint64_t tsc_now_us_value) noexcept {
-    counters_.packets.add();
+void Worker::inspect_salvaged() noexcept {
+    for (rte_mbuf* first = fragments_.take_salvaged(); first != nullptr;
+         first = fragments_.take_salvaged()) {
+        process(first, tsc_now_us(), /*salvaged=*/true);
+        rte_pktmbuf_free(first);
+    }
+}
+
+void Worker::process(rte_mbuf*& mbuf, uint64_t tsc_now_us_value, bool salvaged) noexcept {
+    if (!salvaged) counters_.packets.add();  // a salvaged fragment was counted on arrival
     const PortView& port = setup_.ports[mbuf->port < kMaxPorts ? mbuf->port : 0];
     uint64_t now_us = tsc_now_us_value;
     if (setup_.timestamp_offset >= 0 && (mbuf->ol_flags & setup_.timestamp_flag) != 0)
@@ -135,12 +145,14 @@ void Worker::process(rte_mbuf*& mbuf, uint64_t tsc_now_us_value) noexcept {
     const uint8_t* frame = frame_of(mbuf, frame_length);
 
     DecodedPacket packet;
-    DecodeResult decoded = decode_packet(port.link, {frame, frame_length}, packet);
+    DecodeResult decoded =
+        decode_packet(port.link, {frame, frame_length}, packet,
+                      salvaged ? FragmentPolicy::first_alone : FragmentPolicy::reassemble);
     // --- IP reassembly (decoder area): a fragment either waits in the table, is dropped
     // under a fragment_* reason, or completes a datagram that stands for `represented`
     // received packets from here on.
     uint32_t represented = 1;
-    if (decoded.status == DecodeStatus::ip_fragment) [[unlikely]] {
+    if (decoded.status == DecodeStatus::ip_fragment && !salvaged) [[unlikely]] {
         const auto l2_length = static_cast<uint32_t>(packet.l3 - frame);
         mbuf = fragments_.add(mbuf, packet, l2_length, now_us, represented, counters_);
         if (mbuf == nullptr) return;

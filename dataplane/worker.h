@@ -75,7 +75,9 @@ private:
     [[nodiscard]] bool input_exhausted() const noexcept;
     // May replace `mbuf`: with nullptr when the fragment reassembler kept it, with the
     // reassembled datagram when it completed one. The caller frees what is left.
-    void process(rte_mbuf*& mbuf, uint64_t tsc_now_us) noexcept;
+    // `salvaged`: a first fragment the reassembler gave up on, inspected alone.
+    void process(rte_mbuf*& mbuf, uint64_t tsc_now_us, bool salvaged = false) noexcept;
+    void inspect_salvaged() noexcept;
     void classify(Flow& flow, const struct DecodedPacket& packet, uint8_t direction,
                   uint64_t now_us) noexcept;
     void credit(Flow& flow) noexcept;
