@@ -6,8 +6,10 @@
 For every IP packet of IN.pcap, OUT_DIR/NAME.pcap holds the same IP packet wrapped in NAME
 (vlan qinq mpls mpls-pw pppoe gre gre6 gre-eth erspan2 erspan3 vxlan gtpu gtpu6 frag):
 ottscope must find the same inner flows with the same verdicts in each. `frag` fragments
-every IP packet longer than 300 bytes (IPv4 and IPv6) and sends the fragments of every
-other datagram in reverse order. Non-IP frames are copied unchanged. Deterministic.
+every IP packet longer than 360 bytes and sends the fragments of every other datagram in
+reverse order. `ipv6` rewrites every IPv4 packet as IPv6 (NAT64 prefix 64:ff9b::/96) and
+`ipv6-frag` fragments that (fragment header right after the IPv6 header): compare the
+latter with the former. Non-IP frames are copied unchanged. Deterministic.
 """
 
 import struct
@@ -151,8 +153,18 @@ def fragments(ip, seq):
     return list(reversed(parts)) if seq % 2 else parts
 
 
+def to_ipv6(ip):
+    if ip.version == 6:
+        return ip
+    payload = ip.payload.copy()
+    if hasattr(payload, "chksum"):
+        del payload.chksum
+    return IPv6(src="64:ff9b::" + ip.src, dst="64:ff9b::" + ip.dst, nh=ip.proto,
+                hlim=ip.ttl) / payload
+
+
 NAMES = ["vlan", "qinq", "mpls", "mpls-pw", "pppoe", "gre", "gre6", "gre-eth", "erspan2",
-         "erspan3", "vxlan", "gtpu", "gtpu6", "frag"]
+         "erspan3", "vxlan", "gtpu", "gtpu6", "frag", "ipv6", "ipv6-frag"]
 
 
 def main():
@@ -168,7 +180,14 @@ def main():
                 written.append(frame)
                 continue
             ip = ip.copy()
-            if name == "frag":
+            if name.startswith("ipv6"):
+                ip = IPv6(bytes(to_ipv6(ip)))
+            if name == "ipv6":
+                f = eth() / ip
+                f.time = frame.time
+                written.append(f)
+                continue
+            if name.endswith("frag"):
                 for part in fragments(ip, seq):
                     f = eth() / part
                     f.time = frame.time
