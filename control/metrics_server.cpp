@@ -178,6 +178,13 @@ std::string MetricsServer::render() const {
                        MetricType::Gauge);
     auto state = family("ottscope_classifier_state_bytes",
                         "Per-flow classifier memory held by each worker.", MetricType::Gauge);
+    // IP reassembly (decoder area)
+    auto held = family("ottscope_ip_fragments_held",
+                       "IP fragments waiting in each worker for the rest of their datagram.",
+                       MetricType::Gauge);
+    auto reassembled =
+        family("ottscope_ip_datagrams_reassembled_total",
+               "IP datagrams each worker completed from fragments.", MetricType::Counter);
     for (size_t w = 0; w < view.workers.size(); ++w) {
         const WorkerCounters& block = *view.workers[w];
         const std::string worker = std::to_string(w);
@@ -194,10 +201,15 @@ std::string MetricsServer::render() const {
         total_before = total_now;
         add_sample(state, {{"worker", worker}},
                    static_cast<double>(block.classifier_state_bytes.read()));
+        add_sample(held, {{"worker", worker}}, static_cast<double>(block.fragments_held.read()));
+        add_sample(reassembled, {{"worker", worker}},
+                   static_cast<double>(block.datagrams_reassembled.read()));
     }
     families.push_back(std::move(entries));
     families.push_back(std::move(busy));
     families.push_back(std::move(state));
+    families.push_back(std::move(held));
+    families.push_back(std::move(reassembled));
 
     auto build =
         family("ottscope_build_info", "Build of the running appliance.", MetricType::Gauge);

@@ -48,6 +48,10 @@ struct alignas(64) WorkerCounters {
     Counter busy_cycles;  // cycles spent on bursts that carried packets
     Counter total_cycles;
     Counter record_stalls;  // times the flow-record ring was full and the worker waited
+
+    // IP reassembly
+    Counter fragments_held;         // IP fragments waiting for the rest of their datagram
+    Counter datagrams_reassembled;  // IP datagrams completed from their fragments
 };
 
 // Receive side: one block per polling lcore, one slot per (port, queue) it polls.

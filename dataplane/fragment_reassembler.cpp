@@ -122,11 +122,14 @@ rte_mbuf* FragmentReassembler::add(rte_mbuf* fragment, const DecodedPacket& pack
         for (uint32_t i = 0; i < death_row_->cnt; ++i) dropped |= death_row_->row[i] == fragment;
         if (!dropped) ++held_;
         empty_death_row(fragment, false, counters);
+        counters.fragments_held.set(held_);
         return nullptr;
     }
     empty_death_row(fragment, false, counters);
     fragments = datagram->nb_segs;
     held_ -= fragments - 1;  // the others were held, this one never was
+    counters.datagrams_reassembled.add();
+    counters.fragments_held.set(held_);
     return datagram;
 }
 
@@ -134,6 +137,7 @@ void FragmentReassembler::expire(uint64_t now_us, WorkerCounters& counters) noex
     if (held_ == 0) return;
     rte_ip_frag_table_del_expired_entries(table_, death_row_, now_us);
     empty_death_row(nullptr, false, counters);
+    counters.fragments_held.set(held_);
 }
 
 void FragmentReassembler::flush(WorkerCounters& counters) noexcept {
@@ -146,6 +150,7 @@ void FragmentReassembler::flush(WorkerCounters& counters) noexcept {
     // Anything the table would not give back (none expected) still counts once.
     counters.drops[index_of(DropReason::fragment_pending)].add(held_);
     held_ = 0;
+    counters.fragments_held.set(0);
 }
 
 }  // namespace ottscope
