@@ -9,7 +9,10 @@ ottscope must find the same inner flows with the same verdicts in each. `frag` f
 every IP packet longer than 360 bytes and sends the fragments of every other datagram in
 reverse order. `ipv6` rewrites every IPv4 packet as IPv6 (NAT64 prefix 64:ff9b::/96) and
 `ipv6-frag` fragments that (fragment header right after the IPv6 header): compare the
-latter with the former. Non-IP frames are copied unchanged. Deterministic.
+latter with the former. `frag-lossy` is `frag` with the last fragment of every third
+fragmented datagram missing and one fragment of every fifth sent twice: the datagrams that
+cannot complete exercise timeouts, rejection and the end-of-run flush. Non-IP frames are
+copied unchanged. Deterministic.
 """
 
 import struct
@@ -164,7 +167,7 @@ def to_ipv6(ip):
 
 
 NAMES = ["vlan", "qinq", "mpls", "mpls-pw", "pppoe", "gre", "gre6", "gre-eth", "erspan2",
-         "erspan3", "vxlan", "gtpu", "gtpu6", "frag", "ipv6", "ipv6-frag"]
+         "erspan3", "vxlan", "gtpu", "gtpu6", "frag", "ipv6", "ipv6-frag", "frag-lossy"]
 
 
 def main():
@@ -187,8 +190,14 @@ def main():
                 f.time = frame.time
                 written.append(f)
                 continue
-            if name.endswith("frag"):
-                for part in fragments(ip, seq):
+            if "frag" in name:
+                parts = fragments(ip, seq)
+                if name == "frag-lossy" and len(parts) > 1:
+                    if seq % 3 == 0:
+                        parts = parts[:-1] if seq % 2 == 0 else parts[1:]
+                    elif seq % 5 == 0:
+                        parts = parts + parts[:1]
+                for part in parts:
                     f = eth() / part
                     f.time = frame.time
                     written.append(f)

@@ -138,6 +138,20 @@ INSTANTIATE_TEST_SUITE_P(Ip, Fragmented, testing::Values("frag", "ipv6-frag"),
                              return name;
                          });
 
+TEST(FragmentedLossy, IncompleteDatagramsAreCountedAndTheirFirstFragmentsInspected) {
+    if (access(kPython, X_OK) != 0) GTEST_SKIP() << kPython << " (with scapy) is absent";
+    const std::string& dir = wrapped_dir();
+    ASSERT_EQ(dir.rfind("error: ", 0), std::string::npos) << dir;
+    const std::string records = temp_dir() + "/frag-lossy.jsonl";
+    const CommandResult run = run_ottscope({dir + "/frag-lossy.pcap"}, records);
+    EXPECT_EQ(run.status, 0) << run.output;
+    EXPECT_NE(run.output.find(": holds"), std::string::npos) << run.output;
+    // Fragments of datagrams missing a piece (or sent twice) end under a fragment reason...
+    EXPECT_NE(run.output.find("fragment_timeout"), std::string::npos) << run.output;
+    // ...while each first fragment still reaches its flow, so every flow keeps its verdict.
+    EXPECT_EQ(verdicts(records), baseline(false));
+}
+
 TEST(GtpuRecords, TunnelFieldNamesOuterAddressesAndBothTeids) {
     if (access(kPython, X_OK) != 0) GTEST_SKIP() << kPython << " (with scapy) is absent";
     const std::string& dir = wrapped_dir();
