@@ -78,6 +78,16 @@ constexpr std::array<std::string_view, static_cast<size_t>(DecodeError::count)> 
 constexpr std::array<std::string_view, static_cast<size_t>(EvictionReason::count)>
     kEvictionReasonNames = {"idle_timeout", "table_full", "shutdown"};
 
+// A reason added to an enum without its name would be exported as an empty label.
+template <size_t N>
+constexpr bool every_one_named(const std::array<std::string_view, N>& names) {
+    for (const std::string_view name : names)
+        if (name.empty()) return false;
+    return true;
+}
+static_assert(every_one_named(kDropReasonNames) && every_one_named(kDecodeErrorNames) &&
+              every_one_named(kEvictionReasonNames));
+
 template <typename Enum>
 constexpr size_t index_of(Enum value) noexcept {
     return static_cast<size_t>(value);
