@@ -42,7 +42,9 @@ struct Flow {
     TimeoutClass timeout_class = TimeoutClass::other;
     FlowTunnel tunnel;  // outer addresses and ids when the flow runs inside a tunnel
 
-    [[nodiscard]] uint64_t total_packets() const noexcept { return packets[0] + packets[1]; }
+    [[nodiscard]] uint64_t total_packets() const noexcept {
+        return packets[0] + packets[1];
+    }
 };
 
 class FlowTable {
