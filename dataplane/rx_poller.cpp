@@ -32,8 +32,8 @@ void RxPoller::check_done(State& state) noexcept {
     if (rte_eth_stats_get(state.ref.port, &stats) == 0) lost = stats.rx_nombuf;
     const uint64_t now = rte_get_tsc_cycles();
     const bool complete = state.delivered + lost >= state.ref.expected_packets;
-    const bool stalled =
-        state.idle_since_tsc != 0 && now - state.idle_since_tsc > kStallSeconds * rte_get_tsc_hz();
+    const bool stalled = state.idle_since_tsc != 0 &&
+                         now - state.idle_since_tsc > kStallSeconds * rte_get_tsc_hz();
     if (state.idle_since_tsc == 0) state.idle_since_tsc = now;
     if (complete || stalled) {
         state.done = true;
