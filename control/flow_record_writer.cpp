@@ -79,6 +79,10 @@ void append_tunnel(std::string& out, const FlowTunnel& tunnel) {
             fmt::format_to(std::back_inserter(out), ",\"teid_up\":{},\"teid_down\":{}}}",
                            tunnel.id_up, tunnel.id_down);
             return;
+        case TunnelType::geneve:
+            fmt::format_to(std::back_inserter(out), ",\"vni_up\":{},\"vni_down\":{}}}",
+                           tunnel.id_up, tunnel.id_down);
+            return;
         case TunnelType::vxlan:
             fmt::format_to(std::back_inserter(out), ",\"vni\":{}}}", tunnel.id_up);
             return;

@@ -39,7 +39,7 @@ enum class DecodeError : uint8_t {
     truncated_tunnel,
     bad_gre,          // GRE version or routing present, or truncated optional fields
     bad_erspan,       // ERSPAN header truncated or of an unknown version
-    bad_vxlan,        // VXLAN header truncated or without the valid-VNI flag
+    bad_vxlan,        // VXLAN/Geneve header truncated, VXLAN without valid-VNI flag
     bad_gtpu,         // GTP-U extension header chain broken
     bad_mpls,         // label stack without a bottom label or cut short
     bad_pppoe,        // PPPoE session header truncated

@@ -32,6 +32,11 @@ constexpr uint8_t kProtoIpv6InIp = 41;
 constexpr uint8_t kProtoGre = 47;
 constexpr uint16_t kGtpUserPort = 2152;
 constexpr uint16_t kVxlanPort = 4789;
+constexpr uint16_t kVxlanGpePort = 4790;
+constexpr uint16_t kGenevePort = 6081;
+constexpr uint8_t kGpeIpv4 = 1;
+constexpr uint8_t kGpeIpv6 = 2;
+constexpr uint8_t kGpeEthernet = 3;
 
 constexpr size_t kEthernetHeader = 14;
 
@@ -105,14 +110,38 @@ DecodeResult decode_gtpu(Cursor gtp, DecodedPacket& packet, int depth, bool& han
 }
 
 // VXLAN (RFC 7348): 8 bytes, the I flag says the VNI is valid, then an Ethernet frame.
+// With the P flag it is VXLAN-GPE (UDP 4790), whose next-protocol byte may also say IPv4
+// or IPv6.
 DecodeResult decode_vxlan(Cursor vxlan, DecodedPacket& packet, int depth) noexcept {
     if (!vxlan.has(8) || (vxlan.data[0] & 0x08) == 0)
         return DecodeResult::failed(DecodeError::bad_vxlan);
     const uint32_t vni = read_be32(vxlan.data + 4) >> 8;
+    const uint8_t next = (vxlan.data[0] & 0x04) != 0 ? vxlan.data[3] : kGpeEthernet;
     vxlan.skip(8);
+    if (next != kGpeIpv4 && next != kGpeIpv6 && next != kGpeEthernet) return kNotIp;
     if (!enter_tunnel(packet, TunnelType::vxlan, vni, depth))
         return DecodeResult::failed(DecodeError::tunnel_too_deep);
-    return decode_ethernet(vxlan, packet, depth + 1);
+    return next == kGpeEthernet ? decode_ethernet(vxlan, packet, depth + 1)
+                                : decode_ip(vxlan, packet, depth + 1);
+}
+
+// Geneve (RFC 8926): 8 bytes, options (length in 4-byte units), then the protocol the
+// header names: Ethernet, IPv4 or IPv6.
+DecodeResult decode_geneve(Cursor geneve, DecodedPacket& packet, int depth) noexcept {
+    if (!geneve.has(8) || (geneve.data[0] >> 6) != 0)
+        return DecodeResult::failed(DecodeError::bad_vxlan);
+    const size_t header = 8 + (geneve.data[0] & 0x3f) * 4u;
+    const uint16_t protocol = read_be16(geneve.data + 2);
+    const uint32_t vni = read_be32(geneve.data + 4) >> 8;
+    if (!geneve.has(header)) return DecodeResult::failed(DecodeError::bad_vxlan);
+    geneve.skip(header);
+    if (protocol != kEtherTypeTransparentBridging && protocol != kEtherTypeIpv4 &&
+        protocol != kEtherTypeIpv6)
+        return kNotIp;
+    if (!enter_tunnel(packet, TunnelType::geneve, vni, depth))
+        return DecodeResult::failed(DecodeError::tunnel_too_deep);
+    return protocol == kEtherTypeTransparentBridging ? decode_ethernet(geneve, packet, depth + 1)
+                                                     : decode_ip(geneve, packet, depth + 1);
 }
 
 DecodeResult decode_transport(Cursor l4, DecodedPacket& packet, int depth) noexcept;
@@ -261,7 +290,15 @@ DecodeResult decode_transport(Cursor l4, DecodedPacket& packet, int depth) noexc
                 bool handled = false;
                 const DecodeResult inner = decode_gtpu(l4, packet, depth, handled);
                 if (handled) return inner;
-            } else if (packet.destination.port == kVxlanPort) {
+            } else if (packet.destination.port == kVxlanPort ||
+                       packet.destination.port == kVxlanGpePort) {
+                return decode_vxlan(l4, packet, depth);
+            } else if (packet.destination.port == kGenevePort) {
+                return decode_geneve(l4, packet, depth);
+            } else if ((packet.source.port == kVxlanPort || packet.source.port == kVxlanGpePort) &&
+                       l4.has(8 + kEthernetHeader) && (l4.data[0] & 0x08) != 0) {
+                // Some VTEPs answer from 4789 to another port: VXLAN when it looks like it,
+                // an ordinary flow from an ephemeral port 4789 otherwise.
                 return decode_vxlan(l4, packet, depth);
             }
             break;

@@ -12,24 +12,31 @@
 
 namespace ottscope {
 
-enum class TunnelType : uint8_t { none, gtpu, vxlan, gre, erspan };
+enum class TunnelType : uint8_t { none, gtpu, vxlan, gre, erspan, geneve };
 
 struct TunnelInfo {
     TunnelType type = TunnelType::none;
     uint8_t outer_ip_version = 0;
-    // TEID for GTP-U, VNI for VXLAN, key for GRE (0 without one), session id for ERSPAN.
+    // TEID for GTP-U, VNI for VXLAN and Geneve, key for GRE (0 without one), session id for
+    // ERSPAN.
     uint32_t id = 0;
     IpAddress outer_source{};
     IpAddress outer_destination{};
 };
 
+// GTP-U and Geneve may use a different id in each direction (each GTP-U side picks the TEID
+// it receives on; OVN's Geneve VNI names the sending datapath).
+constexpr bool per_direction_ids(TunnelType type) noexcept {
+    return type == TunnelType::gtpu || type == TunnelType::geneve;
+}
+
 // The discriminator must be the same for both directions of a conversation, so it hashes
 // what both directions share: the unordered outer address pair, plus the id where both
 // directions use the same one (VXLAN VNI, GRE key, ERSPAN session). GTP-U uplink and
-// downlink carry different TEIDs (each side picks the TEID it receives on), so GTP-U keys
-// on the outer pair alone: one pair of tunnel endpoints (eNodeB/gNodeB and SGW/UPF) is one
-// address zone for the subscribers behind it. Never 0, which means "no tunnel". Two tunnels
-// whose discriminators collide (about 1 in 2^32) would share flows that also share inner addresses.
+// downlink carry different TEIDs, so GTP-U (and Geneve) key on the outer pair alone: one pair of
+// tunnel endpoints (eNodeB/gNodeB and SGW/UPF) is one address zone for the subscribers behind it.
+// Never 0, which means "no tunnel". Two tunnels whose discriminators collide (about 1 in 2^32)
+// would share flows that also share inner addresses.
 inline uint32_t tunnel_discriminator(const TunnelInfo& tunnel) noexcept {
     if (tunnel.type == TunnelType::none) return 0;
     const bool source_first =
@@ -39,7 +46,7 @@ inline uint32_t tunnel_discriminator(const TunnelInfo& tunnel) noexcept {
     // Four 8-byte words through a multiply-xorshift mix: a few cycles, no table, and only
     // tunnelled packets pay for it.
     uint64_t hash = (uint64_t{static_cast<uint8_t>(tunnel.type)} << 32) |
-                    (tunnel.type == TunnelType::gtpu ? 0u : tunnel.id);
+                    (per_direction_ids(tunnel.type) ? 0u : tunnel.id);
     for (const IpAddress* address : {&first, &second}) {
         for (size_t half = 0; half < 16; half += 8) {
             uint64_t word = 0;
@@ -88,6 +95,8 @@ constexpr std::string_view tunnel_type_name(TunnelType type) noexcept {
             return "gre";
         case TunnelType::erspan:
             return "erspan";
+        case TunnelType::geneve:
+            return "geneve";
         case TunnelType::none:
             break;
     }

@@ -436,6 +436,41 @@ TEST(PacketDecoder, VxlanWithoutValidVniFlagOrTruncated) {
               DecodeError::truncated_tunnel);
 }
 
+TEST(PacketDecoder, GeneveWithOptionsCarryingEthernet) {
+    FrameBuilder geneve;
+    geneve.bytes({0x02, 0x00}).be16(0x6558).be32(10u << 8).zeros(8);  // 8 bytes of options
+    geneve.append(inner_ethernet_syn());
+    const DecodedPacket packet =
+        decode_ok(outer_ipv4(17, udp_datagram(12618, 6081, geneve.frame())));
+    expect_inner_syn(packet);
+    EXPECT_EQ(packet.tunnel.type, TunnelType::geneve);
+    EXPECT_EQ(packet.tunnel.id, 10u);
+    // The VNI may differ by direction: it is not part of the discriminator.
+    TunnelInfo reply = packet.tunnel;
+    std::swap(reply.outer_source, reply.outer_destination);
+    reply.id = 11;
+    EXPECT_EQ(tunnel_discriminator(reply), tunnel_discriminator(packet.tunnel));
+    FrameBuilder cut;
+    cut.bytes({0x3f, 0x00}).be16(0x6558).be32(0);  // 252 bytes of options announced
+    EXPECT_EQ(decode_error_of(outer_ipv4(17, udp_datagram(1, 6081, cut.frame()))),
+              DecodeError::bad_vxlan);
+}
+
+TEST(PacketDecoder, VxlanFromPort4789AndVxlanGpe) {
+    FrameBuilder vxlan;
+    vxlan.be32(0x0c00'0003).be32(7u << 8).append(inner_ethernet_syn());  // GPE, next: Ethernet
+    expect_inner_syn(decode_ok(outer_ipv4(17, udp_datagram(4789, 4790, vxlan.frame()))));
+    FrameBuilder gpe_ip;
+    gpe_ip.be32(0x0c00'0001).be32(7u << 8).append(inner_ipv4_syn());  // GPE, next: IPv4
+    expect_inner_syn(decode_ok(outer_ipv4(17, udp_datagram(40000, 4790, gpe_ip.frame()))));
+    // An ordinary datagram from an ephemeral port 4789 stays what it is.
+    FrameBuilder dns;
+    dns.be16(0x1234).be16(0x0100).zeros(30);
+    const DecodedPacket packet = decode_ok(outer_ipv4(17, udp_datagram(4789, 53, dns.frame())));
+    EXPECT_EQ(packet.tunnel.type, TunnelType::none);
+    EXPECT_EQ(packet.destination.port, 53);
+}
+
 std::vector<uint8_t> gtpu(uint32_t teid, const std::vector<uint8_t>& extensions,
                           const std::vector<uint8_t>& payload) {
     FrameBuilder b;
