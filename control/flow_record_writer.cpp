@@ -57,6 +57,36 @@ void append_json_string(std::string& out, std::string_view text) {
     out.push_back('"');
 }
 
+// "tunnel":{"type":"gtpu","outer":[client side, server side],"teid_up":N,"teid_down":N}
+// for GTP-U; other tunnels name their id ("vni", "key", "session") once, as both
+// directions share it.
+void append_tunnel(std::string& out, const FlowTunnel& tunnel) {
+    if (tunnel.type == TunnelType::none) return;
+    fmt::format_to(
+        std::back_inserter(out), ",\"tunnel\":{{\"type\":\"{}\",\"outer\":[\"{}\",\"{}\"]",
+        tunnel_type_name(tunnel.type), address_text(tunnel.outer_client, tunnel.outer_ip_version),
+        address_text(tunnel.outer_server, tunnel.outer_ip_version));
+    switch (tunnel.type) {
+        case TunnelType::gtpu:
+            fmt::format_to(std::back_inserter(out), ",\"teid_up\":{},\"teid_down\":{}}}",
+                           tunnel.id_up, tunnel.id_down);
+            return;
+        case TunnelType::geneve:
+            fmt::format_to(std::back_inserter(out), ",\"vni_up\":{},\"vni_down\":{}}}",
+                           tunnel.id_up, tunnel.id_down);
+            return;
+        case TunnelType::vxlan:
+            fmt::format_to(std::back_inserter(out), ",\"vni\":{}}}", tunnel.id_up);
+            return;
+        case TunnelType::gre:
+            fmt::format_to(std::back_inserter(out), ",\"key\":{}}}", tunnel.id_up);
+            return;
+        default:
+            fmt::format_to(std::back_inserter(out), ",\"session\":{}}}", tunnel.id_up);
+            return;
+    }
+}
+
 }  // namespace
 
 std::string format_flow_record(const FlowRecord& record, const AppCatalog& catalog,
@@ -76,6 +106,7 @@ std::string format_flow_record(const FlowRecord& record, const AppCatalog& catal
         lower_is_client ? lower : upper, lower_is_client ? key.lower_port : key.upper_port,
         lower_is_client ? upper : lower, lower_is_client ? key.upper_port : key.lower_port);
     if (key.vlan != 0) fmt::format_to(std::back_inserter(out), ",\"vlan\":{}", key.vlan);
+    append_tunnel(out, record.tunnel);
     if (key.zone < zone_names.size() && !zone_names[key.zone].empty()) {
         out += ",\"port\":";
         append_json_string(out, zone_names[key.zone]);

@@ -174,6 +174,21 @@ std::string render_metrics(const StatsView& view, const Totals& totals,
                    as_double(view.workers[w]->stream.buffers_in_use.read()));
     families.push_back(std::move(stream_buffers));
 
+    auto held = family("ottscope_ip_fragments_held",
+                       "IP fragments waiting in each worker for the rest of their datagram.",
+                       MetricType::Gauge);
+    auto reassembled =
+        family("ottscope_ip_datagrams_reassembled_total",
+               "IP datagrams each worker completed from fragments.", MetricType::Counter);
+    for (size_t w = 0; w < view.workers.size(); ++w) {
+        const std::string worker = std::to_string(w);
+        add_sample(held, {{"worker", worker}}, as_double(view.workers[w]->fragments_held.read()));
+        add_sample(reassembled, {{"worker", worker}},
+                   as_double(view.workers[w]->datagrams_reassembled.read()));
+    }
+    families.push_back(std::move(held));
+    families.push_back(std::move(reassembled));
+
     auto build =
         family("ottscope_build_info", "Build of the running appliance.", MetricType::Gauge);
     add_sample(build, {{"version", OTTSCOPE_VERSION}}, 1);

@@ -55,6 +55,10 @@ struct alignas(64) WorkerCounters {
     Counter total_cycles;
     Counter record_stalls;  // times the flow-record ring was full and the worker waited
     StreamCounters stream;
+
+    // IP reassembly
+    Counter fragments_held;         // IP fragments waiting for the rest of their datagram
+    Counter datagrams_reassembled;  // IP datagrams completed from their fragments
 };
 
 // Receive side: one block per polling lcore, one slot per (port, queue) it polls.

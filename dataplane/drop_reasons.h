@@ -11,10 +11,17 @@ namespace ottscope {
 enum class DropReason : uint8_t {
     not_ip,        // ARP, LLDP, STP...: nothing for DPI to inspect
     decode_error,  // broken headers; the detail is in DecodeError
-    ip_fragment,   // non-first IP fragments (reassembly comes with the carrier decoder)
+    ip_fragment,   // a fragment that cannot be reassembled here (chained mbuf, IPv6 extension
+                   // headers before the fragment header)
     rx_nombuf,     // the port had no mbuf to put a received packet in
     rx_error,      // the port reported a receive error for a packet it read
     shutdown,      // in flight between lcores when the appliance was told to stop
+    // Fragments held for reassembly are counted when their datagram completes (under its
+    // flow's app, one packet per fragment) or under one of these when it never does.
+    fragment_timeout,   // its datagram's other fragments did not arrive in time
+    fragment_rejected,  // overlapping, oversized, too many fragments or no room in the table
+    fragment_pending,   // still waiting for the rest of its datagram when the run ended
+    tunnel_fragment,    // a fragment of a packet inside a tunnel: not reassembled
     count
 };
 
@@ -30,6 +37,14 @@ enum class DecodeError : uint8_t {
     capture_truncated,  // snap length shorter than the IP packet: nothing reliable to inspect
     bad_ip_version,
     truncated_tunnel,
+    bad_gre,          // GRE version or routing present, or truncated optional fields
+    bad_erspan,       // ERSPAN header truncated or of an unknown version
+    bad_vxlan,        // VXLAN/Geneve header truncated, VXLAN without valid-VNI flag
+    bad_gtpu,         // GTP-U extension header chain broken
+    bad_mpls,         // label stack without a bottom label or cut short
+    bad_pppoe,        // PPPoE session header truncated
+    tunnel_too_deep,  // more nested tunnels than we follow
+    bad_ip_fragment,  // fragment whose offset and length overflow a datagram
     count
 };
 
@@ -39,15 +54,42 @@ enum class DecodeError : uint8_t {
 enum class EvictionReason : uint8_t { idle_timeout, tcp_fin, tcp_rst, table_full, shutdown, count };
 
 constexpr std::array<std::string_view, static_cast<size_t>(DropReason::count)> kDropReasonNames = {
-    "not_ip", "decode_error", "ip_fragment", "rx_nombuf", "rx_error", "shutdown"};
+    "not_ip",   "decode_error",     "ip_fragment",       "rx_nombuf",        "rx_error",
+    "shutdown", "fragment_timeout", "fragment_rejected", "fragment_pending", "tunnel_fragment"};
 
 constexpr std::array<std::string_view, static_cast<size_t>(DecodeError::count)> kDecodeErrorNames =
-    {"unsupported_link_type",  "truncated_link_header", "truncated_vlan",  "truncated_ipv4",
-     "bad_ipv4_header_length", "bad_ipv4_total_length", "truncated_ipv6",  "bad_ipv6_extension",
-     "capture_truncated",      "bad_ip_version",        "truncated_tunnel"};
+    {"unsupported_link_type",
+     "truncated_link_header",
+     "truncated_vlan",
+     "truncated_ipv4",
+     "bad_ipv4_header_length",
+     "bad_ipv4_total_length",
+     "truncated_ipv6",
+     "bad_ipv6_extension",
+     "capture_truncated",
+     "bad_ip_version",
+     "truncated_tunnel",
+     "bad_gre",
+     "bad_erspan",
+     "bad_vxlan",
+     "bad_gtpu",
+     "bad_mpls",
+     "bad_pppoe",
+     "tunnel_too_deep",
+     "bad_ip_fragment"};
 
 constexpr std::array<std::string_view, static_cast<size_t>(EvictionReason::count)>
     kEvictionReasonNames = {"idle_timeout", "tcp_fin", "tcp_rst", "table_full", "shutdown"};
+
+// A reason added to an enum without its name would be exported as an empty label.
+template <size_t N>
+constexpr bool every_one_named(const std::array<std::string_view, N>& names) {
+    for (const std::string_view name : names)
+        if (name.empty()) return false;
+    return true;
+}
+static_assert(every_one_named(kDropReasonNames) && every_one_named(kDecodeErrorNames) &&
+              every_one_named(kEvictionReasonNames));
 
 template <typename Enum>
 constexpr size_t index_of(Enum value) noexcept {

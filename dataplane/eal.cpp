@@ -58,6 +58,7 @@ std::vector<std::string> eal_arguments(const EalPlan& plan) {
     args.push_back("--no-telemetry");
     args.push_back("--log-level=lib.eal:error");
     args.push_back("--log-level=pmd.net.pcap:error");
+    args.push_back("--log-level=user1:warning");  // rte_ip_frag reports each table it creates
     for (const std::string& vdev : plan.vdevs) args.push_back("--vdev=" + vdev);
     for (const std::string& arg : plan.extra_args) args.push_back(arg);
     return args;

@@ -24,10 +24,16 @@ uint32_t Fanout::worker_of(const rte_mbuf* mbuf) const noexcept {
     const auto* frame = rte_pktmbuf_mtod(mbuf, const uint8_t*);
     const DecodeResult decoded =
         decode_packet(port.link, {frame, rte_pktmbuf_data_len(mbuf)}, packet);
-    if (decoded.status != DecodeStatus::ok) return mbuf->port % setup_.worker_rings.size();
+    if (decoded.status != DecodeStatus::ok && decoded.status != DecodeStatus::ip_fragment)
+        return mbuf->port % setup_.worker_rings.size();
+    // Fragments carry no ports (and IPv6 ones may not say the final protocol), so workers
+    // are picked by addresses alone: all fragments of a datagram and the rest of its flow
+    // meet in one worker, where the datagram is reassembled.
+    packet.source.port = 0;
+    packet.destination.port = 0;
     FlowKey key;
-    make_flow_key(packet.source, packet.destination, packet.ip_protocol, packet.ip_version,
-                  packet.vlan, port.zone, key);
+    make_flow_key(packet.source, packet.destination, 0, packet.ip_version, packet.vlan, port.zone,
+                  key, tunnel_discriminator(packet.tunnel));
     return FlowTable::hash_key(key) % setup_.worker_rings.size();
 }
 

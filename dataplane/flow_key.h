@@ -28,7 +28,10 @@ struct alignas(8) FlowKey {
     uint16_t zone = 0;
     uint8_t ip_protocol = 0;
     uint8_t ip_version = 0;
-    uint8_t padding[6] = {};
+    uint8_t padding[2] = {};
+    // 0 outside tunnels; inside one, a symmetric discriminator of the tunnel (see
+    // tunnel_discriminator() in tunnel.h) so equal inner addresses in two tunnels differ.
+    uint32_t tunnel = 0;
 
     bool operator==(const FlowKey& other) const noexcept {
         return std::memcmp(this, &other, sizeof(FlowKey)) == 0;
@@ -39,7 +42,8 @@ static_assert(sizeof(FlowKey) == 48, "FlowKey is hashed and compared as raw byte
 // Orders the two endpoints so that the key does not depend on the packet's direction.
 // Returns true when the packet's source is the key's lower endpoint.
 inline bool make_flow_key(const Endpoint& source, const Endpoint& destination, uint8_t ip_protocol,
-                          uint8_t ip_version, uint16_t vlan, uint16_t zone, FlowKey& key) noexcept {
+                          uint8_t ip_version, uint16_t vlan, uint16_t zone, FlowKey& key,
+                          uint32_t tunnel = 0) noexcept {
     const int by_address = std::memcmp(source.address.data(), destination.address.data(), 16);
     const bool source_is_lower =
         by_address < 0 || (by_address == 0 && source.port <= destination.port);
@@ -54,6 +58,7 @@ inline bool make_flow_key(const Endpoint& source, const Endpoint& destination, u
     key.zone = zone;
     key.ip_protocol = ip_protocol;
     key.ip_version = ip_version;
+    key.tunnel = tunnel;
     return source_is_lower;
 }
 

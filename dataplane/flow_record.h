@@ -7,6 +7,7 @@
 #include "classifiers/classifier.h"
 #include "drop_reasons.h"
 #include "flow_key.h"
+#include "tunnel.h"
 
 namespace ottscope {
 
@@ -20,6 +21,7 @@ struct FlowRecord {
     uint64_t bytes[2] = {};
     uint64_t first_seen_us = 0;
     uint64_t last_seen_us = 0;
+    FlowTunnel tunnel;
     bool client_is_lower = true;
     FlowEnd end = FlowEnd::shutdown;
     uint8_t padding[2] = {};

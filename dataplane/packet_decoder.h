@@ -1,7 +1,9 @@
 #pragma once
 // Turns a frame into the addresses, ports and payload a flow needs. Layers are separate
-// functions that hand over to each other by protocol number, so carrier encapsulations
-// (MPLS, PPPoE, GRE, VXLAN, GTP-U) slot in as further layers.
+// functions that hand over to each other by protocol number: Ethernet, 802.1Q/QinQ, MPLS
+// (with pseudowire control word), PPPoE, IPv4/IPv6 with extension headers, IP-in-IP, GRE
+// (v0 with checksum/key/sequence, v1 PPTP), ERSPAN II/III, VXLAN and GTP-U. The innermost
+// IP packet is the flow; the innermost tunnel is reported beside it.
 
 #include <cstdint>
 #include <span>
@@ -9,6 +11,7 @@
 #include "drop_reasons.h"
 #include "flow_key.h"
 #include "link_type.h"
+#include "tunnel.h"
 
 namespace ottscope {
 
@@ -20,13 +23,22 @@ struct DecodedPacket {
     const uint8_t* payload = nullptr;
     uint16_t payload_length = 0;
     uint16_t vlan = 0;
+    // For DecodeStatus::ip_fragment: bytes from l3 to the fragment's payload (IPv4 header,
+    // or IPv6 header plus a fragment header right after it), what rte_ip_frag calls l3_len;
+    // 0 when rte_ip_frag cannot reassemble it (IPv6 extension headers before the fragment).
+    uint16_t l3_header_length = 0;
+    TunnelInfo tunnel;
+    bool first_fragment_alone = false;  // set by decode_packet from its FragmentPolicy
     uint8_t ip_protocol = 0;
     uint8_t ip_version = 0;
     uint8_t tcp_flags = 0;
     uint32_t tcp_seq = 0;  // for stream reassembly
 };
 
-enum class DecodeStatus : uint8_t { ok, not_ip, ip_fragment, error };
+// ip_fragment: a fragment of an outer packet, to be reassembled and decoded again;
+// tunnel_fragment: a non-first fragment of a packet inside a tunnel (first ones decode as ok:
+// they carry the ports and the start of the payload).
+enum class DecodeStatus : uint8_t { ok, not_ip, ip_fragment, tunnel_fragment, error };
 
 struct DecodeResult {
     DecodeStatus status = DecodeStatus::ok;
@@ -44,7 +56,12 @@ constexpr uint8_t rst = 0x04;
 constexpr uint8_t ack = 0x10;
 }  // namespace tcp_flag
 
-DecodeResult decode_packet(LinkType link, std::span<const uint8_t> frame,
-                           DecodedPacket& packet) noexcept;
+// reassemble: every outer fragment is DecodeStatus::ip_fragment. first_alone: a first
+// fragment (offset 0) decodes as a packet of its own, for datagrams whose other fragments
+// never came: its ports and payload start are still worth classifying.
+enum class FragmentPolicy : uint8_t { reassemble, first_alone };
+
+DecodeResult decode_packet(LinkType link, std::span<const uint8_t> frame, DecodedPacket& packet,
+                           FragmentPolicy policy = FragmentPolicy::reassemble) noexcept;
 
 }  // namespace ottscope

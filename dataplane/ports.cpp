@@ -53,8 +53,9 @@ std::vector<Port> start_ports(const std::vector<PortConfig>& configs, uint16_t w
             conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
             conf.rx_adv_conf.rss_conf.rss_key = const_cast<uint8_t*>(kSymmetricRssKey);
             conf.rx_adv_conf.rss_conf.rss_key_len = sizeof(kSymmetricRssKey);
-            conf.rx_adv_conf.rss_conf.rss_hf =
-                (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+            // Addresses only: fragments carry no ports, and all fragments of a datagram must
+            // reach the worker that holds the rest of its flow (as in the fan-out).
+            conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP & info.flow_type_rss_offloads;
         }
         if (int rc = rte_eth_dev_configure(id, port.rx_queues, 1, &conf); rc != 0)
             fail(config, "configure", rc);

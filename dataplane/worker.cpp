@@ -37,6 +37,7 @@ Worker::Worker(WorkerSetup setup)
       table_("flows_w" + std::to_string(setup_.index), setup_.flow_capacity, setup_.timeouts,
              static_cast<int>(rte_socket_id())),
       top_flows_(setup_.top_flows),
+      fragments_(setup_.fragment_limits, static_cast<int>(rte_socket_id())),
       classifiers_(make_worker_classifiers(setup_.classifier_settings)),
       streams_(setup_.stream, setup_.counters->stream),
       linear_(new uint8_t[kLinearBufferSize]) {
@@ -101,7 +102,11 @@ void Worker::run() noexcept {
                 if (i + 1 < received) rte_prefetch0(rte_pktmbuf_mtod(mbufs[i + 1], void*));
                 process(mbufs[i], now_us);
             }
-            rte_pktmbuf_free_bulk(mbufs.data(), received);
+            rte_pktmbuf_free_bulk(mbufs.data(), received);  // skips fragments kept (nullptr)
+            // Fragments first: a first fragment given up on (2 s) still joins its flow, which
+            // may be about to time out itself (a closed TCP flow lingers 10 s).
+            fragments_.expire(latest_now_us(), counters_);
+            inspect_salvaged();
             expire(kExpiryBudgetPerBurst);
             counters_.flow_entries.set(table_.size());
             update_state_bytes();
@@ -123,6 +128,8 @@ void Worker::run() noexcept {
         }
         counters_.total_cycles.add(rte_get_tsc_cycles() - start);
     }
+    fragments_.flush(counters_);  // first fragments of incomplete datagrams join their flows
+    inspect_salvaged();
     for (uint32_t slot = table_.any(); slot != kNoSlot; slot = table_.any())
         end_flow(slot, FlowEnd::shutdown);
     counters_.flow_entries.set(0);
@@ -156,41 +163,77 @@ void Worker::update_state_bytes() noexcept {
     counters_.classifier_state_bytes.set(bytes);
 }
 
-void Worker::process(rte_mbuf* mbuf, uint64_t tsc_now_us_value) noexcept {
-    counters_.packets.add();
-    const PortView& port = setup_.ports[mbuf->port < kMaxPorts ? mbuf->port : 0];
-    const uint32_t length = rte_pktmbuf_pkt_len(mbuf);
-    const uint8_t* frame = rte_pktmbuf_mtod(mbuf, const uint8_t*);
-    uint32_t frame_length = rte_pktmbuf_data_len(mbuf);
-    if (mbuf->nb_segs > 1) [[unlikely]] {
-        frame_length = std::min<uint32_t>(length, kLinearBufferSize);
-        frame = static_cast<const uint8_t*>(rte_pktmbuf_read(mbuf, 0, frame_length, linear_.get()));
+uint64_t Worker::latest_now_us() const noexcept {
+    uint64_t latest = 0;
+    for (const uint64_t zone_now : zone_now_us_) latest = std::max(latest, zone_now);
+    return latest;
+}
+
+void Worker::inspect_salvaged() noexcept {
+    for (rte_mbuf* first = fragments_.take_salvaged(); first != nullptr;
+         first = fragments_.take_salvaged()) {
+        process(first, tsc_now_us(), /*salvaged=*/true);
+        rte_pktmbuf_free(first);
     }
+}
+
+void Worker::process(rte_mbuf*& mbuf, uint64_t tsc_now_us_value, bool salvaged) noexcept {
+    if (!salvaged) counters_.packets.add();  // a salvaged fragment was counted on arrival
+    const PortView& port = setup_.ports[mbuf->port < kMaxPorts ? mbuf->port : 0];
     uint64_t now_us = tsc_now_us_value;
     if (setup_.timestamp_offset >= 0 && (mbuf->ol_flags & setup_.timestamp_flag) != 0)
         now_us = *RTE_MBUF_DYNFIELD(mbuf, setup_.timestamp_offset, rte_mbuf_timestamp_t*);
+    const auto frame_of = [this](const rte_mbuf* m, uint32_t& frame_length) {
+        frame_length = rte_pktmbuf_data_len(m);
+        if (m->nb_segs == 1) [[likely]]
+            return rte_pktmbuf_mtod(m, const uint8_t*);
+        frame_length = std::min<uint32_t>(rte_pktmbuf_pkt_len(m), kLinearBufferSize);
+        return static_cast<const uint8_t*>(rte_pktmbuf_read(m, 0, frame_length, linear_.get()));
+    };
+    uint32_t frame_length = 0;
+    const uint8_t* frame = frame_of(mbuf, frame_length);
 
     DecodedPacket packet;
-    const DecodeResult decoded = decode_packet(port.link, {frame, frame_length}, packet);
+    DecodeResult decoded =
+        decode_packet(port.link, {frame, frame_length}, packet,
+                      salvaged ? FragmentPolicy::first_alone : FragmentPolicy::reassemble);
+    // --- IP reassembly (decoder area): a fragment either waits in the table, is dropped
+    // under a fragment_* reason, or completes a datagram that stands for `represented`
+    // received packets from here on.
+    uint32_t represented = 1;
+    if (decoded.status == DecodeStatus::ip_fragment && !salvaged) [[unlikely]] {
+        const auto l2_length = static_cast<uint32_t>(packet.l3 - frame);
+        mbuf = fragments_.add(mbuf, packet, l2_length, now_us, represented, counters_);
+        if (mbuf == nullptr) return;
+        frame = frame_of(mbuf, frame_length);
+        decoded = decode_packet(port.link, {frame, frame_length}, packet);
+        if (decoded.status == DecodeStatus::ip_fragment)  // reassembled, yet still a fragment
+            decoded = DecodeResult::failed(DecodeError::bad_ip_fragment);
+    }
+    const uint32_t length = rte_pktmbuf_pkt_len(mbuf);
     switch (decoded.status) {
         case DecodeStatus::ok:
             break;
         case DecodeStatus::not_ip:
-            counters_.drops[index_of(DropReason::not_ip)].add();
+            counters_.drops[index_of(DropReason::not_ip)].add(represented);
             return;
         case DecodeStatus::ip_fragment:
-            counters_.drops[index_of(DropReason::ip_fragment)].add();
+            counters_.drops[index_of(DropReason::ip_fragment)].add(represented);
+            return;
+        case DecodeStatus::tunnel_fragment:
+            counters_.drops[index_of(DropReason::tunnel_fragment)].add(represented);
             return;
         case DecodeStatus::error:
-            counters_.drops[index_of(DropReason::decode_error)].add();
-            counters_.decode_errors[index_of(decoded.error)].add();
+            counters_.drops[index_of(DropReason::decode_error)].add(represented);
+            counters_.decode_errors[index_of(decoded.error)].add(represented);
             return;
     }
+    // --- end of IP reassembly
 
     FlowKey key;
     const bool source_is_lower =
         make_flow_key(packet.source, packet.destination, packet.ip_protocol, packet.ip_version,
-                      packet.vlan, port.zone, key);
+                      packet.vlan, port.zone, key, tunnel_discriminator(packet.tunnel));
     uint64_t& zone_now = zone_now_us_[port.zone % kMaxPorts];
     if (now_us > zone_now) zone_now = now_us;
 
@@ -218,8 +261,9 @@ void Worker::process(rte_mbuf* mbuf, uint64_t tsc_now_us_value) noexcept {
     } else {
         table_.touch(slot, now_us);
     }
-    ++flow.packets[direction];
+    flow.packets[direction] += represented;
     flow.bytes[direction] += length;
+    flow.tunnel.note(packet.tunnel, direction);
 
     // A flow is credited to its app once decided, with every packet seen until then;
     // after that, packet by packet.
@@ -227,7 +271,7 @@ void Worker::process(rte_mbuf* mbuf, uint64_t tsc_now_us_value) noexcept {
     if (flow.classifiers_pending != 0) classify(flow, packet, direction, now_us);
     if (was_credited) {
         AppCounters& app = counters_.apps[flow.verdict.app];
-        app.packets[direction].add();
+        app.packets[direction].add(represented);
         app.bytes[direction].add(length);
     }
 }
@@ -328,6 +372,7 @@ void Worker::emit_record(const Flow& flow, FlowEnd why) noexcept {
     record.first_seen_us = flow.first_seen_us;
     record.last_seen_us = flow.last_seen_us;
     record.client_is_lower = flow.client_is_lower;
+    record.tunnel = flow.tunnel;
     record.end = why;
     // Records are never dropped: if the control thread is behind, the worker waits for it.
     bool stalled = false;

@@ -15,6 +15,7 @@
 #include "flow_record.h"
 #include "flow_snapshot.h"
 #include "flow_table.h"
+#include "fragment_reassembler.h"
 #include "link_type.h"
 #include "rule_publisher.h"
 #include "rx_poller.h"
@@ -44,6 +45,7 @@ struct WorkerSetup {
     rte_mempool* pool = nullptr;
     uint32_t flow_capacity = 1 << 20;
     FlowTimeouts timeouts;
+    FragmentLimits fragment_limits;
     ClassifierSettings classifier_settings;
     StreamSettings stream;
     WorkerCounters* counters = nullptr;
@@ -84,7 +86,11 @@ private:
     uint16_t receive(rte_mbuf** mbufs) noexcept;
     [[nodiscard]] bool input_exhausted() const noexcept;
     [[nodiscard]] bool fanout_finished() const noexcept;
-    void process(rte_mbuf* mbuf, uint64_t tsc_now_us) noexcept;
+    // May replace `mbuf`: with nullptr when the fragment reassembler kept it, with the
+    // reassembled datagram when it completed one. The caller frees what is left.
+    // `salvaged`: a first fragment the reassembler gave up on, inspected alone.
+    void process(rte_mbuf*& mbuf, uint64_t tsc_now_us, bool salvaged = false) noexcept;
+    void inspect_salvaged() noexcept;
     void classify(Flow& flow, const struct DecodedPacket& packet, uint8_t direction,
                   uint64_t now_us) noexcept;
     void credit(Flow& flow) noexcept;
@@ -93,12 +99,14 @@ private:
     void emit_record(const Flow& flow, FlowEnd why) noexcept;
     void update_state_bytes() noexcept;
     void conclude_classifiers(Flow& flow) noexcept;
+    [[nodiscard]] uint64_t latest_now_us() const noexcept;
 
     WorkerSetup setup_;
     WorkerCounters& counters_;
     RxPoller poller_;
     FlowTable table_;
     TopFlowsScanner top_flows_;
+    FragmentReassembler fragments_;
     std::vector<std::unique_ptr<Classifier>> classifiers_;
     uint8_t all_classifiers_mask_ = 0;
     StreamReassembler streams_;

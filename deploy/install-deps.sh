@@ -13,6 +13,8 @@ packages=(
   libsimdjson-dev libhttp-parser-dev libfixbuf-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libndpi-bin tshark python3 python3-scapy
+  # fuzzing (tests/fuzz/run_fuzzer.sh: clang with libFuzzer and sanitizer runtimes)
+  clang libclang-rt-14-dev
   valgrind curl time iproute2
   # deploy tests: a real Prometheus (and promtool) scrapes the appliance; unit file checks
   prometheus systemd

@@ -19,6 +19,14 @@ public:
         frame_.push_back(static_cast<uint8_t>(value));
         return *this;
     }
+    FrameBuilder& be32(uint32_t value) {
+        be16(static_cast<uint16_t>(value >> 16));
+        return be16(static_cast<uint16_t>(value));
+    }
+    FrameBuilder& append(const std::vector<uint8_t>& data) {
+        frame_.insert(frame_.end(), data.begin(), data.end());
+        return *this;
+    }
     FrameBuilder& zeros(size_t n) {
         frame_.insert(frame_.end(), n, 0);
         return *this;

@@ -132,8 +132,13 @@ std::string explain(const std::string& capture, const std::string& got) {
                "frame whose next byte looks like IPv4, ottscope counts it under not_ip or "
                "decode_error instead of inventing a flow";
     if (capture.find("capwap") != std::string::npos)
-        return "inside a CAPWAP data tunnel, which ndpiReader -t opens and ottscope does not yet "
-               "(carrier encapsulations come with the carrier-traffic decoder)";
+        return "inside a CAPWAP data tunnel (UDP 5247, wireless controllers), which ndpiReader -t "
+               "opens; ottscope's decoder opens GRE, ERSPAN, VXLAN, GTP-U, MPLS and PPPoE, not "
+               "CAPWAP";
+    if (capture.find("frag") != std::string::npos)
+        return "IP fragments: ottscope reassembles datagrams (rte_ip_frag, at most 8 fragments "
+               "each) and inspects the first fragment alone when the rest never comes; "
+               "ndpiReader inspects first fragments only";
     if (got.empty()) return "flow not found in ottscope's records";
     return "nDPI's port-based guess at give-up differs: the flows reached the packet budget or "
            "the end of the capture in a different state";
