@@ -21,7 +21,8 @@ enum class DropReason : uint8_t {
     fragment_timeout,   // its datagram's other fragments did not arrive in time
     fragment_rejected,  // overlapping, oversized, too many fragments or no room in the table
     fragment_pending,   // still waiting for the rest of its datagram when the run ended
-    tunnel_fragment,    // a fragment of a packet inside a tunnel: not reassembled
+    tunnel_fragment,    // a fragment inside a tunnel the reassembler could not take (a salvaged
+                        // first fragment that still does not decode alone)
     count
 };
 

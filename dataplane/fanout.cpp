@@ -24,7 +24,8 @@ uint32_t Fanout::worker_of(const rte_mbuf* mbuf) const noexcept {
     const auto* frame = rte_pktmbuf_mtod(mbuf, const uint8_t*);
     const DecodeResult decoded =
         decode_packet(port.link, {frame, rte_pktmbuf_data_len(mbuf)}, packet);
-    if (decoded.status != DecodeStatus::ok && decoded.status != DecodeStatus::ip_fragment)
+    if (decoded.status != DecodeStatus::ok && decoded.status != DecodeStatus::ip_fragment &&
+        decoded.status != DecodeStatus::tunnel_fragment)
         return mbuf->port % setup_.worker_rings.size();
     // Fragments carry no ports (and IPv6 ones may not say the final protocol), so workers
     // are picked by addresses alone: all fragments of a datagram and the rest of its flow

@@ -315,8 +315,7 @@ DecodeResult decode_transport(Cursor l4, DecodedPacket& packet, int depth) noexc
     return {};
 }
 
-// A fragment: outer ones go to reassembly, inner ones are dropped unless they are the first
-// (which decodes as a packet of its own, ports and payload start included).
+// A fragment, outer or inside a tunnel: both go to reassembly.
 DecodeResult fragment_result(int depth) noexcept {
     return {depth == 0 ? DecodeStatus::ip_fragment : DecodeStatus::tunnel_fragment,
             DecodeError::count};
@@ -327,9 +326,10 @@ DecodeResult decode_ipv4(Cursor cursor, DecodedPacket& packet, int depth) noexce
     const uint8_t* ip = cursor.data;
     const size_t header_length = (ip[0] & 0x0f) * 4u;
     if (header_length < 20) return DecodeResult::failed(DecodeError::bad_ipv4_header_length);
-    const size_t total_length = read_be16(ip + 2);
+    size_t total_length = read_be16(ip + 2);
     if (total_length < header_length)
         return DecodeResult::failed(DecodeError::bad_ipv4_total_length);
+    if (packet.outer_lengths_short && cursor.length > total_length) total_length = cursor.length;
     if (cursor.length < total_length) return DecodeResult::failed(DecodeError::capture_truncated);
 
     packet.l3 = ip;
@@ -347,8 +347,7 @@ DecodeResult decode_ipv4(Cursor cursor, DecodedPacket& packet, int depth) noexce
         if (offset + (total_length - header_length) > 0xffff)
             return DecodeResult::failed(DecodeError::bad_ip_fragment);
         packet.l3_header_length = static_cast<uint16_t>(header_length);
-        if (offset != 0 || (depth == 0 && !packet.first_fragment_alone))
-            return fragment_result(depth);
+        if (offset != 0 || !packet.first_fragment_alone) return fragment_result(depth);
     }
 
     Cursor l4{ip + header_length, total_length - header_length};
@@ -378,7 +377,8 @@ bool is_ipv6_extension(uint8_t next_header) noexcept {
 DecodeResult decode_ipv6(Cursor cursor, DecodedPacket& packet, int depth) noexcept {
     if (!cursor.has(40)) return DecodeResult::failed(DecodeError::truncated_ipv6);
     const uint8_t* ip = cursor.data;
-    const size_t total_length = 40u + read_be16(ip + 4);
+    size_t total_length = 40u + read_be16(ip + 4);
+    if (packet.outer_lengths_short && cursor.length > total_length) total_length = cursor.length;
     if (cursor.length < total_length) return DecodeResult::failed(DecodeError::capture_truncated);
 
     packet.l3 = ip;
@@ -406,8 +406,7 @@ DecodeResult decode_ipv6(Cursor cursor, DecodedPacket& packet, int depth) noexce
                     return DecodeResult::failed(DecodeError::bad_ip_fragment);
                 // rte_ip_frag finds the fragment header only right after the fixed header.
                 packet.l3_header_length = rest.data == ip + 40 ? 48 : 0;
-                if (offset != 0 || (depth == 0 && !packet.first_fragment_alone))
-                    return fragment_result(depth);
+                if (offset != 0 || !packet.first_fragment_alone) return fragment_result(depth);
             }
         }
         if (!rest.has(length)) return DecodeResult::failed(DecodeError::bad_ipv6_extension);
@@ -510,6 +509,7 @@ DecodeResult decode_ethernet(Cursor cursor, DecodedPacket& packet, int depth) no
 DecodeResult decode_packet(LinkType link, std::span<const uint8_t> frame, DecodedPacket& packet,
                            FragmentPolicy policy) noexcept {
     packet.first_fragment_alone = policy == FragmentPolicy::first_alone;
+    packet.outer_lengths_short = policy == FragmentPolicy::reassembled;
     packet.vlan = 0;
     packet.l3_header_length = 0;
     packet.tunnel.type = TunnelType::none;

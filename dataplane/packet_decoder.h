@@ -29,6 +29,7 @@ struct DecodedPacket {
     uint16_t l3_header_length = 0;
     TunnelInfo tunnel;
     bool first_fragment_alone = false;  // set by decode_packet from its FragmentPolicy
+    bool outer_lengths_short = false;   // FragmentPolicy::reassembled
     uint8_t ip_protocol = 0;
     uint8_t ip_version = 0;
     uint8_t tcp_flags = 0;
@@ -36,8 +37,8 @@ struct DecodedPacket {
 };
 
 // ip_fragment: a fragment of an outer packet, to be reassembled and decoded again;
-// tunnel_fragment: a non-first fragment of a packet inside a tunnel (first ones decode as ok:
-// they carry the ports and the start of the payload).
+// tunnel_fragment: a fragment of a packet inside a tunnel, reassembled the same way (the
+// outer headers of its first fragment stand in for link headers).
 enum class DecodeStatus : uint8_t { ok, not_ip, ip_fragment, tunnel_fragment, error };
 
 struct DecodeResult {
@@ -56,10 +57,13 @@ constexpr uint8_t rst = 0x04;
 constexpr uint8_t ack = 0x10;
 }  // namespace tcp_flag
 
-// reassemble: every outer fragment is DecodeStatus::ip_fragment. first_alone: a first
-// fragment (offset 0) decodes as a packet of its own, for datagrams whose other fragments
-// never came: its ports and payload start are still worth classifying.
-enum class FragmentPolicy : uint8_t { reassemble, first_alone };
+// reassemble: every fragment is DecodeStatus::ip_fragment (outer) or tunnel_fragment (inner).
+// first_alone: a first fragment (offset 0) decodes as a packet of its own, for datagrams whose
+// other fragments never came: its ports and payload start are still worth classifying.
+// reassembled: the frame is a datagram rte_ip_frag put together; the headers in front of the
+// reassembled IP header come from its first fragment, so their length fields cover that
+// fragment only, and the frame's own length is taken instead (it carries no padding).
+enum class FragmentPolicy : uint8_t { reassemble, first_alone, reassembled };
 
 DecodeResult decode_packet(LinkType link, std::span<const uint8_t> frame, DecodedPacket& packet,
                            FragmentPolicy policy = FragmentPolicy::reassemble) noexcept;

@@ -201,13 +201,20 @@ void Worker::process(rte_mbuf*& mbuf, uint64_t tsc_now_us_value, bool salvaged) 
     // under a fragment_* reason, or completes a datagram that stands for `represented`
     // received packets from here on.
     uint32_t represented = 1;
-    if (decoded.status == DecodeStatus::ip_fragment && !salvaged) [[unlikely]] {
+    // Fragments inside a tunnel take the same way: the outer headers in front of the inner
+    // IP header play the part of link headers, and the fan-out or RSS already brought every
+    // fragment of the tunnel's traffic to this worker.
+    if ((decoded.status == DecodeStatus::ip_fragment ||
+         decoded.status == DecodeStatus::tunnel_fragment) &&
+        !salvaged) [[unlikely]] {
         const auto l2_length = static_cast<uint32_t>(packet.l3 - frame);
         mbuf = fragments_.add(mbuf, packet, l2_length, now_us, represented, counters_);
         if (mbuf == nullptr) return;
         frame = frame_of(mbuf, frame_length);
-        decoded = decode_packet(port.link, {frame, frame_length}, packet);
-        if (decoded.status == DecodeStatus::ip_fragment)  // reassembled, yet still a fragment
+        decoded =
+            decode_packet(port.link, {frame, frame_length}, packet, FragmentPolicy::reassembled);
+        if (decoded.status == DecodeStatus::ip_fragment ||
+            decoded.status == DecodeStatus::tunnel_fragment)  // reassembled, still a fragment
             decoded = DecodeResult::failed(DecodeError::bad_ip_fragment);
     }
     const uint32_t length = rte_pktmbuf_pkt_len(mbuf);

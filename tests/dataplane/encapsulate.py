@@ -167,7 +167,8 @@ def to_ipv6(ip):
 
 
 NAMES = ["vlan", "qinq", "mpls", "mpls-pw", "pppoe", "gre", "gre6", "gre-eth", "erspan2",
-         "erspan3", "vxlan", "gtpu", "gtpu6", "frag", "ipv6", "ipv6-frag", "frag-lossy"]
+         "erspan3", "vxlan", "gtpu", "gtpu6", "frag", "ipv6", "ipv6-frag", "frag-lossy",
+         "gtpu-frag"]
 
 
 def main():
@@ -189,6 +190,14 @@ def main():
                 f = eth() / ip
                 f.time = frame.time
                 written.append(f)
+                continue
+            if name == "gtpu-frag":
+                # The subscriber's packets fragmented inside the tunnel (an MTU squeezed by
+                # the GTP-U overhead), each fragment its own G-PDU.
+                for part in fragments(ip, seq):
+                    f = wrap("gtpu", part, directions.uplink(ip), seq)
+                    f.time = frame.time
+                    written.append(f)
                 continue
             if "frag" in name:
                 parts = fragments(ip, seq)

@@ -650,12 +650,33 @@ TEST(PacketDecoder, FragmentsInsideATunnel) {
                      outer_ipv4(17, udp_datagram(2152, 2152, gtpu(1, {}, later.frame()))), packet)
                   .status,
               DecodeStatus::tunnel_fragment);
-    // The first one carries ports and the start of the payload: it is decoded.
+    // The first one goes to reassembly too; given up on, it is decoded alone (ports and
+    // the start of the payload).
     FrameBuilder first;
     first.ipv4({100, 64, 0, 1}, {198, 51, 100, 1}, 6, 24, 0x2000).tcp(50000, 443, 0x02).zeros(4);
-    const DecodedPacket inner =
-        decode_ok(outer_ipv4(17, udp_datagram(2152, 2152, gtpu(1, {}, first.frame()))));
-    EXPECT_EQ(inner.destination.port, 443);
+    const auto framed = outer_ipv4(17, udp_datagram(2152, 2152, gtpu(1, {}, first.frame())));
+    EXPECT_EQ(decode(LinkType::ethernet, framed, packet).status, DecodeStatus::tunnel_fragment);
+    EXPECT_EQ(decode_packet(LinkType::ethernet, framed, packet, FragmentPolicy::first_alone).status,
+              DecodeStatus::ok);
+    EXPECT_EQ(packet.destination.port, 443);
+}
+
+TEST(PacketDecoder, ReassembledDatagramTrustsTheFrameOverOuterLengths) {
+    // What rte_ip_frag builds from fragments inside GTP-U: the outer IPv4 header still says
+    // the first fragment's length; the inner header says the whole datagram's.
+    FrameBuilder inner;
+    inner.ipv4({100, 64, 0, 1}, {198, 51, 100, 1}, 6, 20 + 400, 0).tcp(50000, 443, 0x18);
+    inner.zeros(400);
+    auto frame = outer_ipv4(17, udp_datagram(2152, 2152, gtpu(1, {}, inner.frame())));
+    // Shrink the outer total length as the first fragment had it.
+    const size_t outer_ip = 14;
+    frame[outer_ip + 2] = 0;
+    frame[outer_ip + 3] = 200;
+    DecodedPacket packet;
+    EXPECT_EQ(decode(LinkType::ethernet, frame, packet).status, DecodeStatus::error);
+    EXPECT_EQ(decode_packet(LinkType::ethernet, frame, packet, FragmentPolicy::reassembled).status,
+              DecodeStatus::ok);
+    EXPECT_EQ(packet.payload_length, 400);
 }
 
 TEST(PacketDecoder, EveryPrefixOfEachEncapsulationIsHandled) {

@@ -131,7 +131,7 @@ TEST_P(Fragmented, ReassembledIntoTheSameFlows) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Ip, Fragmented, testing::Values("frag", "ipv6-frag"),
+INSTANTIATE_TEST_SUITE_P(Ip, Fragmented, testing::Values("frag", "ipv6-frag", "gtpu-frag"),
                          [](const auto& info) {
                              std::string name = info.param;
                              std::replace(name.begin(), name.end(), '-', '_');
