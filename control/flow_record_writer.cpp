@@ -1,5 +1,7 @@
 #include "flow_record_writer.h"
 
+#include "control/json_writer.h"
+
 #include <arpa/inet.h>
 #include <fmt/format.h>
 
@@ -38,23 +40,6 @@ std::string protocol_name(uint8_t protocol) {
 
 std::string_view end_name(FlowEnd end) {
     return end < FlowEnd::count ? kEvictionReasonNames[index_of(end)] : "shutdown";
-}
-
-// Names come from nDPI's tables and our own catalog: plain ASCII, but escape anyway so a
-// future rule name can never break a line.
-void append_json_string(std::string& out, std::string_view text) {
-    out.push_back('"');
-    for (const char c : text) {
-        if (c == '"' || c == '\\') {
-            out.push_back('\\');
-            out.push_back(c);
-        } else if (static_cast<unsigned char>(c) < 0x20) {
-            fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
-        } else {
-            out.push_back(c);
-        }
-    }
-    out.push_back('"');
 }
 
 // "tunnel":{"type":"gtpu","outer":[client side, server side],"teid_up":N,"teid_down":N}

@@ -12,6 +12,23 @@
 
 namespace ottscope {
 
+// Appends `text` as a JSON string: quotes, backslashes and control characters escaped, so no
+// name (a future rule app, a certificate subject) can break a line of output.
+inline void append_json_string(std::string& out, std::string_view text) {
+    out.push_back('"');
+    for (const char c : text) {
+        if (c == '"' || c == '\\') {
+            out.push_back('\\');
+            out.push_back(c);
+        } else if (static_cast<unsigned char>(c) < 0x20) {
+            fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
+        } else {
+            out.push_back(c);
+        }
+    }
+    out.push_back('"');
+}
+
 class JsonWriter {
 public:
     JsonWriter& begin_object() { return open('{'); }
@@ -96,20 +113,7 @@ private:
         if (has_items_.back()) out_.push_back(',');
         has_items_.back() = true;
     }
-    void string(std::string_view text) {
-        out_.push_back('"');
-        for (const char c : text) {
-            if (c == '"' || c == '\\') {
-                out_.push_back('\\');
-                out_.push_back(c);
-            } else if (static_cast<unsigned char>(c) < 0x20) {
-                fmt::format_to(std::back_inserter(out_), "\\u{:04x}", static_cast<unsigned>(c));
-            } else {
-                out_.push_back(c);
-            }
-        }
-        out_.push_back('"');
-    }
+    void string(std::string_view text) { append_json_string(out_, text); }
 
     std::string out_;
     std::vector<bool> has_items_;

@@ -85,6 +85,17 @@ bool carries_http(const ndpi_proto& protocol) noexcept {
            protocol.app_protocol == NDPI_PROTOCOL_HTTP;
 }
 
+// What every verdict of nDPI's offers the rules: its labels and the flow's server end.
+FlowFacts endpoint_facts(const Verdict& verdict, const PacketView& packet) noexcept {
+    FlowFacts facts;
+    facts.ndpi_master = verdict.ndpi_master;
+    facts.ndpi_app = verdict.ndpi_app;
+    facts.ip_protocol = packet.ip_protocol;
+    facts.server_address = packet.server_address;
+    facts.server_port = packet.server_port;
+    return facts;
+}
+
 // Identifies a protocols file as it is on disk now, so an unchanged file builds no module.
 std::string file_stamp(const std::string& path) {
     if (path.empty()) return {};
@@ -210,16 +221,9 @@ void NdpiClassifier::guess_without_state(const PacketView& packet, Verdict& verd
     const ndpi_protocol protocol =
         ndpi_detection_giveup(module, scratch_.get(), settings_.guess_on_giveup, &guessed);
     record(protocol, *current_, verdict);
-    if (packet.rules != nullptr) {
-        // Only ports and addresses are known: rules on them may still name the flow.
-        FlowFacts facts;
-        facts.ndpi_master = verdict.ndpi_master;
-        facts.ndpi_app = verdict.ndpi_app;
-        facts.ip_protocol = packet.ip_protocol;
-        facts.server_address = packet.server_address;
-        facts.server_port = packet.server_port;
-        packet.rules->apply(facts, registry_index_, verdict);
-    }
+    // Only ports and addresses are known: rules on them may still name the flow.
+    if (packet.rules != nullptr)
+        packet.rules->apply(endpoint_facts(verdict, packet), registry_index_, verdict);
     ndpi_free_flow_data(scratch_.get());
 }
 
@@ -246,12 +250,7 @@ void NdpiClassifier::decide(const ndpi_proto& protocol, const FlowBlock& block,
     // What nDPI's dissectors extracted, as rules see it. Only the union member of the detected
     // protocol is read: the others alias the same bytes.
     const ndpi_flow_struct& flow = *block.ndpi();
-    FlowFacts facts;
-    facts.ndpi_master = verdict.ndpi_master;
-    facts.ndpi_app = verdict.ndpi_app;
-    facts.ip_protocol = packet.ip_protocol;
-    facts.server_address = packet.server_address;
-    facts.server_port = packet.server_port;
+    FlowFacts facts = endpoint_facts(verdict, packet);
     const std::string_view host(flow.host_server_name,
                                 strnlen(flow.host_server_name, sizeof(flow.host_server_name)));
     if (carries_tls(protocol)) {
