@@ -24,8 +24,6 @@ struct FlowData {
     uint64_t packets;
     uint64_t reverse_octets;
     uint64_t reverse_packets;
-    fbVarfield_t classifier;
-    fbVarfield_t evidence;
     uint8_t source_v6[16];
     uint8_t destination_v6[16];
     uint32_t source_v4;
@@ -41,6 +39,10 @@ struct FlowData {
     uint8_t confidence;
     uint8_t tunnel_type;
     uint8_t padding[1];
+    // Variable-length elements last: collectors that cannot skip them (pmacct 1.7) still
+    // read every fixed-offset element before them.
+    fbVarfield_t classifier;
+    fbVarfield_t evidence;
 };
 static_assert(sizeof(FlowData) == 144, "FlowData must match kFlowSpec without hidden padding");
 
@@ -51,8 +53,6 @@ fbInfoElementSpec_t kFlowSpec[] = {
     {const_cast<char*>("packetDeltaCount"), 8, 0},
     {const_cast<char*>("reverseOctetDeltaCount"), 8, 0},
     {const_cast<char*>("reversePacketDeltaCount"), 8, 0},
-    {const_cast<char*>("ottscopeClassifier"), FB_IE_VARLEN, kEnterprise},
-    {const_cast<char*>("ottscopeEvidence"), FB_IE_VARLEN, kEnterprise},
     {const_cast<char*>("sourceIPv6Address"), 16, kV6},
     {const_cast<char*>("destinationIPv6Address"), 16, kV6},
     {const_cast<char*>("sourceIPv4Address"), 4, kV4},
@@ -68,20 +68,26 @@ fbInfoElementSpec_t kFlowSpec[] = {
     {const_cast<char*>("ottscopeConfidence"), 1, kEnterprise},
     {const_cast<char*>("ottscopeTunnelType"), 1, kEnterprise},
     {const_cast<char*>("paddingOctets"), 1, kInternalOnly},
+    {const_cast<char*>("ottscopeClassifier"), FB_IE_VARLEN, kEnterprise},
+    {const_cast<char*>("ottscopeEvidence"), FB_IE_VARLEN, kEnterprise},
     FB_IESPEC_NULL};
+
+// applicationName has a fixed length, NUL-padded as NBAR2 exporters send it: pmacct 1.7
+// reads it at a fixed offset and would take a variable-length prefix for a character.
+constexpr size_t kAppNameLength = 32;
 
 struct AppNameData {
     uint8_t application_id[kApplicationIdLength];
+    uint8_t name[kAppNameLength];
     uint8_t padding[3];
-    fbVarfield_t name;
     fbVarfield_t category;
 };
-static_assert(sizeof(AppNameData) == 40);
+static_assert(sizeof(AppNameData) == 56);
 
 fbInfoElementSpec_t kAppNameSpec[] = {
     {const_cast<char*>("applicationId"), kApplicationIdLength, 0},
+    {const_cast<char*>("applicationName"), kAppNameLength, 0},
     {const_cast<char*>("paddingOctets"), 3, kInternalOnly},
-    {const_cast<char*>("applicationName"), FB_IE_VARLEN, 0},
     {const_cast<char*>("applicationCategoryName"), FB_IE_VARLEN, 0},
     FB_IESPEC_NULL};
 
@@ -232,10 +238,12 @@ void IpfixEncoder::emit(std::vector<IpfixMessage>& out) {
     appended_ = 0;
 }
 
-void IpfixEncoder::append(uint16_t internal_tid, uint16_t external_tid, void* record, size_t size,
-                          std::vector<IpfixMessage>& out) {
+void IpfixEncoder::append(uint16_t internal_tid, uint16_t external_tid, void* record,
+                          size_t size, std::vector<IpfixMessage>& out) {
     Fixbuf& fb = *fixbuf_;
-    for (int attempt = 0; attempt < 2; ++attempt) {
+    // libfixbuf answers FB_ERROR_EOM when the message is full, and also once when a data
+    // set follows a template set: emit what the message holds (if anything) and retry.
+    for (int attempt = 0;; ++attempt) {
         GError* error = nullptr;
         if (!fBufSetInternalTemplate(fb.buffer, internal_tid, &error))
             fail("selecting the internal template", error);
@@ -245,10 +253,9 @@ void IpfixEncoder::append(uint16_t internal_tid, uint16_t external_tid, void* re
             ++appended_;
             return;
         }
-        if (attempt == 0 && appended_ > 0 &&
-            g_error_matches(error, FB_ERROR_DOMAIN, FB_ERROR_EOM)) {
+        if (attempt < 2 && g_error_matches(error, FB_ERROR_DOMAIN, FB_ERROR_EOM)) {
             g_clear_error(&error);
-            emit(out);
+            if (appended_ > 0) emit(out);
             continue;
         }
         fail("appending a record", error);
@@ -263,7 +270,7 @@ void IpfixEncoder::announce_app(uint16_t app, std::vector<IpfixMessage>& out) {
     const AppInfo& info = catalog_.app(app);
     AppNameData data{};
     application_id(app, data.application_id);
-    data.name = varfield(info.name);
+    std::memcpy(data.name, info.name.data(), std::min(info.name.size(), kAppNameLength));
     data.category = varfield(info.category.empty() ? std::string_view("Unspecified")
                                                    : std::string_view(info.category));
     append(fixbuf_->names_internal, fixbuf_->names_external, &data, sizeof(data), out);
@@ -317,9 +324,22 @@ void IpfixEncoder::flush(std::vector<IpfixMessage>& out) {
 
 void IpfixEncoder::announce_templates(std::vector<IpfixMessage>& out) {
     flush(out);
-    GError* error = nullptr;
-    if (!fbSessionExportTemplates(fixbuf_->session, &error)) fail("exporting templates", error);
-    ++appended_;
+    const Fixbuf& fb = *fixbuf_;
+    for (const uint16_t tid : {fb.flow_v4, fb.flow_v6, fb.names_external}) {
+        if (tid == 0) continue;
+        for (int attempt = 0;; ++attempt) {
+            GError* error = nullptr;
+            if (fbSessionExportTemplate(fb.session, tid, &error)) break;
+            // The first template after data always asks for a new message (see append()).
+            if (attempt < 2 && g_error_matches(error, FB_ERROR_DOMAIN, FB_ERROR_EOM)) {
+                g_clear_error(&error);
+                if (appended_ > 0) emit(out);
+                continue;
+            }
+            fail("exporting templates", error);
+        }
+        ++appended_;
+    }
     emit(out);
     // Names again, so a collector that restarted (or joined late) can resolve every id.
     std::fill(announced_.begin(), announced_.end(), false);

@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <thread>
 
@@ -188,7 +190,15 @@ void IpfixExporter::pump(Clock::time_point now) {
     }
     while (outbox_.size() < kMaxOutbox && !queue_.empty() && (rate == 0 || tokens_ >= 1)) {
         const Queued& next = queue_.front();
-        encoders_[next.worker]->add(next.record, scratch_);
+        try {
+            encoders_[next.worker]->add(next.record, scratch_);
+        } catch (const std::exception& e) {
+            // A record libfixbuf refuses is counted and reported once; the others go on.
+            drop(ExportDrop::send_error, 1);
+            if (!encode_error_reported_)
+                fmt::print(stderr, "ottscope: IPFIX export to {}: {}\n", collector_.url, e.what());
+            encode_error_reported_ = true;
+        }
         queue_.pop_front();
         if (rate > 0) tokens_ -= 1;
         for (IpfixMessage& message : scratch_) outbox_.push_back(std::move(message));

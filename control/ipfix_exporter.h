@@ -86,6 +86,7 @@ private:
     bool connecting_ = false;
     bool templates_due_ = true;
     bool finishing_ = false;
+    bool encode_error_reported_ = false;
     Clock::time_point retry_at_{};
     Clock::time_point last_templates_{};
     Clock::time_point last_flush_{};
