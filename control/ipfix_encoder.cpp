@@ -238,8 +238,8 @@ void IpfixEncoder::emit(std::vector<IpfixMessage>& out) {
     appended_ = 0;
 }
 
-void IpfixEncoder::append(uint16_t internal_tid, uint16_t external_tid, void* record,
-                          size_t size, std::vector<IpfixMessage>& out) {
+void IpfixEncoder::append(uint16_t internal_tid, uint16_t external_tid, void* record, size_t size,
+                          std::vector<IpfixMessage>& out) {
     Fixbuf& fb = *fixbuf_;
     // libfixbuf answers FB_ERROR_EOM when the message is full, and also once when a data
     // set follows a template set: emit what the message holds (if anything) and retry.
