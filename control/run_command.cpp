@@ -480,7 +480,6 @@ void Appliance::control_loop() {
 
 int Appliance::finish() {
     int status = 0;
-    finish_exporters();
     if (writer_ && !writer_->close()) {
         fmt::print(stderr, "ottscope: writing flow records to {} failed: {}\n", options_.flows_out,
                    writer_->error());
@@ -526,6 +525,8 @@ int Appliance::finish() {
         print_conservation(stdout, totals);
     }
     std::fflush(stdout);
+    // After the summary, whose rate must not include the wait for a collector.
+    finish_exporters();
     return status;
 }
 
