@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <iterator>
 #include <thread>
 
 namespace ottscope {
@@ -114,8 +115,8 @@ void IpfixExporter::queue_templates() {
     for (IpfixMessage& message : scratch_) outbox_.push_back(std::move(message));
     scratch_.clear();
     for (auto& encoder : encoders_) encoder->announce_templates(scratch_);
-    for (auto it = scratch_.rbegin(); it != scratch_.rend(); ++it)
-        outbox_.push_front(std::move(*it));
+    outbox_.insert(outbox_.begin(), std::make_move_iterator(scratch_.begin()),
+                   std::make_move_iterator(scratch_.end()));
     scratch_.clear();
     templates_due_ = false;
 }
