@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include "ipfix_url.h"
 #include "yaml_loader.h"
 
 #include <algorithm>
@@ -12,6 +13,53 @@ namespace ottscope {
 namespace {
 
 constexpr uint64_t kMaxStreamMemoryMib = 16384;
+
+void load_ipfix(YamlLoader& loader, const YAML::Node& node, Config& config) {
+    loader.mapping(
+        node, "export.ipfix",
+        {
+            {"collectors",
+             [&](const YAML::Node& list) {
+                 if (!list.IsSequence()) {
+                     loader.error(list, "export.ipfix.collectors must be a list of URLs");
+                     return;
+                 }
+                 for (const auto& item : list) {
+                     if (!item.IsScalar()) {
+                         loader.error(item, "export.ipfix.collectors[] must be a URL");
+                         continue;
+                     }
+                     std::string error;
+                     if (parse_ipfix_url(item.Scalar(), error))
+                         config.ipfix_collectors.push_back(item.Scalar());
+                     else
+                         loader.error(item, error);
+                 }
+             }},
+            {"domain_id",
+             loader.number(config.ipfix_domain_id, "export.ipfix.domain_id", 0, (1u << 24) - 1)},
+            {"templates",
+             [&](const YAML::Node& templates) {
+                 loader.mapping(
+                     templates, "export.ipfix.templates",
+                     {
+                         {"app_names", loader.boolean(config.ipfix_app_names,
+                                                      "export.ipfix.templates.app_names")},
+                         {"enterprise_elements",
+                          loader.boolean(config.ipfix_enterprise_elements,
+                                         "export.ipfix.templates.enterprise_elements")},
+                         {"refresh_seconds",
+                          loader.number(config.ipfix_template_refresh_seconds,
+                                        "export.ipfix.templates.refresh_seconds", 0, 86400)},
+                     });
+             }},
+            {"max_records_per_second",
+             loader.number(config.ipfix_max_records_per_second,
+                           "export.ipfix.max_records_per_second", 0, 100'000'000)},
+            {"buffer_records", loader.number(config.ipfix_buffer_records,
+                                             "export.ipfix.buffer_records", 1, 1u << 26)},
+        });
+}
 
 void load_document(YamlLoader& loader, const YAML::Node& root, Config& config) {
     if (root.IsNull()) return;
@@ -170,10 +218,25 @@ void load_document(YamlLoader& loader, const YAML::Node& root, Config& config) {
                           }},
                      });
              }},
+            {"export",
+             [&](const YAML::Node& node) {
+                 loader.mapping(node, "export", {{"ipfix", [&](const YAML::Node& ipfix) {
+                                                      load_ipfix(loader, ipfix, config);
+                                                  }}});
+             }},
         });
 }
 
 }  // namespace
+
+bool ipfix_settings_differ(const Config& a, const Config& b) {
+    return a.ipfix_collectors != b.ipfix_collectors || a.ipfix_domain_id != b.ipfix_domain_id ||
+           a.ipfix_app_names != b.ipfix_app_names ||
+           a.ipfix_enterprise_elements != b.ipfix_enterprise_elements ||
+           a.ipfix_template_refresh_seconds != b.ipfix_template_refresh_seconds ||
+           a.ipfix_max_records_per_second != b.ipfix_max_records_per_second ||
+           a.ipfix_buffer_records != b.ipfix_buffer_records;
+}
 
 Config default_config() {
     return Config{};

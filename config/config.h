@@ -49,7 +49,19 @@ struct Config {
     // Bearer token for mutating API calls (POST /-/reload) when the API listens beyond
     // loopback. Empty: such calls are refused there.
     std::string api_token;
+    // IPFIX export (export.ipfix): collectors as udp://HOST:PORT or tcp://HOST:PORT. Read
+    // at startup only: a reload reports a change here as needing a restart.
+    std::vector<std::string> ipfix_collectors;
+    uint32_t ipfix_domain_id = 1;  // observation domain of worker w: domain_id * 256 + w
+    bool ipfix_app_names = true;   // options template naming applicationId values
+    bool ipfix_enterprise_elements = true;
+    uint32_t ipfix_template_refresh_seconds = 60;
+    uint32_t ipfix_max_records_per_second = 0;  // 0: unbounded
+    uint32_t ipfix_buffer_records = 262144;
 };
+
+// True when two configurations export differently (what a reload cannot change).
+bool ipfix_settings_differ(const Config& a, const Config& b);
 
 struct ConfigResult {
     Config config;

@@ -8,6 +8,7 @@
 #include "classifiers/app_catalog.h"
 #include "classifiers/ndpi/ndpi_classifier.h"
 #include "config/config.h"
+#include "config/ipfix_url.h"
 #include "config/rules_loader.h"
 #include "control/ctl_command.h"
 #include "control/run_command.h"
@@ -88,6 +89,9 @@ int run_cli(int argc, char** argv) {
                       "show packets and rate on the terminal while running");
     run_cmd->add_option("--duration", run.duration_seconds, "stop after this many seconds")
         ->check(CLI::PositiveNumber);
+    run_cmd->add_option("--ipfix", run.ipfix,
+                        "export flow records over IPFIX to udp://HOST:PORT or tcp://HOST:PORT "
+                        "(repeatable; adds to export.ipfix.collectors)");
     std::string run_output = "table";
     run_cmd->add_option("--output", run_output, "end-of-run summary: table (default) or json")
         ->check(CLI::IsMember({"table", "json"}));
@@ -138,6 +142,13 @@ int run_cli(int argc, char** argv) {
     if (*run_cmd) {
         if (*workers_option) run.workers = workers;
         run.json_summary = run_output == "json";
+        for (const std::string& url : run.ipfix) {
+            std::string error;
+            if (!ottscope::parse_ipfix_url(url, error)) {
+                fmt::print(stderr, "ottscope: --ipfix: {}\n", error);
+                return 1;
+            }
+        }
         if (run.json_summary && run.flows_out == "-") {
             fmt::print(stderr, "ottscope: --output json and --flows-out - both want stdout\n");
             return 1;

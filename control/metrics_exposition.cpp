@@ -189,6 +189,36 @@ std::string render_metrics(const StatsView& view, const Totals& totals,
     families.push_back(std::move(held));
     families.push_back(std::move(reassembled));
 
+    if (!view.exports.empty()) {
+        auto sent = family("ottscope_export_records_total",
+                           "Flow records sent to each IPFIX collector.", MetricType::Counter);
+        auto dropped = family("ottscope_export_dropped_records_total",
+                              "Flow records that never reached an IPFIX collector, by reason.",
+                              MetricType::Counter);
+        auto messages = family("ottscope_export_messages_total",
+                               "IPFIX messages sent to each collector.", MetricType::Counter);
+        auto queued = family("ottscope_export_queued_records",
+                             "Flow records waiting for an IPFIX collector.", MetricType::Gauge);
+        auto up = family("ottscope_export_collector_up",
+                         "1 while the collector's socket is connected.", MetricType::Gauge);
+        for (const ExportStats* stats : view.exports) {
+            const std::string& collector = stats->collector;
+            add_sample(sent, {{"collector", collector}}, as_double(stats->records.load()));
+            add_sample(messages, {{"collector", collector}}, as_double(stats->messages.load()));
+            add_sample(queued, {{"collector", collector}}, as_double(stats->queued.load()));
+            add_sample(up, {{"collector", collector}}, stats->connected.load() ? 1 : 0);
+            for (size_t i = 0; i < kExportDropNames.size(); ++i)
+                add_sample(dropped,
+                           {{"collector", collector}, {"reason", std::string(kExportDropNames[i])}},
+                           as_double(stats->dropped[i].load()));
+        }
+        families.push_back(std::move(sent));
+        families.push_back(std::move(dropped));
+        families.push_back(std::move(messages));
+        families.push_back(std::move(queued));
+        families.push_back(std::move(up));
+    }
+
     auto build =
         family("ottscope_build_info", "Build of the running appliance.", MetricType::Gauge);
     add_sample(build, {{"version", OTTSCOPE_VERSION}}, 1);

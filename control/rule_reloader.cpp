@@ -35,6 +35,7 @@ std::vector<std::string> restart_only_changes(const Config& running, const Confi
               running.ndpi_udp_packet_budget != loaded.ndpi_udp_packet_budget,
           "classifiers.ndpi");
     check(running.metrics_listen != loaded.metrics_listen, "control.metrics_listen");
+    check(ipfix_settings_differ(running, loaded), "export.ipfix");
     return changed;
 }
 

@@ -29,6 +29,7 @@
 #include "config/config.h"
 #include "control/control_server.h"
 #include "control/flow_record_writer.h"
+#include "control/ipfix_exporter.h"
 #include "control/rule_reloader.h"
 #include "control/stats_view.h"
 #include "control/summary.h"
@@ -117,6 +118,8 @@ private:
     void control_loop();
     void show_progress(bool last);
     void drain_records();
+    void start_exporters();
+    void finish_exporters();
     int finish();
 
     const RunOptions& options_;
@@ -144,6 +147,7 @@ private:
     std::atomic<bool> dataplane_done_{false};
     StatsView view_;
     std::unique_ptr<FlowRecordWriter> writer_;
+    std::vector<std::unique_ptr<IpfixExporter>> exporters_;
     std::unique_ptr<ControlServer> control_server_;
     std::atomic<int> phase_{static_cast<int>(RunPhase::starting)};
     std::chrono::steady_clock::time_point started_;
@@ -298,7 +302,8 @@ void Appliance::build_dataplane() {
             setup.input_ring = ring;
             setup.input_done = &fanout_done_;
         }
-        if (!options_.flows_out.empty()) {
+        if (!options_.flows_out.empty() || !options_.ipfix.empty() ||
+            !config_.ipfix_collectors.empty()) {
             rte_ring* ring = rte_ring_create_elem(
                 ("rec_w" + std::to_string(w)).c_str(), sizeof(FlowRecord), kRecordRingSize,
                 static_cast<int>(rte_socket_id()), RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -362,11 +367,53 @@ void Appliance::build_dataplane() {
 
 void Appliance::drain_records() {
     FlowRecord records[64];
+    unsigned worker = 0;
     for (rte_ring* ring : record_rings_) {
         unsigned n = 0;
         while ((n = rte_ring_dequeue_burst_elem(ring, records, sizeof(FlowRecord), 64, nullptr)) !=
                0)
-            for (unsigned i = 0; i < n; ++i) writer_->write(records[i]);
+            for (unsigned i = 0; i < n; ++i) {
+                if (writer_) writer_->write(records[i]);
+                for (auto& exporter : exporters_) exporter->offer(records[i], worker);
+            }
+        ++worker;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    for (auto& exporter : exporters_) exporter->pump(now);
+}
+
+void Appliance::start_exporters() {
+    std::vector<std::string> urls = config_.ipfix_collectors;
+    urls.insert(urls.end(), options_.ipfix.begin(), options_.ipfix.end());
+    IpfixExportSettings settings;
+    settings.domain_id = config_.ipfix_domain_id;
+    settings.app_names = config_.ipfix_app_names;
+    settings.enterprise_elements = config_.ipfix_enterprise_elements;
+    settings.template_refresh_seconds = config_.ipfix_template_refresh_seconds;
+    settings.max_records_per_second = config_.ipfix_max_records_per_second;
+    settings.buffer_records = config_.ipfix_buffer_records;
+    for (const std::string& url : urls) {
+        std::string error;
+        auto collector = parse_ipfix_url(url, error);
+        if (!collector) throw RunError(error);
+        exporters_.push_back(std::make_unique<IpfixExporter>(std::move(*collector), settings,
+                                                             workers_, *catalog_,
+                                                             view_.classifier_names));
+        view_.exports.push_back(&exporters_.back()->stats());
+    }
+}
+
+// Records still queued get a bounded time to leave: a collector that is away does not
+// hold the appliance's exit, and what stays behind is counted (reason shutdown).
+void Appliance::finish_exporters() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (auto& exporter : exporters_) {
+        if (exporter->finish(deadline)) continue;
+        const ExportStats& stats = exporter->stats();
+        uint64_t dropped = 0;
+        for (const auto& count : stats.dropped) dropped += count.load();
+        fmt::print(stderr, "ottscope: IPFIX export to {}: {} records could not be sent\n",
+                   stats.collector, dropped);
     }
 }
 
@@ -411,7 +458,7 @@ void Appliance::control_loop() {
     auto last_progress = std::chrono::steady_clock::now();
     auto last_reload_poll = last_progress;
     while (!dataplane_done_.load(std::memory_order_acquire)) {
-        if (writer_) drain_records();
+        if (!record_rings_.empty()) drain_records();
         const auto now = std::chrono::steady_clock::now();
         if (options_.duration_seconds > 0 &&
             now - started_ > std::chrono::duration<double>(options_.duration_seconds))
@@ -427,7 +474,7 @@ void Appliance::control_loop() {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    if (writer_) drain_records();
+    if (!record_rings_.empty()) drain_records();
     if (options_.progress) show_progress(true);
 }
 
@@ -478,6 +525,8 @@ int Appliance::finish() {
         print_conservation(stdout, totals);
     }
     std::fflush(stdout);
+    // After the summary, whose rate must not include the wait for a collector.
+    finish_exporters();
     return status;
 }
 
@@ -493,6 +542,7 @@ int Appliance::run() {
         writer_ = std::make_unique<FlowRecordWriter>(options_.flows_out, *catalog_,
                                                      view_.classifier_names, std::move(zone_names));
     }
+    start_exporters();
     const std::string listen = options_.metrics_listen.value_or(config_.metrics_listen);
     ControlServerOptions server_options;
     server_options.listen = listen;

@@ -20,6 +20,7 @@ struct RunOptions {
     bool progress = false;
     bool json_summary = false;    // --output json: the end-of-run summary as one JSON object
     double duration_seconds = 0;  // 0: until the captures end or a signal
+    std::vector<std::string> ipfix;  // --ipfix udp://HOST:PORT | tcp://HOST:PORT, validated
 };
 
 // Returns the process exit status.

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "classifiers/app_catalog.h"
+#include "control/ipfix_exporter.h"
 #include "control/rule_reloader.h"
 #include "dataplane/counters.h"
 #include "dataplane/flow_snapshot.h"
@@ -40,6 +41,7 @@ struct StatsView {
     std::vector<FlowSnapshotMailbox*> top_flows;  // one per worker, same order as `workers`
     std::vector<std::string> zone_names;          // port name of each flow zone
     uint32_t flow_capacity = 0;                   // per worker
+    std::vector<const ExportStats*> exports;      // one per IPFIX collector
 };
 
 struct AppTotals {

@@ -18,6 +18,8 @@ packages=(
   valgrind curl time iproute2
   # deploy tests: a real Prometheus (and promtool) scrapes the appliance; unit file checks
   prometheus systemd
+  # IPFIX export tests: a real collector (nfacctd) and libfixbuf's decoder (ipfixDump)
+  pmacct libfixbuf-tools
 )
 
 missing=()

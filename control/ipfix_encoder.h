@@ -1,0 +1,89 @@
+#pragma once
+// IPFIX (RFC 7011) encoding of flow records for one observation domain, through libfixbuf:
+// templates for IPv4 and IPv6 biflows (RFC 5103 reverse counters), applicationId (IE 95)
+// in data records, an options template mapping each id to applicationName (IE 96) and
+// applicationCategoryName (IE 97) (the NBAR2 convention), and enterprise elements under
+// kOttscopePen. The encoder produces whole IPFIX messages; sending them is someone else's
+// job (ipfix_exporter.h). Control thread only.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "classifiers/app_catalog.h"
+#include "dataplane/flow_record.h"
+
+namespace ottscope {
+
+// Private enterprise number of ottscope's own elements. 32473 is the number IANA reserves
+// for documentation (RFC 5612): a placeholder, to be replaced by a registered PEN before
+// collectors in the field rely on it.
+inline constexpr uint32_t kOttscopePen = 32473;
+// Element ids under kOttscopePen.
+namespace ottscope_ie {
+inline constexpr uint16_t classifier = 1;      // string: name of the deciding classifier
+inline constexpr uint16_t confidence = 2;      // unsigned8: 0 none, 1 low, 2 medium, 3 high
+inline constexpr uint16_t evidence = 3;        // string: the rule evidence that named the app
+inline constexpr uint16_t tunnel_type = 4;     // unsigned8: 0 none, 1 gtpu, 2 vxlan, 3 gre, ...
+inline constexpr uint16_t tunnel_id_up = 5;    // unsigned32: TEID/VNI/key client to server
+inline constexpr uint16_t tunnel_id_down = 6;  // unsigned32: the same, server to client
+}  // namespace ottscope_ie
+// applicationId = classification engine id (1 octet) + selector (4 octets): engine 6 is
+// "USER-Defined" (RFC 6759) and the selector is ottscope's catalog id of the app.
+inline constexpr uint8_t kApplicationEngine = 6;
+inline constexpr size_t kApplicationIdLength = 5;
+
+struct IpfixEncoderOptions {
+    uint32_t observation_domain = 0;
+    size_t max_message_bytes = 1400;  // UDP: below the path MTU; TCP: up to 65535
+    bool app_names = true;            // the options template and records naming app ids
+    bool enterprise_elements = true;  // classifier, confidence, evidence, tunnel ids
+};
+
+// One whole IPFIX message and the flow records it carries (for the drop accounting).
+struct IpfixMessage {
+    std::vector<uint8_t> bytes;
+    uint32_t records = 0;
+};
+
+class IpfixEncoder {
+public:
+    IpfixEncoder(const IpfixEncoderOptions& options, const AppCatalog& catalog,
+                 const std::vector<std::string>& classifier_names);
+    ~IpfixEncoder();
+    IpfixEncoder(const IpfixEncoder&) = delete;
+    IpfixEncoder& operator=(const IpfixEncoder&) = delete;
+
+    // Adds one record; every message completed on the way is appended to `out`.
+    void add(const FlowRecord& record, std::vector<IpfixMessage>& out);
+    // Ends the message under construction, if it holds any record.
+    void flush(std::vector<IpfixMessage>& out);
+    // Templates (and then the names of every app seen so far) in messages of their own: at
+    // the start, on every refresh (UDP) and after every reconnection (TCP).
+    void announce_templates(std::vector<IpfixMessage>& out);
+    // Flow records inside the message under construction.
+    [[nodiscard]] uint32_t records_open() const noexcept { return records_open_; }
+    [[nodiscard]] uint32_t observation_domain() const noexcept {
+        return options_.observation_domain;
+    }
+
+private:
+    struct Fixbuf;
+    void append(uint16_t internal_tid, uint16_t external_tid, void* record, size_t size,
+                std::vector<IpfixMessage>& out);
+    void emit(std::vector<IpfixMessage>& out);
+    void announce_app(uint16_t app, std::vector<IpfixMessage>& out);
+
+    IpfixEncoderOptions options_;
+    const AppCatalog& catalog_;
+    const std::vector<std::string>& classifier_names_;
+    std::unique_ptr<Fixbuf> fixbuf_;
+    std::vector<uint8_t> message_;
+    std::vector<bool> announced_;  // per app id: named in the current template epoch
+    std::vector<uint16_t> seen_apps_;
+    uint32_t records_open_ = 0;
+    uint32_t appended_ = 0;  // data or options records inside the message under construction
+};
+
+}  // namespace ottscope

@@ -1,0 +1,364 @@
+// IPFIX export of the demo capture, decoded by real collectors: pmacct's nfacctd (UDP,
+// print plugin) and libfixbuf's ipfixDump (TCP stream saved to a file). Both must see every
+// flow of the run with the app names and counters of the JSON Lines records of that run.
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <simdjson.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "tests/control/child_process.h"
+#include "tests/test_support.h"
+
+namespace ottscope::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// What both sides must agree on for one flow.
+struct FlowFacts {
+    std::string app;
+    std::string src;
+    std::string dst;
+    uint64_t src_port = 0;
+    uint64_t dst_port = 0;
+    uint64_t pkts_c2s = 0;
+    uint64_t bytes_c2s = 0;
+    uint64_t pkts_s2c = 0;
+    uint64_t bytes_s2c = 0;
+
+    [[nodiscard]] std::string text() const {
+        std::ostringstream out;
+        out << app << " " << src << ":" << src_port << " > " << dst << ":" << dst_port << " pkts "
+            << pkts_c2s << "/" << pkts_s2c << " bytes " << bytes_c2s << "/" << bytes_s2c;
+        return out.str();
+    }
+};
+
+std::multiset<std::string> json_flows(const std::string& path, bool with_addresses = true) {
+    std::multiset<std::string> flows;
+    simdjson::dom::parser parser;
+    for (const std::string& line : read_lines(path)) {
+        if (line.empty()) continue;
+        simdjson::dom::element record = parser.parse(line);
+        FlowFacts f;
+        f.app = std::string(std::string_view(record["app"]));
+        if (with_addresses) {
+            f.src = std::string(std::string_view(record["src_ip"]));
+            f.dst = std::string(std::string_view(record["dst_ip"]));
+        }
+        f.src_port = uint64_t(record["src_port"]);
+        f.dst_port = uint64_t(record["dst_port"]);
+        f.pkts_c2s = uint64_t(record["pkts_c2s"]);
+        f.pkts_s2c = uint64_t(record["pkts_s2c"]);
+        f.bytes_c2s = uint64_t(record["bytes_c2s"]);
+        f.bytes_s2c = uint64_t(record["bytes_s2c"]);
+        flows.insert(f.text());
+    }
+    return flows;
+}
+
+std::string demo_pcap() {
+    return source_root() + "/config/demo/tume-demo.pcap";
+}
+
+// A collector process in its own process group: nfacctd forks plugins, and all of them go
+// when the test ends.
+class Collector {
+public:
+    explicit Collector(const std::vector<std::string>& argv, const std::string& log) {
+        pid_ = fork();
+        if (pid_ == 0) {
+            setpgid(0, 0);
+            const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            dup2(fd, 1);
+            dup2(fd, 2);
+            std::vector<char*> args;
+            for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+            args.push_back(nullptr);
+            execvp(args[0], args.data());
+            _exit(127);
+        }
+        setpgid(pid_, pid_);
+    }
+    ~Collector() {
+        if (pid_ <= 0) return;
+        kill(-pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+    }
+    Collector(const Collector&) = delete;
+    Collector& operator=(const Collector&) = delete;
+
+private:
+    pid_t pid_ = -1;
+};
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::vector<std::string> split(const std::string& line, char separator) {
+    std::vector<std::string> fields;
+    std::string field;
+    std::istringstream in(line);
+    while (std::getline(in, field, separator)) fields.push_back(field);
+    return fields;
+}
+
+TEST(IpfixExport, NfacctdDecodesEveryFlowOfTheDemoOverUdp) {
+    // Debian installs it in /usr/sbin, which a user's PATH may lack.
+    std::string program = find_program("nfacctd");
+    if (program.empty() && fs::exists("/usr/sbin/nfacctd")) program = "/usr/sbin/nfacctd";
+    ASSERT_FALSE(program.empty())
+        << "nfacctd is not installed: run deploy/install-deps.sh as root (Debian package pmacct)";
+    const std::string dir = temp_dir() + "/nfacctd";
+    fs::create_directories(dir);
+    const uint16_t port = free_port();
+    // Reverse counters (RFC 5103, PEN 29305) as pmacct custom primitives.
+    std::ofstream(dir + "/primitives.lst")
+        << "name=rev_bytes field_type=29305:1 len=8 semantics=u_int\n"
+           "name=rev_pkts field_type=29305:2 len=8 semantics=u_int\n";
+    std::ofstream(dir + "/nfacctd.conf")
+        << "daemonize: false\n"
+           "nfacctd_ip: 127.0.0.1\n"
+           "nfacctd_port: "
+        << port
+        << "\n"
+           "nfacctd_disable_opt_scope_check: true\n"
+           "aggregate_primitives: "
+        << dir
+        << "/primitives.lst\n"
+           "plugins: print[flows]\n"
+           "aggregate[flows]: class, src_host, dst_host, src_port, dst_port, proto, "
+           "timestamp_start, rev_bytes, rev_pkts\n"
+           "print_output[flows]: csv\n"
+           "print_output_file[flows]: "
+        << dir
+        << "/flows.csv\n"
+           "print_output_file_append[flows]: true\n"
+           "print_refresh_time[flows]: 1\n"
+           "timestamps_since_epoch: true\n";
+    Collector nfacctd({program, "-f", dir + "/nfacctd.conf"}, dir + "/nfacctd.log");
+    ASSERT_TRUE(wait_until(
+        [&] {
+            return read_text(dir + "/nfacctd.log").find("waiting for NetFlow") != std::string::npos;
+        },
+        std::chrono::seconds(10)))
+        << read_text(dir + "/nfacctd.log");
+
+    const CommandResult run = run_command(
+        {binary_path(), "run", "-c", source_root() + "/config/ottscope.yaml", "--pcap", demo_pcap(),
+         "--workers", "1", "--metrics", "127.0.0.1:" + std::to_string(free_port()), "--flows-out",
+         dir + "/flows.jsonl", "--ipfix", "udp://127.0.0.1:" + std::to_string(port)});
+    ASSERT_EQ(run.status, 0) << run.output;
+    const std::multiset<std::string> expected = json_flows(dir + "/flows.jsonl");
+    ASSERT_GE(expected.size(), 5u);
+
+    std::multiset<std::string> decoded;
+    wait_until(
+        [&] {
+            decoded.clear();
+            const auto lines = read_lines(dir + "/flows.csv");
+            if (lines.empty()) return false;
+            std::map<std::string, size_t> column;
+            for (const std::string& line : lines) {
+                const auto fields = split(line, ',');
+                if (line.rfind("CLASS,", 0) == 0) {
+                    for (size_t i = 0; i < fields.size(); ++i) column[fields[i]] = i;
+                    continue;
+                }
+                if (column.empty() || fields.size() < column.size()) continue;
+                FlowFacts f;
+                f.app = fields[column["CLASS"]];
+                f.src = fields[column["SRC_IP"]];
+                f.dst = fields[column["DST_IP"]];
+                f.src_port = std::stoull(fields[column["SRC_PORT"]]);
+                f.dst_port = std::stoull(fields[column["DST_PORT"]]);
+                f.pkts_c2s = std::stoull(fields[column["PACKETS"]]);
+                f.bytes_c2s = std::stoull(fields[column["BYTES"]]);
+                f.pkts_s2c = std::stoull(fields[column["rev_pkts"]]);
+                f.bytes_s2c = std::stoull(fields[column["rev_bytes"]]);
+                decoded.insert(f.text());
+            }
+            return decoded.size() >= expected.size();
+        },
+        std::chrono::seconds(15));
+    EXPECT_EQ(decoded, expected) << "nfacctd log:\n" << read_text(dir + "/nfacctd.log");
+    bool voip = false;
+    for (const std::string& flow : decoded) voip |= flow.rfind("tume-voip ", 0) == 0;
+    EXPECT_TRUE(voip) << "the rule app tume-voip must reach the collector by name";
+    std::printf("nfacctd decoded %zu flows, as in the JSON Lines records\n", decoded.size());
+}
+
+// Receives one TCP connection and keeps its bytes: an IPFIX stream is an IPFIX file.
+class TcpSink {
+public:
+    TcpSink(uint16_t port, std::string path, std::chrono::milliseconds delay)
+        : thread_([this, port, path = std::move(path), delay] { run(port, path, delay); }) {}
+    ~TcpSink() { thread_.join(); }
+    TcpSink(const TcpSink&) = delete;
+    TcpSink& operator=(const TcpSink&) = delete;
+
+private:
+    static void run(uint16_t port, const std::string& path, std::chrono::milliseconds delay) {
+        // The collector is away for a while: the appliance must keep the records meanwhile.
+        std::this_thread::sleep_for(delay);
+        const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+        const int one = 1;
+        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(port);
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+            ::listen(listener, 1) != 0) {
+            ::close(listener);
+            return;
+        }
+        timeval timeout{20, 0};
+        setsockopt(listener, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+        const int connection = ::accept(listener, nullptr, nullptr);
+        ::close(listener);
+        if (connection < 0) return;
+        setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+        std::ofstream out(path, std::ios::binary);
+        char buffer[65536];
+        for (ssize_t n; (n = ::recv(connection, buffer, sizeof(buffer), 0)) > 0;)
+            out.write(buffer, n);
+        ::close(connection);
+    }
+    std::thread thread_;
+};
+
+TEST(IpfixExport, IpfixDumpDecodesTheTcpStreamOfACollectorThatCameLate) {
+    ASSERT_FALSE(find_program("ipfixDump").empty())
+        << "ipfixDump is not installed: run deploy/install-deps.sh as root (libfixbuf-tools)";
+    const std::string dir = temp_dir() + "/ipfixdump";
+    fs::create_directories(dir);
+    const uint16_t port = free_port();
+    const uint16_t metrics = free_port();
+    CommandResult run;
+    {
+        TcpSink sink(port, dir + "/stream.ipfix", std::chrono::milliseconds(2500));
+        run = run_command({binary_path(), "run", "-c", source_root() + "/config/ottscope.yaml",
+                           "--pcap", demo_pcap(), "--workers", "2", "--metrics",
+                           "127.0.0.1:" + std::to_string(metrics), "--flows-out",
+                           dir + "/flows.jsonl", "--ipfix",
+                           "tcp://127.0.0.1:" + std::to_string(port)});
+    }
+    ASSERT_EQ(run.status, 0) << run.output;
+    // Decoded text to a file of its own: libfixbuf's warnings go to stderr.
+    const CommandResult decode = run_command(
+        {find_program("ipfixDump"), "--in", dir + "/stream.ipfix", "--out", dir + "/dump.txt"});
+    ASSERT_EQ(decode.status, 0) << decode.output;
+    CommandResult dump;
+    dump.output = read_text(dir + "/dump.txt");
+
+    // Options records name the ids; data records carry them.
+    std::map<std::string, std::string> names;
+    std::multiset<std::string> decoded;
+    std::set<std::string> domains;
+    std::map<std::string, std::string> fields;
+    std::string tid;
+    auto number = [&](const std::string& name) -> uint64_t {
+        const std::string& text = fields[name];
+        if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0]))) {
+            std::string all;
+            for (const auto& [k, v] : fields) all += k + "=" + v + "; ";
+            ADD_FAILURE() << name << " is '" << text << "' in " << all;
+            return 0;
+        }
+        return std::stoull(text);
+    };
+    auto finish_record = [&] {
+        if (fields.count("applicationName"))
+            names[fields["applicationId"]] = fields["applicationName"];
+        else if (fields.count("sourceTransportPort")) {
+            FlowFacts f;
+            f.app = fields["applicationId"];
+            f.src_port = number("sourceTransportPort");
+            f.dst_port = number("destinationTransportPort");
+            f.pkts_c2s = number("packetDeltaCount");
+            f.bytes_c2s = number("octetDeltaCount");
+            f.pkts_s2c = number("reversePacketDeltaCount");
+            f.bytes_s2c = number("reverseOctetDeltaCount");
+            EXPECT_TRUE(fields.count("32473/2")) << "no ottscope confidence element";
+            decoded.insert(f.text());
+        }
+        fields.clear();
+    };
+    static const std::regex field(R"(^\s*\((\d+(?:/\d+)?)\)(?:\s*\(S\))?\s+(\S+)\s*:\s*(.*)$)");
+    static const std::regex domain(R"(observation domain id:\s*(\d+))");
+    std::istringstream lines(dump.output);
+    for (std::string line; std::getline(lines, line);) {
+        std::smatch m;
+        if (line.find("--- ") == 0) finish_record();
+        if (std::regex_search(line, m, domain)) domains.insert(m[1]);
+        if (!std::regex_match(line, m, field)) continue;
+        std::string name = m[2];
+        if (name == "_alienInformationElement") name = m[1];
+        std::string value = m[3];
+        if (const auto at = value.find(") ");
+            value.rfind("(len:", 0) == 0 && at != std::string::npos)
+            value = value.substr(at + 2);
+        fields[name] = value;
+    }
+    finish_record();
+    // Names in place of ids, then the same comparison as with the JSON Lines.
+    std::multiset<std::string> named;
+    for (const std::string& flow : decoded) {
+        const auto space = flow.find(' ');
+        const std::string id = flow.substr(0, space);
+        ASSERT_TRUE(names.count(id)) << "applicationId " << id << " was never named";
+        named.insert(names[id] + flow.substr(space));
+    }
+    std::multiset<std::string> expected;
+    for (const std::string& flow : json_flows(dir + "/flows.jsonl", false)) expected.insert(flow);
+    // ipfixDump's lines carry no addresses in this comparison: the ports tell flows apart.
+    std::multiset<std::string> without_addresses;
+    for (std::string flow : named) without_addresses.insert(flow);
+    EXPECT_EQ(without_addresses, expected) << dump.output.substr(0, 4000);
+    // Two workers: two observation domains (domain_id 1 * 256 + worker).
+    EXPECT_TRUE(domains.count("256")) << dump.output.substr(0, 2000);
+    std::printf("ipfixDump decoded %zu flows in %zu observation domains\n", named.size(),
+                domains.size());
+}
+
+TEST(IpfixExport, ABadCollectorUrlIsOneClearLine) {
+    const CommandResult run = run_command(
+        {binary_path(), "run", "--pcap", demo_pcap(), "--ipfix", "http://127.0.0.1:4739"});
+    EXPECT_EQ(run.status, 1);
+    EXPECT_EQ(std::count(run.output.begin(), run.output.end(), '\n'), 1) << run.output;
+    EXPECT_NE(run.output.find("udp://HOST:PORT or tcp://HOST:PORT"), std::string::npos)
+        << run.output;
+}
+
+TEST(IpfixExport, ConfigurationErrorsNameTheirPlace) {
+    const std::string dir = temp_dir() + "/config";
+    fs::create_directories(dir);
+    std::ofstream(dir + "/bad.yaml") << "export:\n  ipfix:\n    collectors:\n"
+                                        "      - udp://127.0.0.1:4739\n      - tcp://collector\n"
+                                        "    domain_id: 99999999\n";
+    const CommandResult check = run_command({binary_path(), "check-config", dir + "/bad.yaml"});
+    EXPECT_EQ(check.status, 1);
+    EXPECT_NE(check.output.find("bad.yaml:5:9:"), std::string::npos) << check.output;
+    EXPECT_NE(check.output.find("bad.yaml:6:"), std::string::npos) << check.output;
+}
+
+}  // namespace
+}  // namespace ottscope::test
