@@ -24,8 +24,10 @@ struct TlsClassifier::FlowState {
     tls::Ja4Text ja4{};
     tls::RecordCursor cursor[2];
     uint32_t packets = 0;
-    bool client_done = false;  // ClientHello seen, or the client side will not show one
-    bool server_done = false;  // the server side shows nothing more in clear
+    // Per direction: nothing more to learn from it (its hello or server flight is read, or it
+    // ended, closed or broke). Directions are told apart by what they send, not by who sent
+    // the first packet: captures that start with a SYN-ACK get the roles the wrong way round.
+    bool direction_done[2] = {false, false};
     bool tls13 = false;
 };
 
@@ -47,91 +49,83 @@ Progress TlsClassifier::inspect(void*& state, const PacketView& packet, Verdict&
         if (packet.stream.empty())
             return packet.flow_packets > kMaxPacketsBeforePayload ? Progress::done
                                                                   : Progress::need_more;
-        if (packet.stream.size() < 3 && (packet.stream_flags & stream_flag::fin) == 0)
+        if (packet.stream.size() < 5 && (packet.stream_flags & stream_flag::fin) == 0)
             return Progress::need_more;
-        // The first bytes decide: anything but a handshake record is not ours to follow.
-        if (!tls::looks_like_handshake_record(packet.stream)) return Progress::done;
+        // The first bytes decide: anything but a handshake record is not ours to follow. An
+        // SSL 2.0-format hello has nothing to fingerprint, but the server's answer has.
+        const bool v2_hello = packet.direction == Direction::client_to_server &&
+                              tls::looks_like_v2_client_hello(packet.stream);
+        if (!v2_hello && !tls::looks_like_handshake_record(packet.stream)) return Progress::done;
         try {
             flow = new (working_pool_.acquire()) FlowState{};
         } catch (const std::bad_alloc&) {
             return Progress::done;
         }
+        flow->direction_done[static_cast<size_t>(packet.direction)] = v2_hello;
         state = flow;
     }
     ++flow->packets;
     const auto direction = static_cast<size_t>(packet.direction);
-    if (packet.stream_new_offset < packet.stream.size()) {
-        if (packet.direction == Direction::client_to_server)
-            scan_client(*flow, packet.stream);
-        else
-            scan_server(*flow, packet.stream);
-    }
+    if (packet.stream_new_offset < packet.stream.size()) scan(*flow, direction, packet.stream);
     const tls::RecordCursor& cursor = flow->cursor[direction];
     // This direction's stream will not grow (or grows past what we read): settle it.
     const bool ended =
         (packet.stream_flags & (stream_flag::truncated | stream_flag::fin | stream_flag::rst)) != 0;
-    if (cursor.malformed || cursor.closed || ended) {
-        if (packet.direction == Direction::client_to_server)
-            flow->client_done = true;
-        else
-            flow->server_done = true;
-    }
-    if ((flow->client_done && flow->server_done) || flow->packets >= kMaxHandshakePackets ||
-        cursor.malformed) {
+    if (cursor.malformed || cursor.closed || ended) flow->direction_done[direction] = true;
+    if ((flow->direction_done[0] && flow->direction_done[1]) ||
+        flow->packets >= kMaxHandshakePackets || cursor.malformed) {
         finish(state, packet, verdict);
         return Progress::done;
     }
     return Progress::need_more;
 }
 
-void TlsClassifier::scan_client(FlowState& flow, std::span<const uint8_t> stream) noexcept {
-    if (flow.client_done) return;
+void TlsClassifier::scan(FlowState& flow, size_t direction,
+                         std::span<const uint8_t> stream) noexcept {
+    bool& done = flow.direction_done[direction];
+    if (done) return;
     tls::HandshakeScanner scanner(gather_);
-    scanner.scan(stream, flow.cursor[0], [&](const tls::HandshakeMessage& message) {
-        if (!message.complete) return false;
-        flow.client_done = true;
-        if (message.type != tls::handshake::client_hello) return false;
-        client_hello_ = tls::ClientHello{};
-        (void)tls::parse_client_hello(message.body, client_hello_);
-        const tls::ClientHello& hello = client_hello_;
-        flow.sni.clear();
-        flow.sni.append(hello.sni);
-        flow.alpn.clear();
-        for (uint8_t i = 0; i < hello.alpn_count; ++i) {
-            if (i != 0) flow.alpn.append(",");
-            flow.alpn.append(hello.alpn[i]);
-        }
-        tls::ja3(hello, fingerprint_, flow.ja3);
-        tls::ja4(hello, fingerprint_, flow.ja4);
-        return false;
-    });
-}
-
-void TlsClassifier::scan_server(FlowState& flow, std::span<const uint8_t> stream) noexcept {
-    if (flow.server_done) return;
-    tls::HandshakeScanner scanner(gather_);
-    scanner.scan(stream, flow.cursor[1], [&](const tls::HandshakeMessage& message) {
+    scanner.scan(stream, flow.cursor[direction], [&](const tls::HandshakeMessage& message) {
         switch (message.type) {
-            case tls::handshake::server_hello: {
+            case tls::handshake::client_hello:
+                if (!message.complete) return false;
+                take_client_hello(flow, message.body);
+                done = true;
+                return false;
+            case tls::handshake::server_hello:
                 if (!message.complete) return false;
                 server_hello_ = tls::ServerHello{};
                 (void)tls::parse_server_hello(message.body, server_hello_);
                 tls::ja3s(server_hello_, fingerprint_, flow.ja3s);
                 // TLS 1.3 encrypts everything after the ServerHello.
                 flow.tls13 = server_hello_.selected_version == kTls13;
-                if (flow.tls13) flow.server_done = true;
-                return !flow.server_done;
-            }
+                done = flow.tls13;
+                return !done;
             case tls::handshake::certificate:
-                if (take_certificate(flow, message)) flow.server_done = true;
-                return !flow.server_done;
+                done = take_certificate(flow, message);
+                return !done;
             case tls::handshake::server_hello_done:
-                flow.server_done = true;
+                done = true;
                 return false;
             default:
                 return message.complete;
         }
     });
+}
+
+void TlsClassifier::take_client_hello(FlowState& flow, std::span<const uint8_t> body) noexcept {
+    client_hello_ = tls::ClientHello{};
+    (void)tls::parse_client_hello(body, client_hello_);
+    const tls::ClientHello& hello = client_hello_;
+    flow.sni.clear();
+    flow.sni.append(hello.sni);
+    flow.alpn.clear();
+    for (uint8_t i = 0; i < hello.alpn_count; ++i) {
+        if (i != 0) flow.alpn.append(",");
+        flow.alpn.append(hello.alpn[i]);
+    }
+    tls::ja3(hello, fingerprint_, flow.ja3);
+    tls::ja4(hello, fingerprint_, flow.ja4);
 }
 
 // The leaf is the first entry of the list: it can be read as soon as its bytes are in,

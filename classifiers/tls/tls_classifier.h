@@ -37,8 +37,8 @@ public:
     struct FlowState;
 
 private:
-    void scan_client(FlowState& flow, std::span<const uint8_t> stream) noexcept;
-    void scan_server(FlowState& flow, std::span<const uint8_t> stream) noexcept;
+    void scan(FlowState& flow, size_t direction, std::span<const uint8_t> stream) noexcept;
+    void take_client_hello(FlowState& flow, std::span<const uint8_t> body) noexcept;
     bool take_certificate(FlowState& flow, const tls::HandshakeMessage& message) noexcept;
     // Offers the facts to the rules, keeps the record's values, frees the working state.
     void finish(void*& state, const PacketView& packet, Verdict& verdict) noexcept;

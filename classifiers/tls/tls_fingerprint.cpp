@@ -3,7 +3,6 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <cctype>
 
 namespace ottscope::tls {
 namespace {
@@ -95,25 +94,19 @@ const char* ja4_version(const ClientHello& hello) noexcept {
     }
 }
 
-bool alphanumeric(char c) noexcept {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0;
-}
-
+// The first and last characters of the first ALPN value; "00" without ALPN. A value that
+// starts outside ASCII gives "99", as the JA4 reference implementation (FoxIO, the version
+// whose output ../shared holds) writes it.
 void ja4_alpn(const ClientHello& hello, char* out) noexcept {
     out[0] = out[1] = '0';
     if (hello.alpn_count == 0 || hello.alpn[0].empty()) return;
     const std::string_view first = hello.alpn[0];
-    const char a = first.front();
-    const char b = first.back();
-    if (alphanumeric(a) && alphanumeric(b)) {
-        out[0] = a;
-        out[1] = b;
+    if (static_cast<unsigned char>(first.front()) > 0x7f) {
+        out[0] = out[1] = '9';
         return;
     }
-    // Not printable: the first and last characters of the value's hex form.
-    static constexpr char kHex[] = "0123456789abcdef";
-    out[0] = kHex[static_cast<unsigned char>(a) >> 4];
-    out[1] = kHex[static_cast<unsigned char>(b) & 0xf];
+    out[0] = first.front();
+    out[1] = first.back();
 }
 
 // sha256 of the text, first 12 hex characters; "000000000000" for an empty list.

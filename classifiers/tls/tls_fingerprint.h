@@ -18,7 +18,7 @@ using Ja4Text = std::array<char, kJa4Length + 1>;
 // Scratch space for the fingerprint strings before hashing (one per worker, not per flow).
 struct FingerprintScratch {
     std::array<char, 8192> text{};
-    std::array<uint16_t, 256> sorted{};
+    std::array<uint16_t, 512> sorted{};
 };
 
 // The pre-hash JA3 string ("771,4865-4866,0-23,29-23,0"), written to scratch; returns length.

@@ -40,7 +40,7 @@ struct ValueList {
 
 struct ClientHello {
     uint16_t legacy_version = 0;
-    ValueList<256> ciphers;    // GREASE removed
+    ValueList<512> ciphers;    // GREASE removed
     ValueList<96> extensions;  // in message order, GREASE removed
     ValueList<64> groups;      // GREASE removed
     ValueList<16> point_formats;

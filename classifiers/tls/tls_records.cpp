@@ -17,6 +17,11 @@ bool looks_like_handshake_record(std::span<const uint8_t> stream) noexcept {
            stream[2] <= 4;
 }
 
+bool looks_like_v2_client_hello(std::span<const uint8_t> stream) noexcept {
+    return stream.size() >= 5 && (stream[0] & 0x80) != 0 && stream[2] == 1 && stream[3] == 3 &&
+           stream[4] <= 4;
+}
+
 void HandshakeScanner::collect(std::span<const uint8_t> stream, RecordCursor& cursor,
                                Fragments& fragments) noexcept {
     size_t at = 0;
@@ -26,6 +31,12 @@ void HandshakeScanner::collect(std::span<const uint8_t> stream, RecordCursor& cu
         if (!valid_header(type, stream[at + 1], stream[at + 2], length)) {
             cursor.malformed = true;
             return;
+        }
+        // A cleartext alert (two bytes: level, description) may come before the hello
+        // answer, e.g. a warning for an unknown server name: step over it.
+        if (type == content::alert && length == 2 && stream.size() - at >= 7) {
+            at += 7;
+            continue;
         }
         if (type != content::handshake) {
             // ChangeCipherSpec, alert or application data: what follows is encrypted or over.

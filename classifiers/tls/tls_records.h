@@ -29,6 +29,9 @@ constexpr uint32_t kMaxRecordLength = 16384 + 2048;  // TLSCiphertext limit
 // True when the bytes start like a TLS record header carrying a handshake (SSL 3.0 to TLS
 // 1.3 record versions). Needs 3 bytes.
 bool looks_like_handshake_record(std::span<const uint8_t> stream) noexcept;
+// True for an SSL 2.0-format ClientHello offering SSL 3.0 or TLS (old clients open so and the
+// server answers with ordinary TLS records). Needs 5 bytes.
+bool looks_like_v2_client_hello(std::span<const uint8_t> stream) noexcept;
 
 // Where one direction's parse stands; lives in the flow's state.
 struct RecordCursor {
