@@ -88,6 +88,23 @@ TEST(DemoCapture, ShippedRulesNameTuMeTlsFlowsFromOurParser) {
     EXPECT_EQ(voip, 1);
 }
 
+TEST(DemoCapture, TlsFieldsCanBeLeftOutOfRecords) {
+    const std::string config = temp_dir() + "/no-tls-fields.yaml";
+    {
+        std::ofstream out(config);
+        out << "flow_records:\n  tls_fields: false\n";
+    }
+    const std::string out = temp_dir() + "/demo-no-tls.jsonl";
+    const CommandResult result = run_on({demo_capture()}, out, {"--workers", "1", "-c", config});
+    ASSERT_EQ(result.status, 0) << result.output;
+    const auto lines = read_lines(out);
+    ASSERT_EQ(lines.size(), 10u);
+    for (const auto& line : lines) {
+        EXPECT_EQ(line.find("\"sni\""), std::string::npos) << line;
+        EXPECT_EQ(line.find("\"ja3\""), std::string::npos) << line;
+    }
+}
+
 TEST(DemoCapture, SynthesizerReproducesTheBundledCapture) {
     const std::string out = temp_dir() + "/synth.pcap";
     const CommandResult result = run_command({binary_path(), "synth", "--out", out, "--seed", "1"});
