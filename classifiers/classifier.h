@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "flow_annotations.h"
+
 namespace ottscope {
 
 class RuleSet;
@@ -111,6 +113,11 @@ public:
     // True for classifiers that parse the reassembled stream (PacketView::stream). Flows pay
     // for reassembly only while a classifier that wants it has not said done.
     [[nodiscard]] virtual bool wants_stream() const noexcept { return false; }
+    // The flow ends (after conclude() if it was still pending): write what the flow record
+    // should say into `annotations` and free whatever `state` still holds. Called for every
+    // classifier, decided or not; a classifier that keeps nothing after deciding leaves
+    // `state` null and has nothing to do.
+    virtual void annotate(void*& /*state*/, FlowAnnotations& /*annotations*/) noexcept {}
     // Per-flow memory currently held, for the flow-memory figures.
     [[nodiscard]] virtual size_t state_bytes_in_use() const noexcept { return 0; }
 

@@ -191,6 +191,12 @@ void load_document(YamlLoader& loader, const YAML::Node& root, Config& config) {
                                  {"watch_files",
                                   loader.boolean(config.watch_rule_files, "rules.watch_files")}});
              }},
+            {"flow_records",
+             [&](const YAML::Node& node) {
+                 loader.mapping(node, "flow_records",
+                                {{"tls_fields", loader.boolean(config.flow_record_tls_fields,
+                                                               "flow_records.tls_fields")}});
+             }},
             {"control",
              [&](const YAML::Node& node) {
                  loader.mapping(

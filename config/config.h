@@ -42,6 +42,8 @@ struct Config {
     // rules: file names or glob patterns, relative to the configuration's folder
     std::vector<std::string> rule_files;
     bool watch_rule_files = true;  // reload when the configuration or a rule file changes
+    // flow records: optional fields
+    bool flow_record_tls_fields = true;
     // control
     std::string metrics_listen = "127.0.0.1:9464";
     // The folder of the configuration file ("" for the built-in defaults).

@@ -72,11 +72,31 @@ void append_tunnel(std::string& out, const FlowTunnel& tunnel) {
     }
 }
 
+template <size_t N>
+void append_text_field(std::string& out, std::string_view name, const AnnotationText<N>& value) {
+    if (value.empty()) return;
+    out += ",\"";
+    out += name;
+    out += "\":";
+    append_json_string(out, value.view());
+}
+
+void append_tls(std::string& out, const TlsAnnotations& tls) {
+    append_text_field(out, "sni", tls.sni);
+    append_text_field(out, "alpn", tls.alpn);
+    append_text_field(out, "ja3", tls.ja3);
+    append_text_field(out, "ja3s", tls.ja3s);
+    append_text_field(out, "ja4", tls.ja4);
+    append_text_field(out, "cert_subject", tls.cert_subject);
+    append_text_field(out, "cert_issuer", tls.cert_issuer);
+}
+
 }  // namespace
 
 std::string format_flow_record(const FlowRecord& record, const AppCatalog& catalog,
                                const std::vector<std::string>& classifier_names,
-                               const std::vector<std::string>& zone_names) {
+                               const std::vector<std::string>& zone_names,
+                               FlowRecordFields fields) {
     const FlowKey& key = record.key;
     const bool lower_is_client = record.client_is_lower;
     const std::string lower = address_text(key.lower_address, key.ip_version);
@@ -115,6 +135,7 @@ std::string format_flow_record(const FlowRecord& record, const AppCatalog& catal
         append_json_string(out, catalog.evidence_text(record.verdict.evidence));
         out += "]";
     }
+    if (fields.tls) append_tls(out, record.annotations.tls);
     fmt::format_to(std::back_inserter(out),
                    ",\"pkts_c2s\":{},\"pkts_s2c\":{},\"bytes_c2s\":{},\"bytes_s2c\":{}"
                    ",\"first_seen\":{}.{:06},\"last_seen\":{}.{:06},\"end_reason\":\"{}\"}}\n",
@@ -127,11 +148,12 @@ std::string format_flow_record(const FlowRecord& record, const AppCatalog& catal
 
 FlowRecordWriter::FlowRecordWriter(const std::string& path, const AppCatalog& catalog,
                                    std::vector<std::string> classifier_names,
-                                   std::vector<std::string> zone_names)
+                                   std::vector<std::string> zone_names, FlowRecordFields fields)
     : path_(path),
       catalog_(catalog),
       classifier_names_(std::move(classifier_names)),
-      zone_names_(std::move(zone_names)) {
+      zone_names_(std::move(zone_names)),
+      fields_(fields) {
     file_ = path == "-" ? stdout : std::fopen(path.c_str(), "w");
     if (file_ == nullptr)
         throw std::runtime_error("cannot write flow records to " + path + ": " +
@@ -143,7 +165,7 @@ FlowRecordWriter::~FlowRecordWriter() {
 }
 
 void FlowRecordWriter::write(const FlowRecord& record) {
-    line_ = format_flow_record(record, catalog_, classifier_names_, zone_names_);
+    line_ = format_flow_record(record, catalog_, classifier_names_, zone_names_, fields_);
     if (std::fwrite(line_.data(), 1, line_.size(), file_) != line_.size() && error_.empty())
         error_ = std::strerror(errno);
     ++written_;

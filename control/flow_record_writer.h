@@ -10,13 +10,18 @@
 
 namespace ottscope {
 
+// Which optional fields records carry (configuration `flow_records:`).
+struct FlowRecordFields {
+    bool tls = true;  // sni, alpn, ja3, ja3s, ja4, cert_subject, cert_issuer
+};
+
 class FlowRecordWriter {
 public:
     // "-" is standard output; a file is replaced. Throws std::runtime_error on failure.
     // `zone_names` names the port each zone's flows were seen on (captures: pcap0, pcap1...).
     FlowRecordWriter(const std::string& path, const AppCatalog& catalog,
-                     std::vector<std::string> classifier_names,
-                     std::vector<std::string> zone_names);
+                     std::vector<std::string> classifier_names, std::vector<std::string> zone_names,
+                     FlowRecordFields fields = {});
     ~FlowRecordWriter();
     FlowRecordWriter(const FlowRecordWriter&) = delete;
     FlowRecordWriter& operator=(const FlowRecordWriter&) = delete;
@@ -32,6 +37,7 @@ private:
     const AppCatalog& catalog_;
     std::vector<std::string> classifier_names_;
     std::vector<std::string> zone_names_;
+    FlowRecordFields fields_;
     std::FILE* file_ = nullptr;
     std::string line_;
     uint64_t written_ = 0;
@@ -40,6 +46,7 @@ private:
 
 std::string format_flow_record(const FlowRecord& record, const AppCatalog& catalog,
                                const std::vector<std::string>& classifier_names,
-                               const std::vector<std::string>& zone_names);
+                               const std::vector<std::string>& zone_names,
+                               FlowRecordFields fields = {});
 
 }  // namespace ottscope

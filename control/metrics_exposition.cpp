@@ -73,6 +73,26 @@ std::string render_metrics(const StatsView& view, const Totals& totals,
     families.push_back(std::move(flows));
     families.push_back(std::move(active));
 
+    auto verdicts = family("ottscope_classifier_verdicts_total",
+                           "Decided flows by the classifier that named the app and its confidence.",
+                           MetricType::Counter);
+    for (const AppTotals& app : totals.apps) {
+        const AppInfo& info = catalog.app(app.app);
+        for (size_t slot = 0; slot < kVerdictSlots; ++slot) {
+            if (app.verdicts[slot] == 0) continue;
+            const size_t classifier = slot / kConfidenceLevels;
+            const auto confidence = static_cast<Confidence>(slot % kConfidenceLevels);
+            add_sample(verdicts,
+                       {{"classifier", classifier < view.classifier_names.size()
+                                           ? view.classifier_names[classifier]
+                                           : std::string("none")},
+                        {"app", info.name},
+                        {"confidence", std::string(confidence_name(confidence))}},
+                       as_double(app.verdicts[slot]));
+        }
+    }
+    families.push_back(std::move(verdicts));
+
     auto rx = family("ottscope_rx_packets_total", "Packets received per port and queue.",
                      MetricType::Counter);
     for (const RxSlot& slot : view.rx)

@@ -212,9 +212,14 @@ void Appliance::build_dataplane() {
     plan.lcores = workers_ + (fanout_needed_ ? 1 : 0);
     plan.hugepages = config_.hugepages;
     // A looping capture is preloaded into mbufs by the pcap PMD: make room for all of it.
-    plan.memory_mb = std::max<unsigned>(config_.memory_mb,
-                                        static_cast<unsigned>(mbufs * kMbufFootprint / (1 << 20)) +
-                                            workers_ * (config_.flow_capacity / 2048 + 64) + 512);
+    plan.memory_mb = std::max<unsigned>(
+        config_.memory_mb,
+        static_cast<unsigned>(mbufs * kMbufFootprint / (1 << 20)) +
+            workers_ * (config_.flow_capacity / 2048 + 64) + 512 +
+            (options_.flows_out.empty()
+                 ? 0u
+                 : static_cast<unsigned>(
+                       workers_ * uint64_t{kRecordRingSize} * sizeof(FlowRecord) >> 20)));
     plan.extra_args = config_.eal_args;
     for (const PortConfig& port : port_configs_) {
         if (!is_pci_address(port.device)) {
@@ -539,8 +544,9 @@ int Appliance::run() {
             if (zone_names.size() <= port.zone) zone_names.resize(port.zone + 1);
             if (zone_names[port.zone].empty()) zone_names[port.zone] = port.name;
         }
-        writer_ = std::make_unique<FlowRecordWriter>(options_.flows_out, *catalog_,
-                                                     view_.classifier_names, std::move(zone_names));
+        writer_ = std::make_unique<FlowRecordWriter>(
+            options_.flows_out, *catalog_, view_.classifier_names, std::move(zone_names),
+            FlowRecordFields{config_.flow_record_tls_fields});
     }
     start_exporters();
     const std::string listen = options_.metrics_listen.value_or(config_.metrics_listen);

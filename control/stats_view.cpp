@@ -19,6 +19,7 @@ Totals sum_totals(const StatsView& view) {
             apps[a].app = static_cast<uint16_t>(a);
             apps[a].flows += c.flows.read();
             apps[a].active_flows += c.active_flows.read();
+            for (size_t v = 0; v < kVerdictSlots; ++v) apps[a].verdicts[v] += c.verdicts[v].read();
             for (int d = 0; d < 2; ++d) {
                 apps[a].packets[d] += c.packets[d].read();
                 apps[a].bytes[d] += c.bytes[d].read();

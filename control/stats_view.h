@@ -2,6 +2,7 @@
 // Everything the control plane reads from the dataplane: the per-lcore counter blocks and the
 // port list. Workers write their blocks; the control side only reads, at any time.
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -50,6 +51,7 @@ struct AppTotals {
     uint64_t active_flows = 0;
     uint64_t packets[2] = {};
     uint64_t bytes[2] = {};
+    std::array<uint64_t, kVerdictSlots> verdicts{};  // by verdict_slot()
 };
 
 struct Totals {

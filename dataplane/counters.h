@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "classifiers/classifier.h"
+#include "classifiers/registry.h"
 #include "drop_reasons.h"
 #include "stream_events.h"
 
@@ -28,11 +29,20 @@ private:
     std::atomic<uint64_t> value_{0};
 };
 
+// Decided flows per (deciding classifier, confidence), for ottscope_classifier_verdicts_total.
+constexpr size_t kConfidenceLevels = 4;
+constexpr size_t kVerdictSlots = kMaxClassifiers * kConfidenceLevels;
+constexpr size_t verdict_slot(uint8_t classifier, Confidence confidence) noexcept {
+    return (classifier % kMaxClassifiers) * kConfidenceLevels +
+           static_cast<size_t>(confidence) % kConfidenceLevels;
+}
+
 struct AppCounters {
     std::array<Counter, 2> packets;  // indexed by Direction
     std::array<Counter, 2> bytes;
     Counter flows;
     Counter active_flows;
+    std::array<Counter, kVerdictSlots> verdicts;  // by verdict_slot()
 };
 
 // TCP stream reassembly (dataplane/stream_reassembler.h).

@@ -25,6 +25,7 @@ struct FlowRecord {
     bool client_is_lower = true;
     FlowEnd end = FlowEnd::shutdown;
     uint8_t padding[2] = {};
+    FlowAnnotations annotations;  // what classifiers learned (TLS names, fingerprints)
 };
 static_assert(sizeof(FlowRecord) % 4 == 0, "rte_ring element sizes are multiples of 4");
 

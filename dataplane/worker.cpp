@@ -330,6 +330,7 @@ void Worker::credit(Flow& flow) noexcept {
     }
     app.flows.add();
     app.active_flows.add();
+    app.verdicts[verdict_slot(flow.verdict.classifier, flow.verdict.confidence)].add();
     flow.credited = true;
 }
 
@@ -342,6 +343,10 @@ void Worker::end_flow(uint32_t slot, FlowEnd why) noexcept {
     if (flow.tcp_state == TcpState::closed) why = FlowEnd::tcp_fin;
     if (flow.tcp_state == TcpState::reset) why = FlowEnd::tcp_rst;
     counters_.evictions[index_of(why)].add();
+    // Every classifier hands over (and frees) what it kept for the record, ring or not.
+    annotations_ = FlowAnnotations{};
+    for (size_t i = 0; i < classifiers_.size(); ++i)
+        classifiers_[i]->annotate(flow.classifier_state[i], annotations_);
     if (setup_.record_ring != nullptr) emit_record(flow, why);
     table_.remove(slot);
 }
@@ -381,6 +386,7 @@ void Worker::emit_record(const Flow& flow, FlowEnd why) noexcept {
     record.client_is_lower = flow.client_is_lower;
     record.tunnel = flow.tunnel;
     record.end = why;
+    record.annotations = annotations_;
     // Records are never dropped: if the control thread is behind, the worker waits for it.
     bool stalled = false;
     while (rte_ring_enqueue_elem(setup_.record_ring, &record, sizeof(record)) != 0) {

@@ -116,6 +116,8 @@ private:
     std::unique_ptr<uint8_t[]> linear_;
     // The rules read at the start of the current burst; valid until the next quiescent state.
     const RuleSet* rules_ = nullptr;
+    // The annotations of the flow being ended, filled by the classifiers (reused: no heap).
+    FlowAnnotations annotations_;
     std::atomic<bool> finished_{false};
 };
 

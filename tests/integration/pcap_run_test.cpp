@@ -66,6 +66,45 @@ TEST(DemoCapture, TwoWorkersGiveTheSameRecords) {
               sorted_lines(source_root() + "/tests/integration/golden/tume-demo.flows.jsonl"));
 }
 
+// With the shipped rules, the TLS flows of TU Me are named from our own TLS parser's facts
+// (certificate SAN *.jajah.com, SNI api.tumeapp.com), with the rule as evidence; the web
+// TLS flow no rule matches keeps nDPI's label.
+TEST(DemoCapture, ShippedRulesNameTuMeTlsFlowsFromOurParser) {
+    const std::string out = temp_dir() + "/demo-rules.jsonl";
+    const CommandResult result = run_on(
+        {demo_capture()}, out, {"--workers", "1", "-c", source_root() + "/config/ottscope.yaml"});
+    ASSERT_EQ(result.status, 0) << result.output;
+    const auto lines = sorted_lines(out);
+    EXPECT_EQ(lines, sorted_lines(source_root() +
+                                  "/tests/integration/golden/tume-demo.rules.flows.jsonl"));
+    int voip = 0;
+    for (const auto& line : lines) {
+        if (line.find("\"sni\":\"sip.jajah.com\"") == std::string::npos) continue;
+        ++voip;
+        EXPECT_NE(line.find("\"app\":\"tume-voip\""), std::string::npos) << line;
+        EXPECT_NE(line.find("\"classifier\":\"tls\""), std::string::npos) << line;
+        EXPECT_NE(line.find("\"evidence\":[\"tls.cert_san="), std::string::npos) << line;
+    }
+    EXPECT_EQ(voip, 1);
+}
+
+TEST(DemoCapture, TlsFieldsCanBeLeftOutOfRecords) {
+    const std::string config = temp_dir() + "/no-tls-fields.yaml";
+    {
+        std::ofstream out(config);
+        out << "flow_records:\n  tls_fields: false\n";
+    }
+    const std::string out = temp_dir() + "/demo-no-tls.jsonl";
+    const CommandResult result = run_on({demo_capture()}, out, {"--workers", "1", "-c", config});
+    ASSERT_EQ(result.status, 0) << result.output;
+    const auto lines = read_lines(out);
+    ASSERT_EQ(lines.size(), 10u);
+    for (const auto& line : lines) {
+        EXPECT_EQ(line.find("\"sni\""), std::string::npos) << line;
+        EXPECT_EQ(line.find("\"ja3\""), std::string::npos) << line;
+    }
+}
+
 TEST(DemoCapture, SynthesizerReproducesTheBundledCapture) {
     const std::string out = temp_dir() + "/synth.pcap";
     const CommandResult result = run_command({binary_path(), "synth", "--out", out, "--seed", "1"});
