@@ -3,6 +3,7 @@
 #include <array>
 
 #include "ndpi/ndpi_classifier.h"
+#include "sip/sip_classifier.h"
 
 namespace ottscope {
 namespace {
@@ -11,8 +12,13 @@ std::unique_ptr<Classifier> make_ndpi(uint8_t index, const ClassifierSettings& s
     return std::make_unique<NdpiClassifier>(index, settings.ndpi, settings.catalog);
 }
 
+std::unique_ptr<Classifier> make_sip(uint8_t index, const ClassifierSettings& settings) {
+    return std::make_unique<SipClassifier>(index, settings.catalog);
+}
+
 constexpr std::array kRegistry = {
     ClassifierEntry{"ndpi", &make_ndpi},
+    ClassifierEntry{"sip", &make_sip},
 };
 static_assert(kRegistry.size() <= kMaxClassifiers);
 
