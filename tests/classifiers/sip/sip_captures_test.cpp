@@ -43,7 +43,7 @@ const Captures& captures() {
         c.dir = fs::path(binary_path()).parent_path().string() + "/sip-captures";
         fs::remove_all(c.dir);
         const CommandResult result =
-            run_command({"bash", here() + "/make_sip_captures.sh", c.dir});
+            run_command({"/bin/bash", here() + "/make_sip_captures.sh", c.dir});
         if (result.status == 77)
             c.skipped = result.output;
         else if (result.status != 0)
@@ -61,10 +61,9 @@ std::string field(const std::string& line, const std::string& name) {
 
 std::set<std::string> verdicts_of(const std::string& pcap) {
     const std::string flows = temp_dir() + "/" + fs::path(pcap).stem().string() + ".jsonl";
-    const CommandResult result =
-        run_command({binary_path(), "run", "-c", shipped_config(), "--workers", "1", "--pcap",
-                     pcap, "--flows-out", flows, "--metrics",
-                     "127.0.0.1:" + std::to_string(free_port())});
+    const CommandResult result = run_command(
+        {binary_path(), "run", "-c", shipped_config(), "--workers", "1", "--pcap", pcap,
+         "--flows-out", flows, "--metrics", "127.0.0.1:" + std::to_string(free_port())});
     EXPECT_EQ(result.status, 0) << result.output;
     std::set<std::string> verdicts;
     for (const std::string& line : read_lines(flows))
@@ -85,9 +84,10 @@ TEST_P(SipCapture, VerdictsMatchGolden) {
     const std::vector<std::string> golden = read_lines(here() + "/golden/" + name + ".verdicts");
     EXPECT_EQ(got, std::set<std::string>(golden.begin(), golden.end())) << name;
     // Whatever the golden files say: web and TLS 1.3 without SNI never become TU Me.
-    if (name.rfind("https-", 0) == 0 || name == "sip-tls13-nosni")
+    if (name.rfind("https-", 0) == 0 || name == "sip-tls13-nosni") {
         for (const std::string& verdict : got)
             EXPECT_EQ(verdict.find("tume-voip"), std::string::npos) << name << ": " << verdict;
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(RealPeers, SipCapture,
