@@ -1,4 +1,4 @@
-#include "sip/sip_classifier.h"
+#include "sip_classifier.h"
 
 #include <string>
 

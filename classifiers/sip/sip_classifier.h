@@ -13,7 +13,7 @@
 #include <cstdint>
 
 #include "classifier.h"
-#include "sip/sip_parser.h"
+#include "sip_parser.h"
 
 namespace ottscope {
 

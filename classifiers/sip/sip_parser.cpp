@@ -1,4 +1,4 @@
-#include "sip/sip_parser.h"
+#include "sip_parser.h"
 
 #include <array>
 
