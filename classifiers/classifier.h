@@ -62,10 +62,11 @@ struct PacketView {
 
 // What a flow is. nDPI's own labels are kept beside the app so flow records can say both
 // what nDPI saw and what ottscope decided.
-// Who may name a flow's app: a claim by rule evidence beats one without; then our own
-// protocol classifiers (TLS, SIP, HTTP) beat nDPI's generic labels ("TLS" says little about
-// the app); then the higher confidence. A classifier may always refine its own claim.
-enum class ClaimTier : uint8_t { ndpi = 0, protocol = 1 };
+// Who may name a flow's app: a rule match beats everything, one matched on our own parsers'
+// facts before one matched on nDPI's; then our own protocol classifiers (TLS, SIP, HTTP) beat
+// nDPI's generic labels ("TLS" says little about the app); within a tier the higher
+// confidence wins. A classifier may always refine its own claim.
+enum class ClaimTier : uint8_t { ndpi = 0, protocol = 1, ndpi_rule = 2, protocol_rule = 3 };
 
 struct Verdict {
     uint16_t app = 0;  // AppCatalog id
@@ -81,8 +82,7 @@ struct Verdict {
     // claim is stronger. nDPI's own fields (ndpi_*) are nDPI's to set and are not touched.
     void claim(const Verdict& candidate) noexcept {
         auto strength = [](const Verdict& v) {
-            return (v.evidence != 0 ? 0x100 : 0) | (static_cast<int>(v.tier) << 4) |
-                   static_cast<int>(v.confidence);
+            return (static_cast<int>(v.tier) << 4) | static_cast<int>(v.confidence);
         };
         const bool own = candidate.classifier == classifier;
         if (strength(candidate) > strength(*this) ||

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "ndpi/ndpi_classifier.h"
+#include "sip/sip_classifier.h"
 #include "tls/tls_classifier.h"
 
 namespace ottscope {
@@ -16,9 +17,14 @@ std::unique_ptr<Classifier> make_tls(uint8_t index, const ClassifierSettings& /*
     return std::make_unique<TlsClassifier>(index);
 }
 
+std::unique_ptr<Classifier> make_sip(uint8_t index, const ClassifierSettings& settings) {
+    return std::make_unique<SipClassifier>(index, settings.catalog);
+}
+
 constexpr std::array kRegistry = {
     ClassifierEntry{"ndpi", &make_ndpi},
     ClassifierEntry{"tls", &make_tls},
+    ClassifierEntry{"sip", &make_sip},
 };
 static_assert(kRegistry.size() <= kMaxClassifiers);
 

@@ -170,7 +170,7 @@ std::optional<RuleMatch> RuleSet::match(const FlowFacts& facts) const noexcept {
 }
 
 void RuleSet::apply(const FlowFacts& facts, uint8_t classifier, Verdict& verdict,
-                    ClaimTier tier) const noexcept {
+                    ClaimTier facts_tier) const noexcept {
     const auto found = match(facts);
     if (!found) return;
     Verdict named;
@@ -178,7 +178,7 @@ void RuleSet::apply(const FlowFacts& facts, uint8_t classifier, Verdict& verdict
     named.evidence = found->evidence;
     named.confidence = found->confidence;
     named.classifier = classifier;
-    named.tier = tier;
+    named.tier = facts_tier == ClaimTier::ndpi ? ClaimTier::ndpi_rule : ClaimTier::protocol_rule;
     verdict.claim(named);
 }
 

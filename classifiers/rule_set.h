@@ -109,9 +109,10 @@ public:
         : apps_(std::move(apps)), version_(version), digest_(std::move(digest)) {}
 
     [[nodiscard]] std::optional<RuleMatch> match(const FlowFacts& facts) const noexcept;
-    // Claims the flow for the first matching app, if any (see Verdict::claim).
+    // Claims the flow for the first matching app, if any, at a rule tier (see
+    // Verdict::claim), in the name of `classifier`, whose facts (of `facts_tier`) matched.
     void apply(const FlowFacts& facts, uint8_t classifier, Verdict& verdict,
-               ClaimTier tier = ClaimTier::ndpi) const noexcept;
+               ClaimTier facts_tier = ClaimTier::ndpi) const noexcept;
 
     [[nodiscard]] uint64_t version() const noexcept { return version_; }
     // A short hash of the rule sources, to tell operators which rules are in force.

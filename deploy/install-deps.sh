@@ -16,6 +16,8 @@ packages=(
   # fuzzing (tests/fuzz/run_fuzzer.sh: clang with libFuzzer and sanitizer runtimes)
   clang libclang-rt-14-dev
   valgrind curl time iproute2
+  # real-peer SIP/TLS captures in network namespaces (tests/classifiers/sip)
+  sip-tester stunnel4 tcpdump
   # deploy tests: a real Prometheus (and promtool) scrapes the appliance; unit file checks
   prometheus systemd
   # IPFIX export tests: a real collector (nfacctd) and libfixbuf's decoder (ipfixDump)

@@ -153,7 +153,7 @@ TEST(RuleSet, ApplyKeepsNdpiLabelsAndSetsEvidence) {
     EXPECT_EQ(verdict.confidence, Confidence::high);
 }
 
-TEST(VerdictClaim, RuleEvidenceThenOwnClassifiersThenConfidence) {
+TEST(VerdictClaim, RulesThenOwnClassifiersThenConfidence) {
     Verdict flow;  // Unknown, nobody's claim yet
     Verdict ndpi_tls;
     ndpi_tls.app = 91;
@@ -172,13 +172,20 @@ TEST(VerdictClaim, RuleEvidenceThenOwnClassifiersThenConfidence) {
     flow.claim(ndpi_tls);  // nDPI seeing more packets does not take it back
     EXPECT_EQ(flow.app, 600);
 
-    Verdict rule = ndpi_tls;  // a rule match through nDPI's facts: evidence wins
+    Verdict rule = ndpi_tls;  // a rule match through nDPI's facts outranks the rest
     rule.app = 700;
     rule.evidence = 5;
+    rule.tier = ClaimTier::ndpi_rule;
     flow.claim(rule);
     EXPECT_EQ(flow.app, 700);
     EXPECT_EQ(flow.evidence, 5);
+    Verdict parsed_rule = rule;  // the same rule matched on our own parser's facts wins ties
+    parsed_rule.classifier = 1;
+    parsed_rule.tier = ClaimTier::protocol_rule;
+    flow.claim(parsed_rule);
+    EXPECT_EQ(flow.classifier, 1);
     behaviour.confidence = Confidence::high;
+    behaviour.evidence = 9;  // a classifier's own evidence ("sip.method=INVITE") is no rule
     flow.claim(behaviour);
     EXPECT_EQ(flow.app, 700);
 

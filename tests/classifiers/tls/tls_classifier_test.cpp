@@ -306,7 +306,7 @@ TEST(TlsClassifier, RulesNameTheFlowFromCertificateAndSni) {
         ASSERT_EQ(flow.run(t, 1460), Progress::done);
         EXPECT_EQ(flow.verdict().app, 600);
         EXPECT_EQ(flow.verdict().classifier, 2);
-        EXPECT_EQ(flow.verdict().tier, ClaimTier::protocol);
+        EXPECT_EQ(flow.verdict().tier, ClaimTier::protocol_rule);
         EXPECT_EQ(flow.verdict().confidence, Confidence::high);
         EXPECT_NE(flow.verdict().evidence, 0);
         flow.annotate();
