@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "dataplane/counters.h"
+#include "http/http_classifier.h"
 #include "ndpi/ndpi_classifier.h"
 
 namespace ottscope {
@@ -11,8 +13,14 @@ std::unique_ptr<Classifier> make_ndpi(uint8_t index, const ClassifierSettings& s
     return std::make_unique<NdpiClassifier>(index, settings.ndpi, settings.catalog);
 }
 
+std::unique_ptr<Classifier> make_http(uint8_t index, const ClassifierSettings& settings) {
+    return std::make_unique<HttpClassifier>(
+        index, settings.counters != nullptr ? &settings.counters->http : nullptr);
+}
+
 constexpr std::array kRegistry = {
     ClassifierEntry{"ndpi", &make_ndpi},
+    ClassifierEntry{"http", &make_http},
 };
 static_assert(kRegistry.size() <= kMaxClassifiers);
 
