@@ -20,8 +20,9 @@ struct ClassifierSettings;
 struct HttpLimits {
     // Body bytes of the first request inspected as JSON; also simdjson's capacity.
     static constexpr uint32_t kJsonBytes = 4096;
-    // Packets after which an undecided flow is given up on.
-    static constexpr uint32_t kMaxPackets = 64;
+    // Packets after which an undecided flow is given up on. Bytes are bounded by the stream
+    // depth already; this bounds the work of a stream sent in tiny segments.
+    static constexpr uint32_t kMaxPackets = 512;
 };
 
 class HttpClassifier final : public Classifier {

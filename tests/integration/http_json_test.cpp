@@ -44,6 +44,11 @@ std::vector<std::string> normalized(const std::string& path) {
     return out;
 }
 
+// The shipped configuration: its rules (config/rules.d) name the provisioning app.
+std::string shipped_config() {
+    return source_root() + "/config/ottscope.yaml";
+}
+
 std::string file_text(const std::string& path) {
     std::ifstream in(path);
     std::stringstream text;
@@ -62,9 +67,10 @@ std::string metrics_of_run(const std::string& capture, const std::string& flows_
         const std::string binary = binary_path();
         freopen(log.c_str(), "w", stdout);
         freopen(log.c_str(), "a", stderr);
-        execl(binary.c_str(), binary.c_str(), "run", "--pcap", capture.c_str(), "--metrics",
-              metrics.c_str(), "--flows-out", flows_out.c_str(), "--linger",
-              static_cast<char*>(nullptr));
+        const std::string config = shipped_config();
+        execl(binary.c_str(), binary.c_str(), "run", "-c", config.c_str(), "--pcap",
+              capture.c_str(), "--metrics", metrics.c_str(), "--flows-out", flows_out.c_str(),
+              "--linger", static_cast<char*>(nullptr));
         _exit(127);
     }
     std::string body;
@@ -88,7 +94,7 @@ protected:
         if (getuid() != 0) return;
         capture_ = temp_dir() + "/netns-http.pcap";
         const CommandResult made = run_command(
-            {"bash", source_root() + "/tests/integration/http/netns_capture.sh", capture_});
+            {"/bin/bash", source_root() + "/tests/integration/http/netns_capture.sh", capture_});
         if (made.status != 0) {
             std::cerr << made.output;
             capture_.clear();
@@ -103,8 +109,9 @@ std::string NetnsCapture::capture_;
 
 TEST_F(NetnsCapture, FlowRecordsMatchGolden) {
     const std::string out = temp_dir() + "/netns.jsonl";
-    const CommandResult result = run_command(
-        {binary_path(), "run", "--pcap", capture_, "--flows-out", out, "--workers", "1"});
+    const CommandResult result =
+        run_command({binary_path(), "run", "-c", shipped_config(), "--pcap", capture_,
+                     "--flows-out", out, "--workers", "1"});
     ASSERT_EQ(result.status, 0) << result.output;
     EXPECT_NE(result.output.find(": holds"), std::string::npos) << result.output;
     std::vector<std::string> golden =
@@ -137,9 +144,9 @@ TEST_F(NetnsCapture, SubscriberValuesAppearInNoOutput) {
 
 TEST(DemoHttp, ProvisioningUploadIsNamedByTheHttpClassifier) {
     const std::string out = temp_dir() + "/demo-http.jsonl";
-    const CommandResult result =
-        run_command({binary_path(), "run", "--pcap", source_root() + "/config/demo/tume-demo.pcap",
-                     "--flows-out", out, "--workers", "1"});
+    const CommandResult result = run_command(
+        {binary_path(), "run", "-c", shipped_config(), "--pcap",
+         source_root() + "/config/demo/tume-demo.pcap", "--flows-out", out, "--workers", "1"});
     ASSERT_EQ(result.status, 0) << result.output;
     bool found = false;
     for (const std::string& line : read_lines(out)) {
@@ -165,8 +172,9 @@ TEST(SharedHttpCaptures, ProcessedWithConservation) {
         fields >> path >> bytes >> sha >> packets >> link >> tags;
         if (("," + tags + ",").find(",http,") == std::string::npos) continue;
         if (std::stoul(bytes) > 3'000'000) continue;  // bounded test time
-        const CommandResult result = run_command(
-            {binary_path(), "run", "--pcap", shared + "/pcaps/" + path, "--workers", "1"});
+        const CommandResult result =
+            run_command({binary_path(), "run", "-c", shipped_config(), "--pcap",
+                         shared + "/pcaps/" + path, "--workers", "1"});
         EXPECT_EQ(result.status, 0) << path << "\n" << result.output;
         EXPECT_NE(result.output.find(": holds"), std::string::npos) << path << "\n"
                                                                     << result.output;

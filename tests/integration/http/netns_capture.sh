@@ -50,7 +50,7 @@ pids+=($!)
 ip netns exec "$srv" openssl s_server -quiet -accept 443 -cert "$work/cert.pem" \
   -key "$work/key.pem" -www >/dev/null 2>&1 &
 pids+=($!)
-ip netns exec "$cli" tcpdump -i "${tag}a" -w "$out" -U -s 0 tcp >/dev/null 2>&1 &
+ip netns exec "$cli" tcpdump -Z root -i "${tag}a" -w "$out" -U -s 0 tcp >/dev/null 2>&1 &
 tcpdump_pid=$!
 pids+=($tcpdump_pid)
 for _ in $(seq 50); do
