@@ -77,6 +77,7 @@ struct HttpClassifier::Flow {
     bool body_chunked = false;
     bool first_request_done = false;
     bool decided = false;
+    bool midstream = false;  // the flow was first seen after its start
     JsonScanner scanner;
     JsonShape shape;
 };
@@ -291,9 +292,11 @@ void HttpClassifier::finish(void*& state, const PacketView& packet, Verdict& ver
 Progress HttpClassifier::inspect(void*& state, const PacketView& packet,
                                  Verdict& verdict) noexcept {
     if (state == nullptr) {
-        if (packet.ip_protocol != kTcp || (packet.stream_flags & stream_flag::unavailable) != 0 ||
-            (packet.stream_flags & stream_flag::midstream) != 0)
+        if (packet.ip_protocol != kTcp || (packet.stream_flags & stream_flag::unavailable) != 0)
             return Progress::done;
+        // A flow seen from its middle (capture or appliance started late) is parsed when the
+        // client's first bytes begin a request; the parser rejects anything else at once.
+        const bool midstream = (packet.stream_flags & stream_flag::midstream) != 0;
         if (packet.stream.empty()) {
             if ((packet.stream_flags & (stream_flag::fin | stream_flag::rst)) != 0 ||
                 packet.flow_packets > HttpLimits::kMaxPackets)
@@ -301,6 +304,7 @@ Progress HttpClassifier::inspect(void*& state, const PacketView& packet,
             return Progress::need_more;  // handshake, or bytes held beyond a gap
         }
         if (packet.direction == Direction::server_to_client) {
+            if (midstream) return Progress::need_more;            // the tail of an earlier answer
             if (counters_ != nullptr) counters_->not_http.add();  // the server spoke first
             return Progress::done;
         }
@@ -312,6 +316,7 @@ Progress HttpClassifier::inspect(void*& state, const PacketView& packet,
         auto* flow = static_cast<Flow*>(state);
         http_parser_init(&flow->parsers[0], HTTP_REQUEST);
         http_parser_init(&flow->parsers[1], HTTP_RESPONSE);
+        flow->midstream = midstream;
     }
     Flow& flow = *static_cast<Flow*>(state);
     const auto d = static_cast<size_t>(packet.direction);
@@ -325,7 +330,10 @@ Progress HttpClassifier::inspect(void*& state, const PacketView& packet,
                             fresh.size());
         parser.data = nullptr;
         if (HTTP_PARSER_ERRNO(&parser) != HPE_OK) {
-            if (counters_ != nullptr) {
+            // Midstream, the server's bytes may start inside an answer we never saw: that
+            // ends the inspection but is no fault of the stream.
+            const bool expected = flow.midstream && packet.direction == Direction::server_to_client;
+            if (counters_ != nullptr && !expected) {
                 if (packet.direction == Direction::client_to_server && !flow.begun[0])
                     counters_->not_http.add();  // not HTTP from its first bytes
                 else

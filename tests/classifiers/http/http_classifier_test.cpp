@@ -222,6 +222,21 @@ TEST_F(HttpClassifierTest, BodyCutByTheFlowEndStillGivesItsShape) {
     EXPECT_EQ(counters_->json_truncated.read(), 1u);
 }
 
+TEST_F(HttpClassifierTest, FlowSeenFromItsMiddleIsParsedFromTheNextRequest) {
+    // The tail of an earlier answer first, then a whole request.
+    streams_[1] = "ContactOne\"}]}";
+    EXPECT_EQ(feed(Direction::server_to_client, 0, stream_flag::midstream), Progress::need_more);
+    EXPECT_EQ(state_, nullptr);
+    streams_[0] =
+        request("POST", "/v1/history", "api.tumeapp.com", "application/json", kHistoryBody);
+    feed(Direction::client_to_server, 0, stream_flag::midstream);
+    EXPECT_EQ(verdict_.app, provisioning_);
+    streams_[1] += "more of the old answer";
+    EXPECT_EQ(feed(Direction::server_to_client, 14, stream_flag::midstream), Progress::done);
+    EXPECT_EQ(counters_->parse_errors.read(), 0u);
+    EXPECT_EQ(requests(provisioning_, HttpMethod::post), 1u);
+}
+
 TEST_F(HttpClassifierTest, UdpIsDeclinedWithoutState) {
     PacketView view;
     view.ip_protocol = 17;
