@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "dataplane/counters.h"
+#include "http/http_classifier.h"
 #include "ndpi/ndpi_classifier.h"
 #include "sip/sip_classifier.h"
 #include "tls/tls_classifier.h"
@@ -21,10 +23,16 @@ std::unique_ptr<Classifier> make_sip(uint8_t index, const ClassifierSettings& se
     return std::make_unique<SipClassifier>(index, settings.catalog);
 }
 
+std::unique_ptr<Classifier> make_http(uint8_t index, const ClassifierSettings& settings) {
+    return std::make_unique<HttpClassifier>(
+        index, settings.counters != nullptr ? &settings.counters->http : nullptr);
+}
+
 constexpr std::array kRegistry = {
     ClassifierEntry{"ndpi", &make_ndpi},
     ClassifierEntry{"tls", &make_tls},
     ClassifierEntry{"sip", &make_sip},
+    ClassifierEntry{"http", &make_http},
 };
 static_assert(kRegistry.size() <= kMaxClassifiers);
 

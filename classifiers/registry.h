@@ -13,6 +13,8 @@
 
 namespace ottscope {
 
+struct WorkerCounters;
+
 constexpr size_t kMaxClassifiers = 4;
 
 // Settings of every classifier, from the configuration.
@@ -20,6 +22,8 @@ struct ClassifierSettings {
     NdpiSettings ndpi;
     // Where classifiers add names they discover (custom nDPI protocols); may be null in tests.
     AppCatalog* catalog = nullptr;
+    // The counter block of the worker the classifiers are made for; may be null in tests.
+    WorkerCounters* counters = nullptr;
 };
 
 struct ClassifierEntry {

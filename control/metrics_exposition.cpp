@@ -6,6 +6,7 @@
 
 #include <sstream>
 
+#include "classifiers/http/http_method.h"
 #include "dataplane/stream_events.h"
 
 namespace ottscope {
@@ -35,6 +36,54 @@ void add_sample(MetricFamily& f, std::vector<ClientMetric::Label> labels, double
 
 double as_double(uint64_t value) {
     return static_cast<double>(value);
+}
+
+// HTTP classifier counters, summed over workers; only apps that saw HTTP get samples.
+void render_http(const StatsView& view, const AppCatalog& catalog,
+                 std::vector<MetricFamily>& families) {
+    auto requests = family("ottscope_http_requests_total",
+                           "HTTP requests per app and method (standard methods, else other).",
+                           MetricType::Counter);
+    auto payload = family("ottscope_http_payload_bytes_total",
+                          "HTTP message body bytes per app and direction.", MetricType::Counter);
+    static constexpr const char* kDirections[2] = {"c2s", "s2c"};
+    for (size_t a = 0; a < kMaxApps; ++a) {
+        std::array<uint64_t, kHttpMethods> by_method{};
+        std::array<uint64_t, 2> bytes{};
+        for (const WorkerCounters* worker : view.workers) {
+            for (size_t m = 0; m < kHttpMethods; ++m)
+                by_method[m] += worker->http.requests[a][m].read();
+            for (size_t d = 0; d < 2; ++d) bytes[d] += worker->http.payload_bytes[a][d].read();
+        }
+        const std::string& name = catalog.app(static_cast<uint16_t>(a)).name;
+        for (size_t m = 0; m < kHttpMethods; ++m)
+            if (by_method[m] != 0)
+                add_sample(requests, {{"app", name}, {"method", std::string(kHttpMethodNames[m])}},
+                           as_double(by_method[m]));
+        for (size_t d = 0; d < 2; ++d)
+            if (bytes[d] != 0)
+                add_sample(payload, {{"app", name}, {"direction", kDirections[d]}},
+                           as_double(bytes[d]));
+    }
+    families.push_back(std::move(requests));
+    families.push_back(std::move(payload));
+
+    auto outcomes = family("ottscope_http_streams_total",
+                           "TCP streams the HTTP classifier gave up on or inspected, by outcome.",
+                           MetricType::Counter);
+    uint64_t sums[5] = {};
+    for (const WorkerCounters* worker : view.workers) {
+        sums[0] += worker->http.not_http.read();
+        sums[1] += worker->http.parse_errors.read();
+        sums[2] += worker->http.json_bodies.read();
+        sums[3] += worker->http.json_truncated.read();
+        sums[4] += worker->http.json_invalid.read();
+    }
+    static constexpr const char* kOutcomes[5] = {"not_http", "parse_error", "json_body",
+                                                 "json_truncated", "json_invalid"};
+    for (size_t i = 0; i < 5; ++i)
+        add_sample(outcomes, {{"outcome", kOutcomes[i]}}, as_double(sums[i]));
+    families.push_back(std::move(outcomes));
 }
 
 }  // namespace
@@ -238,6 +287,7 @@ std::string render_metrics(const StatsView& view, const Totals& totals,
         families.push_back(std::move(queued));
         families.push_back(std::move(up));
     }
+    render_http(view, catalog, families);
 
     auto build =
         family("ottscope_build_info", "Build of the running appliance.", MetricType::Gauge);

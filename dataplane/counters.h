@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "classifiers/classifier.h"
+#include "classifiers/http/http_method.h"
 #include "classifiers/registry.h"
 #include "drop_reasons.h"
 #include "stream_events.h"
@@ -52,6 +53,18 @@ struct StreamCounters {
     Counter buffers_in_use;
 };
 
+// HTTP classifier (classifiers/http): requests and body bytes per app, credited when the
+// classifier finishes with a flow; fixed arrays so the packet path never allocates.
+struct HttpCounters {
+    std::array<std::array<Counter, kHttpMethods>, kMaxApps> requests;
+    std::array<std::array<Counter, 2>, kMaxApps> payload_bytes;  // indexed by Direction
+    Counter not_http;        // TCP streams given up on at their first bytes
+    Counter parse_errors;    // streams that began as HTTP and then broke the grammar
+    Counter json_bodies;     // request bodies inspected as JSON
+    Counter json_truncated;  // ... of which only a prefix was inspected
+    Counter json_invalid;    // ... complete, but rejected by simdjson
+};
+
 struct alignas(64) WorkerCounters {
     std::array<AppCounters, kMaxApps> apps;
     std::array<Counter, index_of(DropReason::count)> drops;
@@ -69,6 +82,8 @@ struct alignas(64) WorkerCounters {
     // IP reassembly
     Counter fragments_held;         // IP fragments waiting for the rest of their datagram
     Counter datagrams_reassembled;  // IP datagrams completed from their fragments
+
+    HttpCounters http;
 };
 
 // Receive side: one block per polling lcore, one slot per (port, queue) it polls.

@@ -38,7 +38,11 @@ Worker::Worker(WorkerSetup setup)
              static_cast<int>(rte_socket_id())),
       top_flows_(setup_.top_flows),
       fragments_(setup_.fragment_limits, static_cast<int>(rte_socket_id())),
-      classifiers_(make_worker_classifiers(setup_.classifier_settings)),
+      classifiers_(make_worker_classifiers([this] {
+          ClassifierSettings settings = setup_.classifier_settings;
+          settings.counters = setup_.counters;  // classifiers count into their worker's block
+          return settings;
+      }())),
       streams_(setup_.stream, setup_.counters->stream),
       linear_(new uint8_t[kLinearBufferSize]) {
     all_classifiers_mask_ = static_cast<uint8_t>((1u << classifiers_.size()) - 1);
