@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
                                      "256",
                                      "--no-telemetry",
                                      "--log-level=lib.eal:error",
+                                     "--no-shconf",
                                      "--file-prefix=ottscope-test-" + std::to_string(getpid()),
                                      "--lcores=0@(0)"};
     std::vector<char*> eal_argv;

@@ -210,7 +210,7 @@ int main(int argc, char** argv) {
                                      "2048",
                                      "--no-telemetry",
                                      "--log-level=lib.eal:error",
-                                     "--file-prefix=ottscope-ftbench-" + std::to_string(getpid()),
+                                     "--no-shconf", "--file-prefix=ottscope-ftbench-" + std::to_string(getpid()),
                                      "--lcores=0@(0)"};
     std::vector<char*> eal_argv;
     for (auto& arg : args) eal_argv.push_back(arg.data());
