@@ -448,8 +448,10 @@ TEST(TlsFingerprint, Ja4MatchesTheReferenceValueOfItsOwnCorpus) {
                              0x0203, 0x0201});
         extensions.push_back({type, data});
     }
+    // The parsed hello points into the body: it must outlive the fingerprinting below.
+    const Bytes body = client_hello_body(0x0303, ciphers, extensions);
     tls::ClientHello hello;
-    ASSERT_TRUE(tls::parse_client_hello(client_hello_body(0x0303, ciphers, extensions), hello));
+    ASSERT_TRUE(tls::parse_client_hello(body, hello));
     tls::FingerprintScratch scratch;
     tls::Ja4Text ja4;
     tls::ja4(hello, scratch, ja4);
