@@ -20,7 +20,7 @@ asan=$src/build-asan
 build "$asan" address,undefined ottscope tests/integration_tests tests/oracle_tests tests/unit_tests
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-"$asan/tests/unit_tests" --gtest_brief=1
+OTTSCOPE_SOURCE_ROOT=$src "$asan/tests/unit_tests" --gtest_brief=1
 OTTSCOPE_BINARY=$asan/ottscope OTTSCOPE_SOURCE_ROOT=$src "$asan/tests/integration_tests" --gtest_brief=1
 OTTSCOPE_BINARY=$asan/ottscope OTTSCOPE_SOURCE_ROOT=$src "$asan/tests/oracle_tests" --gtest_brief=1 \
   --gtest_filter='*Conservation*'
