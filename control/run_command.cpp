@@ -401,9 +401,8 @@ void Appliance::start_exporters() {
         std::string error;
         auto collector = parse_ipfix_url(url, error);
         if (!collector) throw RunError(error);
-        exporters_.push_back(std::make_unique<IpfixExporter>(std::move(*collector), settings,
-                                                             workers_, *catalog_,
-                                                             view_.classifier_names));
+        exporters_.push_back(std::make_unique<IpfixExporter>(
+            std::move(*collector), settings, workers_, *catalog_, view_.classifier_names));
         view_.exports.push_back(&exporters_.back()->stats());
     }
 }
@@ -617,7 +616,9 @@ int Appliance::run() {
     // CivetWeb's orderly stop waits out its listener's poll timeout (two seconds); the process
     // is about to exit and the kernel closes the socket, so the server is left to the exit.
     control_server_->detach_from_dataplane();
-    static_cast<void>(control_server_.release());
+    // Kept reachable on purpose, so leak checkers see a server left to the exit, not a leak.
+    static ControlServer* const left_to_exit = control_server_.release();
+    static_cast<void>(left_to_exit);
     worker_objects_.clear();
     fanout_.reset();
     stop_ports(ports_);
