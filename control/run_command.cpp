@@ -46,6 +46,8 @@ namespace {
 // Set from signal handlers; everything else reaches it through a pointer.
 std::atomic<bool> g_stop{false};
 std::atomic<bool> g_reload{false};
+// The control server, left running to the process exit (see Appliance::run).
+ControlServer* volatile g_control_server_left_to_exit = nullptr;
 
 extern "C" void on_stop_signal(int) {
     g_stop.store(true, std::memory_order_relaxed);
@@ -616,9 +618,9 @@ int Appliance::run() {
     // CivetWeb's orderly stop waits out its listener's poll timeout (two seconds); the process
     // is about to exit and the kernel closes the socket, so the server is left to the exit.
     control_server_->detach_from_dataplane();
-    // Kept reachable on purpose, so leak checkers see a server left to the exit, not a leak.
-    static ControlServer* const left_to_exit = control_server_.release();
-    static_cast<void>(left_to_exit);
+    // Kept reachable on purpose (a volatile store the compiler cannot drop), so leak checkers
+    // see a server left to the exit, not a leak.
+    g_control_server_left_to_exit = control_server_.release();
     worker_objects_.clear();
     fanout_.reset();
     stop_ports(ports_);
