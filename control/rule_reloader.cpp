@@ -111,9 +111,18 @@ ReloadOutcome RuleReloader::load_initial() {
     return outcome;
 }
 
+void RuleReloader::close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+}
+
 ReloadOutcome RuleReloader::reload(std::string_view trigger) {
     std::lock_guard lock(mutex_);
     ReloadOutcome outcome;
+    if (closed_) {
+        outcome.messages.emplace_back("the appliance is shutting down; nothing reloaded");
+        return outcome;
+    }
     Config config = startup_config_;
     if (!config_path_.empty()) {
         ConfigResult loaded = load_config(config_path_);

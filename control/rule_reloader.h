@@ -52,6 +52,9 @@ public:
     ReloadOutcome reload(std::string_view trigger);
     // From the control loop: reloads when a watched file changed since the last look.
     void reload_if_changed();
+    // Before the workers go away: waits for a reload under way and refuses later ones (an API
+    // request may still arrive while the appliance shuts down).
+    void close();
 
     [[nodiscard]] const ReloadStatus& status() const noexcept { return status_; }
     [[nodiscard]] std::string digest() const;
@@ -76,6 +79,7 @@ private:
     std::string digest_;
     std::vector<FileStamp> watched_;
     uint64_t next_version_ = 1;
+    bool closed_ = false;
 };
 
 }  // namespace ottscope

@@ -617,6 +617,7 @@ int Appliance::run() {
     }
     // CivetWeb's orderly stop waits out its listener's poll timeout (two seconds); the process
     // is about to exit and the kernel closes the socket, so the server is left to the exit.
+    reloader_->close();
     control_server_->detach_from_dataplane();
     // Kept reachable on purpose (a volatile store the compiler cannot drop), so leak checkers
     // see a server left to the exit, not a leak.
