@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <mutex>
+#include <shared_mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -137,9 +138,13 @@ struct ControlServer::Impl {
     std::vector<std::unique_ptr<Route>> routes;  // declared first: destroyed after the server
     std::unique_ptr<CivetServer> server;
 
-    // Guards every read of the dataplane and the sampler; detach takes it too.
+    // Every route but /healthz reads state the appliance owns (the dataplane view, the
+    // reloader, the run phase): requests hold the gate shared, and detach takes it exclusively,
+    // so once detach returns no request is inside that state and none enters it again.
+    std::shared_mutex gate;
+    bool detached = false;  // guarded by gate
+    // Serialises the load sampler and the reads of the dataplane.
     std::mutex view_mutex;
-    bool detached = false;
     LoadSampler sampler;
     // Flow snapshots are read one request at a time (the mailboxes have one reader).
     std::mutex flows_mutex;
@@ -180,7 +185,6 @@ struct ControlServer::Impl {
     Response metrics() {
         const ReloadCounts reloads = reload_counts();
         std::lock_guard lock(view_mutex);
-        if (detached) return Response{503, "text/plain", "shutting down\n"};
         const Totals totals = sum_totals(view);
         return Response{200, "text/plain; version=0.0.4; charset=utf-8",
                         render_metrics(view, totals, sampler.ratios(view), reloads)};
@@ -222,7 +226,6 @@ struct ControlServer::Impl {
             context.rule_version =
                 std::to_string(view.reloads->version.load(std::memory_order_relaxed));
         std::lock_guard lock(view_mutex);
-        if (detached) return error(503, "shutting down");
         const Totals totals = sum_totals(view);
         return Response{200, "application/json",
                         status_json(view, totals, sampler.ratios(view), context)};
@@ -230,7 +233,6 @@ struct ControlServer::Impl {
 
     Response apps() {
         std::lock_guard lock(view_mutex);
-        if (detached) return error(503, "shutting down");
         return Response{200, "application/json", apps_json(view, sum_totals(view))};
     }
 
@@ -250,10 +252,7 @@ struct ControlServer::Impl {
             }
         }
         std::lock_guard flows_lock(flows_mutex);
-        {
-            std::lock_guard lock(view_mutex);
-            if (detached) return error(503, "shutting down");
-        }
+        { std::lock_guard lock(view_mutex); }
         // Ask every worker, then wait (without holding the view lock) for their answers.
         bool complete = true;
         if (std::chrono::steady_clock::now() - snapshot_complete_at > kSnapshotFresh) {
@@ -273,7 +272,6 @@ struct ControlServer::Impl {
             if (complete) snapshot_complete_at = std::chrono::steady_clock::now();
         }
         std::lock_guard lock(view_mutex);
-        if (detached) return error(503, "shutting down");
         std::vector<TopFlow> merged;
         uint64_t table_flows = 0;
         for (size_t w = 0; w < view.top_flows.size(); ++w) {
@@ -337,12 +335,23 @@ ControlServer::ControlServer(ControlServerOptions options, const StatsView& view
                                  e.what());
     }
     static const auto kHealth = [](mg_connection*) { return Response{200, "text/plain", "ok\n"}; };
+    auto gated = [&impl](Route::Get handler) -> Route::Get {
+        if (!handler) return handler;
+        return [&impl, handler = std::move(handler)](mg_connection* connection) {
+            std::shared_lock lock(impl.gate);
+            if (impl.detached) return error(503, "shutting down");
+            return handler(connection);
+        };
+    };
     auto add = [&](const char* uri, Route::Get get, Route::Get post) {
-        impl.routes.push_back(std::make_unique<Route>(std::move(get), std::move(post)));
+        impl.routes.push_back(
+            std::make_unique<Route>(gated(std::move(get)), gated(std::move(post))));
         impl.server->addHandler(uri, impl.routes.back().get());
     };
     add("/metrics", [&impl](mg_connection*) { return impl.metrics(); }, {});
-    add("/healthz", kHealth, {});
+    // Liveness owns nothing of the appliance, so it answers through the shutdown too.
+    impl.routes.push_back(std::make_unique<Route>(kHealth, Route::Get{}));
+    impl.server->addHandler("/healthz", impl.routes.back().get());
     add("/readyz", [&impl](mg_connection*) { return impl.readyz(); }, {});
     add("/api/v1/status", [&impl](mg_connection*) { return impl.status(); }, {});
     add("/api/v1/apps", [&impl](mg_connection*) { return impl.apps(); }, {});
@@ -356,8 +365,7 @@ ControlServer::~ControlServer() {
 }
 
 void ControlServer::detach_from_dataplane() {
-    std::lock_guard flows_lock(impl_->flows_mutex);
-    std::lock_guard lock(impl_->view_mutex);
+    std::unique_lock lock(impl_->gate);
     impl_->detached = true;
 }
 

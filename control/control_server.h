@@ -38,8 +38,9 @@ public:
     ControlServer(const ControlServer&) = delete;
     ControlServer& operator=(const ControlServer&) = delete;
 
-    // After this returns, no request reads the dataplane again: it may be freed while the
-    // server's threads wind down with the process. Later requests get 503.
+    // After this returns, no request reads anything the appliance owns (dataplane view,
+    // reloader, run phase) and none is still inside it: all of it may be freed while the
+    // server's threads wind down with the process. Later requests get 503; /healthz stays 200.
     void detach_from_dataplane();
 
     struct Impl;
