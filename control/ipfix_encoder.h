@@ -20,14 +20,17 @@ namespace ottscope {
 // for documentation (RFC 5612): a placeholder, to be replaced by a registered PEN before
 // collectors in the field rely on it.
 inline constexpr uint32_t kOttscopePen = 32473;
-// Element ids under kOttscopePen.
+// Element ids under kOttscopePen. They share no number with an element of our templates,
+// standard or RFC 5103 reverse (PEN 29305, ids 1 and 2): pmacct 1.7 finds an enterprise
+// element of a template by its number alone when the template has variable-length fields,
+// and with ids 1 and 2 nfacctd read our classifier and confidence as empty and 0.
 namespace ottscope_ie {
-inline constexpr uint16_t classifier = 1;      // string: name of the deciding classifier
-inline constexpr uint16_t confidence = 2;      // unsigned8: 0 none, 1 low, 2 medium, 3 high
-inline constexpr uint16_t evidence = 3;        // string: the rule evidence that named the app
-inline constexpr uint16_t tunnel_type = 4;     // unsigned8: 0 none, 1 gtpu, 2 vxlan, 3 gre, ...
-inline constexpr uint16_t tunnel_id_up = 5;    // unsigned32: TEID/VNI/key client to server
-inline constexpr uint16_t tunnel_id_down = 6;  // unsigned32: the same, server to client
+inline constexpr uint16_t classifier = 101;      // string: name of the deciding classifier
+inline constexpr uint16_t confidence = 102;      // unsigned8: 0 none, 1 low, 2 medium, 3 high
+inline constexpr uint16_t evidence = 103;        // string: the rule evidence that named the app
+inline constexpr uint16_t tunnel_type = 104;     // unsigned8: 0 none, 1 gtpu, 2 vxlan, 3 gre, ...
+inline constexpr uint16_t tunnel_id_up = 105;    // unsigned32: TEID/VNI/key client to server
+inline constexpr uint16_t tunnel_id_down = 106;  // unsigned32: the same, server to client
 }  // namespace ottscope_ie
 // applicationId = classification engine id (1 octet) + selector (4 octets): engine 6 is
 // "USER-Defined" (RFC 6759) and the selector is ottscope's catalog id of the app.

@@ -22,14 +22,24 @@ constexpr size_t kMaxOutbox = 8;
 // Largest IPFIX message over UDP: stays under a 1500-byte MTU with IPv6 and UDP headers.
 constexpr size_t kUdpMessageBytes = 1400;
 constexpr size_t kTcpMessageBytes = 65000;
+// How long after a UDP datagram an ICMP refusal may still be reported for it (loopback and a
+// LAN answer within a millisecond; a collector across a WAN may need a longer window).
+constexpr auto kUdpConfirmWindow = std::chrono::milliseconds(200);
+
+bool is_refusal(int error) {
+    return error == ECONNREFUSED || error == EHOSTUNREACH || error == ENETUNREACH;
+}
 
 }  // namespace
 
 IpfixExporter::IpfixExporter(IpfixCollector collector, const IpfixExportSettings& settings,
                              unsigned workers, const AppCatalog& catalog,
-                             const std::vector<std::string>& classifier_names)
-    : collector_(std::move(collector)), settings_(settings) {
-    stats_.collector = collector_.url;
+                             const std::vector<std::string>& classifier_names,
+                             std::shared_ptr<ExportStats> stats)
+    : collector_(std::move(collector)),
+      settings_(settings),
+      stats_(stats ? std::move(stats) : std::make_shared<ExportStats>()) {
+    stats_->collector = collector_.url;
     for (unsigned w = 0; w < workers; ++w) {
         IpfixEncoderOptions options;
         options.observation_domain = settings_.domain_id * 256 + w;
@@ -49,7 +59,15 @@ IpfixExporter::~IpfixExporter() {
 
 void IpfixExporter::drop(ExportDrop reason, uint64_t records) {
     if (records != 0)
-        stats_.dropped[static_cast<size_t>(reason)].fetch_add(records, std::memory_order_relaxed);
+        stats_->dropped[static_cast<size_t>(reason)].fetch_add(records, std::memory_order_relaxed);
+}
+
+void IpfixExporter::set_queued() {
+    if (owns_gauges_) stats_->queued.store(queue_.size(), std::memory_order_relaxed);
+}
+
+void IpfixExporter::set_connected(bool connected) {
+    if (owns_gauges_) stats_->connected.store(connected, std::memory_order_relaxed);
 }
 
 void IpfixExporter::offer(const FlowRecord& record, unsigned worker) {
@@ -58,7 +76,7 @@ void IpfixExporter::offer(const FlowRecord& record, unsigned worker) {
         return;
     }
     queue_.push_back(Queued{record, static_cast<uint16_t>(worker % encoders_.size())});
-    stats_.queued.store(queue_.size(), std::memory_order_relaxed);
+    set_queued();
 }
 
 void IpfixExporter::connect(Clock::time_point now) {
@@ -85,9 +103,15 @@ void IpfixExporter::connect(Clock::time_point now) {
     fd_ = fd;
     retry_at_ = now;
     connecting_ = result != 0;
-    if (!connecting_) {
-        stats_.connected.store(true, std::memory_order_relaxed);
-        stats_.connects.fetch_add(1, std::memory_order_relaxed);
+    if (collector_.transport == IpfixTransport::udp) {
+        // Nothing tells whether a UDP collector listens: the templates go first, alone, and
+        // data follows once no refusal came back for them.
+        probing_ = true;
+        probe_sent_at_ = {};
+        stats_->connects.fetch_add(1, std::memory_order_relaxed);
+    } else if (!connecting_) {
+        set_connected(true);
+        stats_->connects.fetch_add(1, std::memory_order_relaxed);
     }
     templates_due_ = true;
 }
@@ -96,7 +120,7 @@ void IpfixExporter::disconnect(Clock::time_point now, bool lost) {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
     connecting_ = false;
-    stats_.connected.store(false, std::memory_order_relaxed);
+    set_connected(false);
     retry_at_ = now + kRetryInterval;
     // Half a message is gone with the connection; whole ones wait for the next.
     if (lost && front_offset_ > 0 && !outbox_.empty()) {
@@ -131,9 +155,15 @@ bool IpfixExporter::send_front() {
             front_offset_ += static_cast<size_t>(sent);
             return false;
         }
-        stats_.records.fetch_add(message.records, std::memory_order_relaxed);
-        stats_.messages.fetch_add(1, std::memory_order_relaxed);
-        stats_.bytes.fetch_add(message.bytes.size(), std::memory_order_relaxed);
+        if (collector_.transport == IpfixTransport::udp) {
+            const auto now = Clock::now();
+            if (message.records != 0) unconfirmed_.push_back(Unconfirmed{now, message.records});
+            if (probing_) probe_sent_at_ = now;
+        } else {
+            stats_->records.fetch_add(message.records, std::memory_order_relaxed);
+        }
+        stats_->messages.fetch_add(1, std::memory_order_relaxed);
+        stats_->bytes.fetch_add(message.bytes.size(), std::memory_order_relaxed);
         outbox_.pop_front();
         front_offset_ = 0;
         return true;
@@ -145,11 +175,9 @@ bool IpfixExporter::send_front() {
         disconnect(now, true);
         return false;
     }
-    if (error == ECONNREFUSED) {
-        // The collector's port is closed (ICMP unreachable): this datagram was not sent; it
-        // waits, and the templates go first when the collector is back.
-        retry_at_ = now + kRetryInterval;
-        templates_due_ = true;
+    if (is_refusal(error)) {
+        // An ICMP refusal of an earlier datagram: this one was not sent and waits.
+        refused(now);
         return false;
     }
     drop(ExportDrop::send_error, message.records);
@@ -157,8 +185,47 @@ bool IpfixExporter::send_front() {
     return true;
 }
 
+void IpfixExporter::refused(Clock::time_point now) {
+    // The kernel keeps one pending error per socket: it cannot tell which datagram of the
+    // window was refused, so all of them count as undelivered.
+    for (const Unconfirmed& datagram : unconfirmed_)
+        drop(ExportDrop::collector_unreachable, datagram.records);
+    unconfirmed_.clear();
+    retry_at_ = now + kRetryInterval;
+    templates_due_ = true;
+    probing_ = true;
+    probe_sent_at_ = {};
+    set_connected(false);
+}
+
+void IpfixExporter::confirm(Clock::time_point now, bool all) {
+    while (!unconfirmed_.empty() &&
+           (all || now - unconfirmed_.front().sent_at >= kUdpConfirmWindow)) {
+        stats_->records.fetch_add(unconfirmed_.front().records, std::memory_order_relaxed);
+        unconfirmed_.pop_front();
+    }
+}
+
+void IpfixExporter::check_refusal(Clock::time_point now) {
+    if (fd_ < 0 || collector_.transport != IpfixTransport::udp) return;
+    int error = 0;
+    socklen_t length = sizeof(error);
+    // Reading SO_ERROR also clears it: a refusal is acted on once.
+    if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && is_refusal(error)) {
+        refused(now);
+        return;
+    }
+    confirm(now, false);
+    if (probing_ && probe_sent_at_ != Clock::time_point{} &&
+        now - probe_sent_at_ >= kUdpConfirmWindow) {
+        probing_ = false;  // the probe was not refused: the collector is back
+        set_connected(true);
+    }
+}
+
 void IpfixExporter::pump(Clock::time_point now) {
     if (fd_ < 0) connect(now);
+    check_refusal(now);
     if (fd_ >= 0 && connecting_) {
         pollfd entry{fd_, POLLOUT, 0};
         if (::poll(&entry, 1, 0) > 0) {
@@ -169,8 +236,8 @@ void IpfixExporter::pump(Clock::time_point now) {
                 disconnect(now, false);
             } else {
                 connecting_ = false;
-                stats_.connected.store(true, std::memory_order_relaxed);
-                stats_.connects.fetch_add(1, std::memory_order_relaxed);
+                set_connected(true);
+                stats_->connects.fetch_add(1, std::memory_order_relaxed);
             }
         }
     }
@@ -205,7 +272,7 @@ void IpfixExporter::pump(Clock::time_point now) {
         for (IpfixMessage& message : scratch_) outbox_.push_back(std::move(message));
         scratch_.clear();
     }
-    stats_.queued.store(queue_.size(), std::memory_order_relaxed);
+    set_queued();
     if ((queue_.empty() && finishing_) || now - last_flush_ >= kFlushInterval) {
         for (auto& encoder : encoders_) encoder->flush(scratch_);
         for (IpfixMessage& message : scratch_) outbox_.push_back(std::move(message));
@@ -213,12 +280,18 @@ void IpfixExporter::pump(Clock::time_point now) {
         last_flush_ = now;
     }
     if (!ready) return;
+    // While probing, only the front message (the templates) goes, then data waits for the
+    // probe's window to pass without a refusal.
+    if (probing_) {
+        if (probe_sent_at_ == Clock::time_point{} && !outbox_.empty()) send_front();
+        return;
+    }
     while (!outbox_.empty() && fd_ >= 0 && send_front()) {
     }
 }
 
 bool IpfixExporter::idle() const noexcept {
-    if (!queue_.empty() || !outbox_.empty()) return false;
+    if (!queue_.empty() || !outbox_.empty() || !unconfirmed_.empty()) return false;
     for (const auto& encoder : encoders_)
         if (encoder->records_open() != 0) return false;
     return true;
@@ -231,16 +304,44 @@ bool IpfixExporter::finish(Clock::time_point deadline) {
         if (!idle()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     const bool complete = idle();
+    close_counting(ExportDrop::shutdown);
+    return complete;
+}
+
+void IpfixExporter::close_counting(ExportDrop reason) {
+    // Datagrams still inside their window: one last look for a refusal, then they count as
+    // sent (nothing more can be known about them).
+    check_refusal(Clock::now());
+    confirm(Clock::now(), true);
     uint64_t left = queue_.size();
     for (const IpfixMessage& message : outbox_) left += message.records;
     for (const auto& encoder : encoders_) left += encoder->records_open();
-    drop(ExportDrop::shutdown, left);
+    drop(reason, left);
     queue_.clear();
     outbox_.clear();
-    stats_.queued.store(0, std::memory_order_relaxed);
+    scratch_.clear();
+    set_queued();
+    set_connected(false);
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
-    return complete;
+}
+
+void IpfixExporter::retire() {
+    finishing_ = true;
+}
+
+bool IpfixExporter::retire_step(Clock::time_point now, Clock::time_point deadline,
+                                ExportDrop reason) {
+    if (!idle() && now < deadline) pump(now);
+    if (!idle() && now < deadline) return false;
+    close_counting(reason);
+    return true;
+}
+
+void IpfixExporter::hand_over_queue(IpfixExporter& successor) {
+    for (Queued& queued : queue_) successor.offer(queued.record, queued.worker);
+    queue_.clear();
+    owns_gauges_ = false;
 }
 
 }  // namespace ottscope

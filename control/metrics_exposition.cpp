@@ -258,7 +258,9 @@ std::string render_metrics(const StatsView& view, const Totals& totals,
     families.push_back(std::move(held));
     families.push_back(std::move(reassembled));
 
-    if (!view.exports.empty()) {
+    const auto exports =
+        view.exports != nullptr ? view.exports->stats() : decltype(view.exports->stats()){};
+    if (!exports.empty()) {
         auto sent = family("ottscope_export_records_total",
                            "Flow records sent to each IPFIX collector.", MetricType::Counter);
         auto dropped = family("ottscope_export_dropped_records_total",
@@ -270,7 +272,7 @@ std::string render_metrics(const StatsView& view, const Totals& totals,
                              "Flow records waiting for an IPFIX collector.", MetricType::Gauge);
         auto up = family("ottscope_export_collector_up",
                          "1 while the collector's socket is connected.", MetricType::Gauge);
-        for (const ExportStats* stats : view.exports) {
+        for (const auto& stats : exports) {
             const std::string& collector = stats->collector;
             add_sample(sent, {{"collector", collector}}, as_double(stats->records.load()));
             add_sample(messages, {{"collector", collector}}, as_double(stats->messages.load()));

@@ -35,7 +35,6 @@ std::vector<std::string> restart_only_changes(const Config& running, const Confi
               running.ndpi_udp_packet_budget != loaded.ndpi_udp_packet_budget,
           "classifiers.ndpi");
     check(running.metrics_listen != loaded.metrics_listen, "control.metrics_listen");
-    check(ipfix_settings_differ(running, loaded), "export.ipfix");
     return changed;
 }
 
@@ -43,12 +42,13 @@ std::vector<std::string> restart_only_changes(const Config& running, const Confi
 
 RuleReloader::RuleReloader(std::string config_path, const Config& startup_config,
                            AppCatalog& catalog, RulePublisher& publisher,
-                           ClassifierSettingsHook classifiers)
+                           ClassifierSettingsHook classifiers, ReloadAppliedHook applied)
     : config_path_(std::move(config_path)),
       startup_config_(startup_config),
       catalog_(catalog),
       publisher_(publisher),
-      classifiers_(std::move(classifiers)) {}
+      classifiers_(std::move(classifiers)),
+      applied_(std::move(applied)) {}
 
 std::vector<RuleReloader::FileStamp> RuleReloader::stamps(const Config& config) const {
     std::vector<std::string> paths;
@@ -99,6 +99,8 @@ ReloadOutcome RuleReloader::load(const Config& config, bool initial) {
     status_.version.store(next_version_++, std::memory_order_relaxed);
     status_.apps.store(rules.rules->size(), std::memory_order_relaxed);
     publisher_.publish(std::move(rules.rules));
+    if (!initial && applied_)
+        for (std::string& note : applied_(config)) outcome.messages.push_back(std::move(note));
     outcome.ok = true;
     return outcome;
 }

@@ -40,11 +40,16 @@ struct ClassifierSettingsHook {
     std::function<void()> abandon;
 };
 
+// Told about the configuration of every successful reload (after the rules are in force);
+// returns notes for the log, such as a setting it could not apply.
+using ReloadAppliedHook = std::function<std::vector<std::string>(const Config&)>;
+
 class RuleReloader {
 public:
     // `config_path` empty: built-in defaults, no rule files.
     RuleReloader(std::string config_path, const Config& startup_config, AppCatalog& catalog,
-                 RulePublisher& publisher, ClassifierSettingsHook classifiers = {});
+                 RulePublisher& publisher, ClassifierSettingsHook classifiers = {},
+                 ReloadAppliedHook applied = {});
 
     // Startup load: errors are fatal to the caller.
     ReloadOutcome load_initial();
@@ -74,6 +79,7 @@ private:
     AppCatalog& catalog_;
     RulePublisher& publisher_;
     ClassifierSettingsHook classifiers_;
+    ReloadAppliedHook applied_;
     ReloadStatus status_;
     mutable std::mutex mutex_;
     std::string digest_;

@@ -29,7 +29,7 @@
 #include "config/config.h"
 #include "control/control_server.h"
 #include "control/flow_record_writer.h"
-#include "control/ipfix_exporter.h"
+#include "control/ipfix_export_set.h"
 #include "control/rule_reloader.h"
 #include "control/stats_view.h"
 #include "control/summary.h"
@@ -149,7 +149,7 @@ private:
     std::atomic<bool> dataplane_done_{false};
     StatsView view_;
     std::unique_ptr<FlowRecordWriter> writer_;
-    std::vector<std::unique_ptr<IpfixExporter>> exporters_;
+    std::unique_ptr<IpfixExportSet> exports_;
     std::unique_ptr<ControlServer> control_server_;
     std::atomic<int> phase_{static_cast<int>(RunPhase::starting)};
     std::chrono::steady_clock::time_point started_;
@@ -354,8 +354,23 @@ void Appliance::build_dataplane() {
     hook.abandon = [this] {
         for (auto& worker : worker_objects_) worker->abandon_settings();
     };
+    // Export settings apply at the control thread's next pass (see IpfixExportSet); without
+    // record rings (no export at startup) there is nothing to feed new collectors.
+    ReloadAppliedHook applied = [this](const Config& config) -> std::vector<std::string> {
+        if (!exports_)
+            return ipfix_settings_differ(config_, config)
+                       ? std::vector<std::string>{"export.ipfix changed; the appliance started "
+                                                  "without export takes it after a restart"}
+                       : std::vector<std::string>{};
+        try {
+            exports_->request(ipfix_plan_of(config, options_.ipfix));
+        } catch (const std::exception& e) {
+            return {e.what()};
+        }
+        return {};
+    };
     reloader_ = std::make_unique<RuleReloader>(options_.config_path, config_, *catalog_,
-                                               *publisher_, std::move(hook));
+                                               *publisher_, std::move(hook), std::move(applied));
     const ReloadOutcome rules = reloader_->load_initial();
     for (const std::string& message : rules.messages) fmt::print(stderr, "{}\n", message);
     if (!rules.ok) throw RunError("the rules have errors; nothing was started");
@@ -381,46 +396,33 @@ void Appliance::drain_records() {
                0)
             for (unsigned i = 0; i < n; ++i) {
                 if (writer_) writer_->write(records[i]);
-                for (auto& exporter : exporters_) exporter->offer(records[i], worker);
+                if (exports_) exports_->offer(records[i], worker);
             }
         ++worker;
     }
-    const auto now = std::chrono::steady_clock::now();
-    for (auto& exporter : exporters_) exporter->pump(now);
+    if (exports_) exports_->pump(std::chrono::steady_clock::now());
 }
 
 void Appliance::start_exporters() {
-    std::vector<std::string> urls = config_.ipfix_collectors;
-    urls.insert(urls.end(), options_.ipfix.begin(), options_.ipfix.end());
-    IpfixExportSettings settings;
-    settings.domain_id = config_.ipfix_domain_id;
-    settings.app_names = config_.ipfix_app_names;
-    settings.enterprise_elements = config_.ipfix_enterprise_elements;
-    settings.template_refresh_seconds = config_.ipfix_template_refresh_seconds;
-    settings.max_records_per_second = config_.ipfix_max_records_per_second;
-    settings.buffer_records = config_.ipfix_buffer_records;
-    for (const std::string& url : urls) {
-        std::string error;
-        auto collector = parse_ipfix_url(url, error);
-        if (!collector) throw RunError(error);
-        exporters_.push_back(std::make_unique<IpfixExporter>(
-            std::move(*collector), settings, workers_, *catalog_, view_.classifier_names));
-        view_.exports.push_back(&exporters_.back()->stats());
+    // With record rings, export can be switched on, changed or off by a reload.
+    if (record_rings_.empty()) return;
+    exports_ = std::make_unique<IpfixExportSet>(workers_, *catalog_, view_.classifier_names);
+    try {
+        exports_->request(ipfix_plan_of(config_, options_.ipfix));
+    } catch (const std::invalid_argument& e) {
+        throw RunError(e.what());
     }
+    exports_->pump(std::chrono::steady_clock::now());  // before the first record
+    view_.exports = exports_.get();
 }
 
 // Records still queued get a bounded time to leave: a collector that is away does not
 // hold the appliance's exit, and what stays behind is counted (reason shutdown).
 void Appliance::finish_exporters() {
+    if (!exports_) return;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    for (auto& exporter : exporters_) {
-        if (exporter->finish(deadline)) continue;
-        const ExportStats& stats = exporter->stats();
-        uint64_t dropped = 0;
-        for (const auto& count : stats.dropped) dropped += count.load();
-        fmt::print(stderr, "ottscope: IPFIX export to {}: {} records could not be sent\n",
-                   stats.collector, dropped);
-    }
+    for (const std::string& line : exports_->finish(deadline))
+        fmt::print(stderr, "ottscope: {}\n", line);
 }
 
 void Appliance::show_progress(bool last) {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "classifiers/app_catalog.h"
-#include "control/ipfix_exporter.h"
+#include "control/ipfix_export_set.h"
 #include "control/rule_reloader.h"
 #include "dataplane/counters.h"
 #include "dataplane/flow_snapshot.h"
@@ -42,7 +42,7 @@ struct StatsView {
     std::vector<FlowSnapshotMailbox*> top_flows;  // one per worker, same order as `workers`
     std::vector<std::string> zone_names;          // port name of each flow zone
     uint32_t flow_capacity = 0;                   // per worker
-    std::vector<const ExportStats*> exports;      // one per IPFIX collector
+    const IpfixExportSet* exports = nullptr;      // IPFIX collectors, if export is on
 };
 
 struct AppTotals {

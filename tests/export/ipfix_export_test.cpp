@@ -38,16 +38,29 @@ struct FlowFacts {
     uint64_t bytes_c2s = 0;
     uint64_t pkts_s2c = 0;
     uint64_t bytes_s2c = 0;
+    // ottscope's enterprise elements (PEN 32473), when the collector decodes them.
+    std::string classifier;
+    std::string confidence;  // as a number: 0 none, 1 low, 2 medium, 3 high
 
     [[nodiscard]] std::string text() const {
         std::ostringstream out;
         out << app << " " << src << ":" << src_port << " > " << dst << ":" << dst_port << " pkts "
             << pkts_c2s << "/" << pkts_s2c << " bytes " << bytes_c2s << "/" << bytes_s2c;
+        if (!classifier.empty())
+            out << " classifier " << classifier << " confidence " << confidence;
         return out.str();
     }
 };
 
-std::multiset<std::string> json_flows(const std::string& path, bool with_addresses = true) {
+std::string confidence_number(std::string_view name) {
+    static const std::map<std::string_view, std::string> numbers{
+        {"none", "0"}, {"low", "1"}, {"medium", "2"}, {"high", "3"}};
+    const auto found = numbers.find(name);
+    return found == numbers.end() ? "?" + std::string(name) : found->second;
+}
+
+std::multiset<std::string> json_flows(const std::string& path, bool with_addresses = true,
+                                      bool with_verdict = false) {
     std::multiset<std::string> flows;
     simdjson::dom::parser parser;
     for (const std::string& line : read_lines(path)) {
@@ -65,6 +78,10 @@ std::multiset<std::string> json_flows(const std::string& path, bool with_address
         f.pkts_s2c = uint64_t(record["pkts_s2c"]);
         f.bytes_c2s = uint64_t(record["bytes_c2s"]);
         f.bytes_s2c = uint64_t(record["bytes_s2c"]);
+        if (with_verdict) {
+            f.classifier = std::string(std::string_view(record["classifier"]));
+            f.confidence = confidence_number(std::string_view(record["confidence"]));
+        }
         flows.insert(f.text());
     }
     return flows;
@@ -129,10 +146,9 @@ TEST(IpfixExport, NfacctdDecodesEveryFlowOfTheDemoOverUdp) {
     const std::string dir = temp_dir() + "/nfacctd";
     fs::create_directories(dir);
     const uint16_t port = free_port();
-    // Reverse counters (RFC 5103, PEN 29305) as pmacct custom primitives.
-    std::ofstream(dir + "/primitives.lst")
-        << "name=rev_bytes field_type=29305:1 len=8 semantics=u_int\n"
-           "name=rev_pkts field_type=29305:2 len=8 semantics=u_int\n";
+    // Reverse counters (RFC 5103, PEN 29305) and ottscope's elements (PEN 32473) as pmacct
+    // custom primitives: the file operators get under deploy/.
+    const std::string primitives = source_root() + "/deploy/pmacct/primitives.lst";
     std::ofstream(dir + "/nfacctd.conf")
         << "daemonize: false\n"
            "nfacctd_ip: 127.0.0.1\n"
@@ -141,11 +157,11 @@ TEST(IpfixExport, NfacctdDecodesEveryFlowOfTheDemoOverUdp) {
         << "\n"
            "nfacctd_disable_opt_scope_check: true\n"
            "aggregate_primitives: "
-        << dir
-        << "/primitives.lst\n"
+        << primitives
+        << "\n"
            "plugins: print[flows]\n"
            "aggregate[flows]: class, src_host, dst_host, src_port, dst_port, proto, "
-           "timestamp_start, rev_bytes, rev_pkts\n"
+           "timestamp_start, rev_bytes, rev_pkts, ottscope_classifier, ottscope_confidence\n"
            "print_output[flows]: csv\n"
            "print_output_file[flows]: "
         << dir
@@ -166,7 +182,7 @@ TEST(IpfixExport, NfacctdDecodesEveryFlowOfTheDemoOverUdp) {
          "--workers", "1", "--metrics", "127.0.0.1:" + std::to_string(free_port()), "--flows-out",
          dir + "/flows.jsonl", "--ipfix", "udp://127.0.0.1:" + std::to_string(port)});
     ASSERT_EQ(run.status, 0) << run.output;
-    const std::multiset<std::string> expected = json_flows(dir + "/flows.jsonl");
+    const std::multiset<std::string> expected = json_flows(dir + "/flows.jsonl", true, true);
     ASSERT_GE(expected.size(), 5u);
 
     std::multiset<std::string> decoded;
@@ -193,6 +209,8 @@ TEST(IpfixExport, NfacctdDecodesEveryFlowOfTheDemoOverUdp) {
                 f.bytes_c2s = std::stoull(fields[column["BYTES"]]);
                 f.pkts_s2c = std::stoull(fields[column["rev_pkts"]]);
                 f.bytes_s2c = std::stoull(fields[column["rev_bytes"]]);
+                f.classifier = fields[column["ottscope_classifier"]];
+                f.confidence = fields[column["ottscope_confidence"]];
                 decoded.insert(f.text());
             }
             return decoded.size() >= expected.size();
@@ -202,7 +220,10 @@ TEST(IpfixExport, NfacctdDecodesEveryFlowOfTheDemoOverUdp) {
     bool voip = false;
     for (const std::string& flow : decoded) voip |= flow.rfind("tume-voip ", 0) == 0;
     EXPECT_TRUE(voip) << "the rule app tume-voip must reach the collector by name";
-    std::printf("nfacctd decoded %zu flows, as in the JSON Lines records\n", decoded.size());
+    std::printf(
+        "nfacctd decoded %zu flows with classifier and confidence, as in the JSON Lines "
+        "records\n",
+        decoded.size());
 }
 
 // Receives one TCP connection and keeps its bytes: an IPFIX stream is an IPFIX file.
@@ -297,7 +318,7 @@ TEST(IpfixExport, IpfixDumpDecodesTheTcpStreamOfACollectorThatCameLate) {
             f.bytes_c2s = number("octetDeltaCount");
             f.pkts_s2c = number("reversePacketDeltaCount");
             f.bytes_s2c = number("reverseOctetDeltaCount");
-            EXPECT_TRUE(fields.count("32473/2")) << "no ottscope confidence element";
+            EXPECT_TRUE(fields.count("32473/102")) << "no ottscope confidence element";
             decoded.insert(f.text());
         }
         fields.clear();
