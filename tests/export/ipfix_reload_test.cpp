@@ -305,12 +305,14 @@ TEST(IpfixReload, AReloadSwapsCollectorsAndNoRecordIsLostOrCountedTwice) {
     EXPECT_EQ(sc.sent, records) << sc.line;
     EXPECT_EQ(sc.dropped, 0u);
     EXPECT_EQ(cli.records(), records);
-    EXPECT_NE(log.find("1 collector started, 1 retiring, 0 replaced"), std::string::npos) << log;
+    const size_t swap = log.find("1 collector started, 1 retiring, 0 replaced");
+    ASSERT_NE(swap, std::string::npos) << log;
+    const std::string reconcile = log.substr(swap, log.find('\n', swap) - swap);
     std::printf(
         "%llu records: %llu to A before the reload, %llu to B after; reload answered in "
-        "%.1f ms, first records counted at B %.0f ms after the request; 0 lost\n",
+        "%.1f ms (%s), first records counted at B %.0f ms after the request; 0 lost\n",
         static_cast<unsigned long long>(records), static_cast<unsigned long long>(sa.sent),
-        static_cast<unsigned long long>(sb.sent), reload_ms, first_b_ms);
+        static_cast<unsigned long long>(sb.sent), reload_ms, reconcile.c_str(), first_b_ms);
 }
 
 TEST(IpfixReload, AUdpCollectorAwayCountsWhatItRefusedAndGetsTheRestWhenBack) {
