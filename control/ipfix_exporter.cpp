@@ -19,6 +19,9 @@ constexpr auto kRetryInterval = std::chrono::seconds(1);
 constexpr auto kFlushInterval = std::chrono::seconds(1);
 // Messages encoded ahead of the socket: records wait in the queue (as records), not as bytes.
 constexpr size_t kMaxOutbox = 8;
+// Bound on encode-and-send rounds per pump (kMaxOutbox messages each), so that one pump
+// leaves the control loop time for its other work.
+constexpr int kMaxRoundsPerPump = 64;
 // Largest IPFIX message over UDP: stays under a 1500-byte MTU with IPv6 and UDP headers.
 constexpr size_t kUdpMessageBytes = 1400;
 constexpr size_t kTcpMessageBytes = 65000;
@@ -256,37 +259,45 @@ void IpfixExporter::pump(Clock::time_point now) {
             rate, tokens_ + rate * std::chrono::duration<double>(now - last_tokens_).count());
         last_tokens_ = now;
     }
-    while (outbox_.size() < kMaxOutbox && !queue_.empty() && (rate == 0 || tokens_ >= 1)) {
-        const Queued& next = queue_.front();
-        try {
-            encoders_[next.worker]->add(next.record, scratch_);
-        } catch (const std::exception& e) {
-            // A record libfixbuf refuses is counted and reported once; the others go on.
-            drop(ExportDrop::send_error, 1);
-            if (!encode_error_reported_)
-                fmt::print(stderr, "ottscope: IPFIX export to {}: {}\n", collector_.url, e.what());
-            encode_error_reported_ = true;
+    // Rounds of encoding a few messages and sending them, until the queue is empty or the
+    // socket takes no more: the outbox stays small and a backlog drains at socket speed.
+    for (int round = 0; round < kMaxRoundsPerPump; ++round) {
+        size_t encoded = 0;
+        while (outbox_.size() < kMaxOutbox && !queue_.empty() && (rate == 0 || tokens_ >= 1)) {
+            const Queued& next = queue_.front();
+            try {
+                encoders_[next.worker]->add(next.record, scratch_);
+            } catch (const std::exception& e) {
+                // A record libfixbuf refuses is counted and reported once; the others go on.
+                drop(ExportDrop::send_error, 1);
+                if (!encode_error_reported_)
+                    fmt::print(stderr, "ottscope: IPFIX export to {}: {}\n", collector_.url,
+                               e.what());
+                encode_error_reported_ = true;
+            }
+            queue_.pop_front();
+            ++encoded;
+            if (rate > 0) tokens_ -= 1;
+            for (IpfixMessage& message : scratch_) outbox_.push_back(std::move(message));
+            scratch_.clear();
         }
-        queue_.pop_front();
-        if (rate > 0) tokens_ -= 1;
-        for (IpfixMessage& message : scratch_) outbox_.push_back(std::move(message));
-        scratch_.clear();
-    }
-    set_queued();
-    if ((queue_.empty() && finishing_) || now - last_flush_ >= kFlushInterval) {
-        for (auto& encoder : encoders_) encoder->flush(scratch_);
-        for (IpfixMessage& message : scratch_) outbox_.push_back(std::move(message));
-        scratch_.clear();
-        last_flush_ = now;
-    }
-    if (!ready) return;
-    // While probing, only the front message (the templates) goes, then data waits for the
-    // probe's window to pass without a refusal.
-    if (probing_) {
-        if (probe_sent_at_ == Clock::time_point{} && !outbox_.empty()) send_front();
-        return;
-    }
-    while (!outbox_.empty() && fd_ >= 0 && send_front()) {
+        set_queued();
+        if ((queue_.empty() && finishing_) || now - last_flush_ >= kFlushInterval) {
+            for (auto& encoder : encoders_) encoder->flush(scratch_);
+            for (IpfixMessage& message : scratch_) outbox_.push_back(std::move(message));
+            scratch_.clear();
+            last_flush_ = now;
+        }
+        if (!ready) return;
+        // While probing, only the front message (the templates) goes, then data waits for
+        // the probe's window to pass without a refusal.
+        if (probing_) {
+            if (probe_sent_at_ == Clock::time_point{} && !outbox_.empty()) send_front();
+            return;
+        }
+        while (!outbox_.empty() && fd_ >= 0 && send_front()) {
+        }
+        if (!outbox_.empty() || queue_.empty() || fd_ < 0 || encoded == 0) return;
     }
 }
 

@@ -227,6 +227,12 @@ std::vector<std::string> run_args(const std::string& dir, const std::string& con
             dir + "/flows.jsonl"};
 }
 
+// The looping runs write tens of megabytes of flow records: gone when the test is.
+struct RemovedAtEnd {
+    std::string dir;
+    ~RemovedAtEnd() { fs::remove_all(dir); }
+};
+
 uint64_t produced(const std::string& path) {
     uint64_t lines = 0;
     for (const std::string& line : read_lines(path)) lines += line.empty() ? 0 : 1;
@@ -236,6 +242,7 @@ uint64_t produced(const std::string& path) {
 TEST(IpfixReload, AReloadSwapsCollectorsAndNoRecordIsLostOrCountedTwice) {
     const std::string dir = temp_dir() + "/swap";
     fs::create_directories(dir);
+    const RemovedAtEnd cleanup{dir};
     const uint16_t port_a = free_port();
     const uint16_t port_b = free_port();
     const uint16_t port_cli = free_port();
@@ -318,6 +325,7 @@ TEST(IpfixReload, AReloadSwapsCollectorsAndNoRecordIsLostOrCountedTwice) {
 TEST(IpfixReload, AUdpCollectorAwayCountsWhatItRefusedAndGetsTheRestWhenBack) {
     const std::string dir = temp_dir() + "/away";
     fs::create_directories(dir);
+    const RemovedAtEnd cleanup{dir};
     const uint16_t port = free_port();
     const uint16_t metrics = free_port();
     const std::string config = write_config(dir + "/ottscope.yaml", {url(port)});
