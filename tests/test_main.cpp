@@ -5,6 +5,7 @@
 #include <rte_eal.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ int main(int argc, char** argv) {
         return 1;
     }
     const int result = RUN_ALL_TESTS();
+    // The runtime folder is named after our pid: nobody else will ever use or remove it.
+    const std::string runtime_dir = rte_eal_get_runtime_dir();
     rte_eal_cleanup();
+    std::error_code ignored;
+    std::filesystem::remove_all(runtime_dir, ignored);
     return result;
 }
