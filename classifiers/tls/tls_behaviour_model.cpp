@@ -80,21 +80,23 @@ Confidence BehaviourModel::assess() const noexcept {
     unsigned exchanges = 0;
     bool ack_pattern = false;
     unsigned pings = 0;
+    unsigned chatter = 0;  // small client messages that are neither requests nor keepalives
     uint32_t shortest_idle = UINT32_MAX;
     uint32_t longest_idle = 0;
     for (size_t i = 0; i < count_; ++i) {
         const Entry& e = entries_[i];
         if (e.from_server) continue;
-        if (e.length <= kMaxPingRecord) {
+        if (e.length < kMinRequestRecord) {
             const uint32_t idle = i > 0 ? e.at_ms - entries_[i - 1].at_ms : 0;
-            if (idle >= kPingIdleMs) {
+            if (e.length <= kMaxPingRecord && idle >= kPingIdleMs) {
                 ++pings;
                 shortest_idle = idle < shortest_idle ? idle : shortest_idle;
                 longest_idle = idle > longest_idle ? idle : longest_idle;
+            } else if (i + 1 < count_) {
+                ++chatter;  // the last one may be a TLS 1.3 close_notify
             }
             continue;
         }
-        if (e.length < kMinRequestRecord) continue;
         size_t next = i + 1;
         uint32_t answer = 0;
         while (next < count_ && entries_[next].from_server) answer += entries_[next++].length;
@@ -107,7 +109,7 @@ Confidence BehaviourModel::assess() const noexcept {
             ack_pattern = true;  // after a multi-part answer, a request nobody answers
         }
     }
-    if (exchanges < 2) return Confidence::none;
+    if (exchanges < 2 || chatter >= kMaxChatter) return Confidence::none;
     const bool cadence = pings >= 2 && longest_idle <= 2 * shortest_idle;
     return !holes_ && (ack_pattern || cadence) ? Confidence::medium : Confidence::low;
 }

@@ -36,7 +36,10 @@
 // 2. An exchange is a client record of at least kMinRequestRecord followed by server records
 //    (up to the next client record) that start with one of at least kMinAnswerRecord and
 //    total at most kMaxAnswerRatio times the request plus kAnswerSlack.
-// 3. low: at least two exchanges and no rule 1 veto.
+// 3. low: at least two exchanges, no rule 1 veto, and fewer than kMaxChatter client records
+//    under kMinRequestRecord that are not keepalives (below): a SIP UA sends nothing that
+//    small but pings, while RPC and backup protocols (a Code42 client in the corpus) trade
+//    small acknowledgements. The window's last record is spared (a TLS 1.3 close_notify).
 // 4. medium: low, no lost records (TCP holes), and either an ACK pattern (a request right
 //    after a multi-record answer, itself unanswered, followed by another request) or a
 //    keepalive cadence (two or more client records of at most kMaxPingRecord after at least
@@ -60,6 +63,7 @@ public:
     static constexpr uint32_t kAnswerSlack = 512;
     static constexpr uint32_t kMaxPingRecord = 64;
     static constexpr uint32_t kPingIdleMs = 2000;
+    static constexpr unsigned kMaxChatter = 2;
 
     enum class Veto : uint8_t {
         none,

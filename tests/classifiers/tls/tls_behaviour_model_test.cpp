@@ -89,6 +89,25 @@ TEST(TlsBehaviourModel, RegistrationWithKeepaliveCadenceIsMedium) {
     EXPECT_EQ(model.assess(), Confidence::medium);
 }
 
+TEST(TlsBehaviourModel, SmallAcknowledgementsAreNotSip) {
+    // A backup client over TLS 1.2 (ndpi-4.2/anyconnect-vpn.pcap, Code42): mid-size
+    // request/response pairs, but small client messages in between.
+    const BehaviourModel model = run(tls12({{C, 23, 439, 19'712},
+                                            {S, 23, 406, 19'742},
+                                            {C, 23, 306, 19'997},
+                                            {S, 23, 110, 20'029},
+                                            {C, 23, 720, 20'344},
+                                            {S, 23, 2471, 20'423},
+                                            {C, 23, 57, 20'428},
+                                            {S, 23, 65, 20'456},
+                                            {C, 23, 53, 20'814},
+                                            {S, 23, 53, 20'843},
+                                            {S, 23, 33, 20'869},
+                                            {C, 23, 43, 20'878}}));
+    EXPECT_EQ(model.veto(), BehaviourModel::Veto::none);
+    EXPECT_EQ(model.assess(), Confidence::none);
+}
+
 TEST(TlsBehaviourModel, OneExchangeIsNotEnough) {
     const BehaviourModel model = run(tls13({{C, 23, 900, 20}, {S, 23, 700, 60}}));
     EXPECT_EQ(model.assess(), Confidence::none);
