@@ -8,19 +8,37 @@ namespace ottscope {
 
 namespace tls {
 
-void BehaviourTrack::feed(const PacketView& packet) noexcept {
+void BehaviourTrack::feed_stream(const PacketView& packet) noexcept {
+    if ((packet.stream_flags & (stream_flag::unavailable | stream_flag::truncated)) != 0) {
+        feed_segment(packet);
+        return;
+    }
+    const auto d = static_cast<size_t>(packet.direction);
+    if (!streamed[d]) {
+        // The stream starts with this segment's bytes: its sequence number is byte 0's.
+        if (packet.stream.empty() || packet.stream_new_offset != 0) return;
+        streamed[d] = true;
+        stream_start[d] = packet.tcp_seq;
+        walker[d].start(packet.tcp_seq);
+    }
+    if (packet.stream_new_offset >= packet.stream.size()) return;
+    const uint8_t holes = walker[d].holes();
+    walker[d].feed(stream_start[d] + packet.stream_new_offset,
+                   packet.stream.subspan(packet.stream_new_offset),
+                   [&](uint8_t type, uint32_t length) {
+                       model.on_record(packet.direction, type, length, packet.timestamp_ms);
+                   });
+    if (walker[d].holes() != holes) model.on_hole();
+}
+
+void BehaviourTrack::feed_segment(const PacketView& packet) noexcept {
     if (packet.payload.empty()) return;
     const auto d = static_cast<size_t>(packet.direction);
-    SegmentRecordWalker& records = walker[d];
-    // The stream puts this segment at its start: the direction's first record begins here.
-    if (!records.synced() && records.holes() == 0 && !packet.stream.empty() &&
-        packet.stream_new_offset == 0 && (packet.stream_flags & stream_flag::unavailable) == 0)
-        records.start(packet.tcp_seq);
-    const uint8_t holes = records.holes();
-    records.feed(packet.tcp_seq, packet.payload, [&](uint8_t type, uint32_t length) {
+    const uint8_t holes = walker[d].holes();
+    walker[d].feed(packet.tcp_seq, packet.payload, [&](uint8_t type, uint32_t length) {
         model.on_record(packet.direction, type, length, packet.timestamp_ms);
     });
-    if (records.holes() != holes) model.on_hole();
+    if (walker[d].holes() != holes) model.on_hole();
 }
 
 }  // namespace tls
@@ -79,7 +97,7 @@ bool TlsBehaviourWatch::begin(void*& state, const tls::BehaviourTrack& track,
 Progress TlsBehaviourWatch::inspect(void*& state, const PacketView& packet,
                                     Verdict& verdict) noexcept {
     Watch* watch = untag(state);
-    watch->track.feed(packet);
+    watch->track.feed_segment(packet);
     ++watch->packets;
     const bool lost = !watch->track.walker[0].synced() && !watch->track.walker[1].synced();
     if (watch->track.model.settled() || lost || watch->packets >= kMaxWatchPackets ||
@@ -100,6 +118,8 @@ void TlsBehaviourWatch::abandon(void*& state) noexcept {
 
 void TlsBehaviourWatch::finish(void*& state, Verdict* verdict) noexcept {
     Watch* watch = untag(state);
+    if (watch->track.walker[0].hole_open() || watch->track.walker[1].hole_open())
+        watch->track.model.on_hole();  // late bytes that never came: records may be missing
     const Confidence confidence = watch->track.model.assess();
     if (verdict != nullptr && confidence != Confidence::none && generic(*verdict)) {
         Verdict sip;

@@ -30,10 +30,14 @@ namespace tls {
 struct BehaviourTrack {
     SegmentRecordWalker walker[2];
     BehaviourModel model;
+    uint32_t stream_start[2] = {0, 0};  // sequence number of each direction's stream byte 0
+    bool streamed[2] = {false, false};  // the direction is walked over the reassembled stream
 
-    // Any packet of the flow: its record headers go to the model. The stream (while there is
-    // one) says where a direction starts.
-    void feed(const PacketView& packet) noexcept;
+    // While the flow is reassembled: the stream's new bytes, in order whatever the order of
+    // the segments (falls back to the segment where the stream is cut or unavailable).
+    void feed_stream(const PacketView& packet) noexcept;
+    // Without reassembly: the segment's own bytes.
+    void feed_segment(const PacketView& packet) noexcept;
 };
 
 }  // namespace tls

@@ -68,7 +68,7 @@ Progress TlsClassifier::inspect(void*& state, const PacketView& packet, Verdict&
         state = flow;
     }
     ++flow->packets;
-    flow->behaviour.feed(packet);
+    flow->behaviour.feed_stream(packet);
     const auto direction = static_cast<size_t>(packet.direction);
     if (packet.stream_new_offset < packet.stream.size()) scan(*flow, direction, packet.stream);
     const tls::RecordCursor& cursor = flow->cursor[direction];

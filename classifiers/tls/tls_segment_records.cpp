@@ -22,10 +22,22 @@ bool SegmentRecordWalker::place(uint32_t& seq, std::span<const uint8_t>& payload
     } else {
         const auto ahead = static_cast<int32_t>(seq - next_seq_);
         if (ahead > 0) {
-            // Bytes are missing before this segment: the record boundary is lost.
-            if (holes_ < UINT8_MAX) ++holes_;
+            // Bytes are missing before this segment. If they are only late, they can be walked
+            // when they come, from the state the walk is in now.
+            const bool can_wait = !hole_open_ && header_have_ == 0;
+            if (can_wait) {
+                hole_open_ = true;
+                hole_seq_ = next_seq_;
+                hole_end_ = seq;
+                hole_body_left_ = body_left_;
+            }
             synced_ = false;
-            if (!resync()) return false;
+            if (!resync()) {
+                hole_open_ = false;
+                note_lost();
+                return false;
+            }
+            if (!can_wait) note_lost();
         } else if (ahead < 0) {
             const auto behind = static_cast<uint32_t>(-ahead);
             if (behind >= payload.size()) return false;  // a retransmission

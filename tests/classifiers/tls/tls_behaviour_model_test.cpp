@@ -216,6 +216,24 @@ TEST(SegmentRecordWalker, HoleResyncsOnlyAtARecordStart) {
     EXPECT_EQ(walker.holes(), 1);
 }
 
+TEST(SegmentRecordWalker, SwappedSegmentsLoseNothing) {
+    const std::vector<uint8_t> a = record(23, 300);
+    const std::vector<uint8_t> b = record(23, 200);
+    const std::vector<uint8_t> c = record(23, 100);
+    SegmentRecordWalker walker;
+    walker.start(0);
+    Seen seen;
+    walker.feed(305, b, std::ref(seen));  // b before a
+    walker.feed(0, a, std::ref(seen));
+    walker.feed(510, c, std::ref(seen));
+    ASSERT_EQ(seen.records.size(), 3u);
+    EXPECT_EQ(seen.records[0].second, 200u);
+    EXPECT_EQ(seen.records[1].second, 300u);
+    EXPECT_EQ(seen.records[2].second, 100u);
+    EXPECT_EQ(walker.holes(), 0);
+    EXPECT_FALSE(walker.hole_open());
+}
+
 TEST(SegmentRecordWalker, SequenceWrap) {
     const std::vector<uint8_t> wire = record(23, 100);
     SegmentRecordWalker walker;
