@@ -1,5 +1,6 @@
 #include "tls_behaviour_watch.h"
 
+#include <cstddef>
 #include <new>
 
 #include "classifiers/app_catalog.h"
@@ -50,12 +51,12 @@ struct TlsBehaviourWatch::Watch {
 };
 
 namespace {
+// Pool blocks are 64-byte aligned: the low bit of a watch's address is free for the tag.
 TlsBehaviourWatch::Watch* untag(void* state) noexcept {
-    return reinterpret_cast<TlsBehaviourWatch::Watch*>(reinterpret_cast<uintptr_t>(state) &
-                                                       ~uintptr_t{1});
+    return reinterpret_cast<TlsBehaviourWatch::Watch*>(static_cast<std::byte*>(state) - 1);
 }
 void* tag(TlsBehaviourWatch::Watch* watch) noexcept {
-    return reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(watch) | 1);
+    return reinterpret_cast<std::byte*>(watch) + 1;
 }
 }  // namespace
 
