@@ -44,6 +44,7 @@ struct PacketView {
     Direction direction = Direction::client_to_server;
     uint8_t ip_protocol = 0;
     uint8_t tcp_flags = 0;
+    uint32_t tcp_seq = 0;  // TCP only: the segment's sequence number
     uint64_t timestamp_ms = 0;
     uint32_t flow_packets = 0;  // packets of the flow so far, this one included
     // The server side of the flow (IPv4 as IPv4-mapped IPv6), for rules on ports and CIDRs.
@@ -96,7 +97,9 @@ struct Verdict {
     }
 };
 
-enum class Progress : uint8_t { need_more, done };
+// need_more_packets: still undecided, but done with the reassembled stream; the worker stops
+// reassembling the flow once no classifier that wants the stream says need_more.
+enum class Progress : uint8_t { need_more, done, need_more_packets };
 
 class Classifier {
 public:

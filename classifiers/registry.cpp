@@ -15,8 +15,8 @@ std::unique_ptr<Classifier> make_ndpi(uint8_t index, const ClassifierSettings& s
     return std::make_unique<NdpiClassifier>(index, settings.ndpi, settings.catalog);
 }
 
-std::unique_ptr<Classifier> make_tls(uint8_t index, const ClassifierSettings& /*settings*/) {
-    return std::make_unique<TlsClassifier>(index);
+std::unique_ptr<Classifier> make_tls(uint8_t index, const ClassifierSettings& settings) {
+    return std::make_unique<TlsClassifier>(index, settings.catalog);
 }
 
 std::unique_ptr<Classifier> make_sip(uint8_t index, const ClassifierSettings& settings) {

@@ -119,7 +119,12 @@ std::string format_flow_record(const FlowRecord& record, const AppCatalog& catal
     out += ",\"app\":";
     append_json_string(out, app.name);
     out += ",\"category\":";
-    append_json_string(out, catalog.is_rule_app(record.verdict.app)
+    // Apps nDPI did not name (rule apps, the TLS classifier's sip-tls) carry their own category.
+    const uint16_t id = record.verdict.app;
+    const bool own_category = catalog.is_rule_app(id) ||
+                              (id >= catalog.builtin_protocols() && id != record.verdict.ndpi_app &&
+                               id != record.verdict.ndpi_master);
+    append_json_string(out, own_category
                                 ? std::string_view(app.category)
                                 : catalog.ndpi_category_name(record.verdict.ndpi_category));
     out += ",\"ndpi\":";

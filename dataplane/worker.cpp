@@ -296,6 +296,7 @@ void Worker::classify(Flow& flow, const DecodedPacket& packet, uint8_t direction
     view.direction = static_cast<Direction>(direction);
     view.ip_protocol = packet.ip_protocol;
     view.tcp_flags = packet.tcp_flags;
+    view.tcp_seq = packet.tcp_seq;
     view.timestamp_ms = now_us / 1000;
     view.flow_packets = static_cast<uint32_t>(flow.total_packets());
     const Endpoint& server = direction == 0 ? packet.destination : packet.source;
@@ -313,15 +314,19 @@ void Worker::classify(Flow& flow, const DecodedPacket& packet, uint8_t direction
     } else {
         view.stream_flags = stream_flag::unavailable;
     }
+    bool stream_wanted = false;
     for (size_t i = 0; i < classifiers_.size(); ++i) {
         const uint8_t bit = static_cast<uint8_t>(1u << i);
         if ((flow.classifiers_pending & bit) == 0) continue;
-        if (classifiers_[i]->inspect(flow.classifier_state[i], view, flow.verdict) ==
-            Progress::done)
+        const Progress progress =
+            classifiers_[i]->inspect(flow.classifier_state[i], view, flow.verdict);
+        if (progress == Progress::done)
             flow.classifiers_pending &= static_cast<uint8_t>(~bit);
+        else if (progress == Progress::need_more && (stream_classifiers_mask_ & bit) != 0)
+            stream_wanted = true;
     }
-    if (streaming && (flow.classifiers_pending & stream_classifiers_mask_) == 0)
-        streams_.release(flow.stream);
+    // No classifier still reads the stream (decided, or reading packets only): free it.
+    if (streaming && !stream_wanted) streams_.release(flow.stream);
     if (flow.classifiers_pending == 0) credit(flow);
 }
 

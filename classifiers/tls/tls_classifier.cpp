@@ -23,6 +23,7 @@ struct TlsClassifier::FlowState {
     tls::Ja3Text ja3s{};
     tls::Ja4Text ja4{};
     tls::RecordCursor cursor[2];
+    tls::BehaviourTrack behaviour;  // record headers for the look past the handshake
     uint32_t packets = 0;
     // Per direction: nothing more to learn from it (its hello or server flight is read, or it
     // ended, closed or broke). Directions are told apart by what they send, not by who sent
@@ -31,18 +32,20 @@ struct TlsClassifier::FlowState {
     bool tls13 = false;
 };
 
-TlsClassifier::TlsClassifier(uint8_t registry_index)
+TlsClassifier::TlsClassifier(uint8_t registry_index, AppCatalog* catalog)
     : registry_index_(registry_index),
       working_pool_(sizeof(FlowState), 1024),
-      summary_pool_(sizeof(TlsAnnotations), 1024) {}
+      summary_pool_(sizeof(TlsAnnotations), 1024),
+      behaviour_(registry_index, catalog) {}
 
 size_t TlsClassifier::state_bytes_in_use() const noexcept {
     return working_pool_.in_use() * working_pool_.block_size() +
-           summary_pool_.in_use() * summary_pool_.block_size();
+           summary_pool_.in_use() * summary_pool_.block_size() + behaviour_.state_bytes_in_use();
 }
 
 Progress TlsClassifier::inspect(void*& state, const PacketView& packet, Verdict& verdict) noexcept {
     if (packet.ip_protocol != kIpProtoTcp) return Progress::done;
+    if (TlsBehaviourWatch::watching(state)) return behaviour_.inspect(state, packet, verdict);
     auto* flow = static_cast<FlowState*>(state);
     if (flow == nullptr) {
         if ((packet.stream_flags & stream_flag::unavailable) != 0) return Progress::done;
@@ -65,6 +68,7 @@ Progress TlsClassifier::inspect(void*& state, const PacketView& packet, Verdict&
         state = flow;
     }
     ++flow->packets;
+    flow->behaviour.feed_stream(packet);
     const auto direction = static_cast<size_t>(packet.direction);
     if (packet.stream_new_offset < packet.stream.size()) scan(*flow, direction, packet.stream);
     const tls::RecordCursor& cursor = flow->cursor[direction];
@@ -74,8 +78,7 @@ Progress TlsClassifier::inspect(void*& state, const PacketView& packet, Verdict&
     if (cursor.malformed || cursor.closed || ended) flow->direction_done[direction] = true;
     if ((flow->direction_done[0] && flow->direction_done[1]) ||
         flow->packets >= kMaxHandshakePackets || cursor.malformed) {
-        finish(state, packet, verdict);
-        return Progress::done;
+        return finish(state, packet, verdict) ? Progress::need_more_packets : Progress::done;
     }
     return Progress::need_more;
 }
@@ -150,7 +153,7 @@ bool TlsClassifier::take_certificate(FlowState& flow,
     return true;
 }
 
-void TlsClassifier::finish(void*& state, const PacketView& packet, Verdict& verdict) noexcept {
+bool TlsClassifier::finish(void*& state, const PacketView& packet, Verdict& verdict) noexcept {
     auto* flow = static_cast<FlowState*>(state);
     if (packet.rules != nullptr) {
         FlowFacts facts;
@@ -183,16 +186,20 @@ void TlsClassifier::finish(void*& state, const PacketView& packet, Verdict& verd
         summary->cert_subject.set(flow->subject.view());
         summary->cert_issuer.set(flow->issuer.view());
     }
+    const tls::BehaviourTrack behaviour = flow->behaviour;
     flow->~FlowState();
     working_pool_.release(flow);
     state = summary;
+    return behaviour_.begin(state, behaviour, verdict);
 }
 
 void TlsClassifier::conclude(void*& state, const PacketView& context, Verdict& verdict) noexcept {
-    if (state != nullptr) finish(state, context, verdict);
+    if (state != nullptr && !TlsBehaviourWatch::watching(state)) finish(state, context, verdict);
+    if (TlsBehaviourWatch::watching(state)) behaviour_.conclude(state, verdict);
 }
 
 void TlsClassifier::annotate(void*& state, FlowAnnotations& annotations) noexcept {
+    if (TlsBehaviourWatch::watching(state)) behaviour_.abandon(state);
     if (state == nullptr) return;
     auto* summary = static_cast<TlsAnnotations*>(state);
     annotations.tls = *summary;

@@ -3,15 +3,17 @@
 // a TLS handshake record, in both directions and across segments, and learns SNI, ALPN,
 // JA3/JA3S/JA4 and, for TLS 1.2 and older, the server's leaf certificate. When it has what
 // the handshake will show (TLS 1.3: the ServerHello; older: the certificate or
-// ServerHelloDone) it offers these facts to the rules. It names no app by itself: a TLS flow
-// no rule matches keeps nDPI's label. The values stay in a small per-flow block until the
-// flow ends, for the flow record.
+// ServerHelloDone) it offers these facts to the rules. A TLS flow no rule matches keeps
+// nDPI's label, unless the record sizes and timing after the handshake look like SIP
+// signalling (TlsBehaviourWatch: the unattributed app sip-tls, low or medium). The values
+// stay in a small per-flow block until the flow ends, for the flow record.
 
 #include <array>
 #include <cstdint>
 
 #include "classifiers/classifier.h"
 #include "classifiers/state_pool.h"
+#include "tls_behaviour_watch.h"
 #include "tls_certificate.h"
 #include "tls_fingerprint.h"
 #include "tls_messages.h"
@@ -21,7 +23,7 @@ namespace ottscope {
 
 class TlsClassifier final : public Classifier {
 public:
-    explicit TlsClassifier(uint8_t registry_index);
+    explicit TlsClassifier(uint8_t registry_index, AppCatalog* catalog = nullptr);
 
     Progress inspect(void*& state, const PacketView& packet, Verdict& verdict) noexcept override;
     void conclude(void*& state, const PacketView& context, Verdict& verdict) noexcept override;
@@ -41,11 +43,13 @@ private:
     void take_client_hello(FlowState& flow, std::span<const uint8_t> body) noexcept;
     bool take_certificate(FlowState& flow, const tls::HandshakeMessage& message) noexcept;
     // Offers the facts to the rules, keeps the record's values, frees the working state.
-    void finish(void*& state, const PacketView& packet, Verdict& verdict) noexcept;
+    // True when the flow goes on to be watched (TlsBehaviourWatch).
+    bool finish(void*& state, const PacketView& packet, Verdict& verdict) noexcept;
 
     uint8_t registry_index_;
     StatePool working_pool_;
     StatePool summary_pool_;
+    TlsBehaviourWatch behaviour_;
     // Per-worker scratch, used within one inspect() call.
     std::array<uint8_t, 32768> gather_{};
     tls::ClientHello client_hello_;
