@@ -10,6 +10,8 @@ set -euo pipefail
 
 out=${1:?usage: make_sip_captures.sh OUTDIR}
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../../netns_capture_lib.sh
+source "$here/../../netns_capture_lib.sh"
 [[ $(id -u) -eq 0 ]] || { echo "skip: needs root for network namespaces" >&2; exit 77; }
 for tool in ip sipp stunnel4 tcpdump openssl curl python3; do
     command -v "$tool" >/dev/null || { echo "skip: $tool missing" >&2; exit 77; }
@@ -86,12 +88,12 @@ wait_port() {  # NAMESPACE PORT: until something listens (without connecting: no
     return 1
 }
 capture_begin() {  # NAME
-    start "${server[@]}" tcpdump -i "vs$tag" -U -s 0 -w "$out/$1.pcap" ip
-    sleep 0.5
+    tcpdump_start "$sns" "vs$tag" "$out/$1.pcap" ip
+    pids+=("$TCPDUMP_PID")
 }
 capture_end() {
-    sleep 0.5
-    stop_last
+    tcpdump_stop "${pids[-1]}"
+    unset 'pids[-1]'
 }
 
 # sipp scenarios: the built-in UAC/UAS call, and a registration kept alive.

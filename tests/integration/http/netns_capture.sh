@@ -9,6 +9,8 @@
 set -euo pipefail
 out=${1:?usage: netns_capture.sh OUT.pcap}
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../../netns_capture_lib.sh
+source "$here/../../netns_capture_lib.sh"
 tag=ott$$
 cli=${tag}c
 srv=${tag}s
@@ -50,9 +52,9 @@ pids+=($!)
 ip netns exec "$srv" openssl s_server -quiet -accept 443 -cert "$work/cert.pem" \
   -key "$work/key.pem" -www >/dev/null 2>&1 &
 pids+=($!)
-ip netns exec "$cli" tcpdump -Z root -i "${tag}a" -w "$out" -U -s 0 tcp >/dev/null 2>&1 &
-tcpdump_pid=$!
-pids+=($tcpdump_pid)
+tcpdump_start "$cli" "${tag}a" "$out" tcp
+tcpdump_pid=$TCPDUMP_PID
+pids+=("$tcpdump_pid")
 for _ in $(seq 50); do
   ip netns exec "$cli" curl -s -o /dev/null http://10.77.0.2/index.html && break
   sleep 0.1
@@ -71,6 +73,5 @@ c --resolve api.example.org:80:10.77.0.2 -H 'Content-Type: application/json' \
   -d '{"msisdn":"+34699111222"}' http://api.example.org/v1/profile
 c --resolve www.example.org:80:10.77.0.2 http://www.example.org/index.html
 c --resolve files.example.org:80:10.77.0.2 http://files.example.org/download.bin
-sleep 1
-kill -INT "$tcpdump_pid"
-wait "$tcpdump_pid" 2>/dev/null || true
+sleep 0.5
+tcpdump_stop "$tcpdump_pid"
