@@ -29,6 +29,8 @@ struct TlsAnnotations {
     AnnotationText<40> ja4;  // 36 characters
     AnnotationText<128> cert_subject;
     AnnotationText<128> cert_issuer;
+    // With a key log: what the decrypted application data was ("sip", "not_sip", "failed").
+    AnnotationText<8> decrypted;
 };
 
 struct FlowAnnotations {

@@ -16,7 +16,9 @@ std::unique_ptr<Classifier> make_ndpi(uint8_t index, const ClassifierSettings& s
 }
 
 std::unique_ptr<Classifier> make_tls(uint8_t index, const ClassifierSettings& settings) {
-    return std::make_unique<TlsClassifier>(index, settings.catalog);
+    return std::make_unique<TlsClassifier>(
+        index, settings.catalog, settings.tls_keylog,
+        settings.counters != nullptr ? &settings.counters->tls_decrypt : nullptr);
 }
 
 std::unique_ptr<Classifier> make_sip(uint8_t index, const ClassifierSettings& settings) {

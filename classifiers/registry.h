@@ -10,6 +10,7 @@
 
 #include "classifier.h"
 #include "ndpi/ndpi_classifier.h"
+#include "tls/tls_keylog.h"
 
 namespace ottscope {
 
@@ -20,6 +21,8 @@ constexpr size_t kMaxClassifiers = 4;
 // Settings of every classifier, from the configuration.
 struct ClassifierSettings {
     NdpiSettings ndpi;
+    // The TLS key log in force (null: none configured), shared read-only by every worker.
+    std::shared_ptr<const tls::KeyLog> tls_keylog;
     // Where classifiers add names they discover (custom nDPI protocols); may be null in tests.
     AppCatalog* catalog = nullptr;
     // The counter block of the worker the classifiers are made for; may be null in tests.

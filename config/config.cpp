@@ -163,12 +163,12 @@ void load_document(YamlLoader& loader, const YAML::Node& root, Config& config) {
              }},
             {"classifiers",
              [&](const YAML::Node& node) {
-                 loader.mapping(node, "classifiers",
-                                {
-                                    {"ndpi",
-                                     [&](const YAML::Node& ndpi) {
-                                         loader.mapping(
-                                             ndpi, "classifiers.ndpi",
+                 loader.mapping(
+                     node, "classifiers",
+                     {
+                         {"ndpi",
+                          [&](const YAML::Node& ndpi) {
+                              loader.mapping(ndpi, "classifiers.ndpi",
                                              {
                                                  {"tcp_packet_budget",
                                                   loader.number(config.ndpi_tcp_packet_budget,
@@ -180,8 +180,17 @@ void load_document(YamlLoader& loader, const YAML::Node& root, Config& config) {
                                                   loader.text(config.ndpi_protocols_file,
                                                               "classifiers.ndpi.protocols_file")},
                                              });
-                                     }},
-                                });
+                          }},
+                         {"tls",
+                          [&](const YAML::Node& tls) {
+                              loader.mapping(tls, "classifiers.tls",
+                                             {
+                                                 {"keylog_file", loader.text(config.tls_keylog_file,
+                                                                             "classifiers.tls."
+                                                                             "keylog_file")},
+                                             });
+                          }},
+                     });
              }},
             {"rules",
              [&](const YAML::Node& node) {
@@ -263,6 +272,8 @@ ConfigResult load_config(const std::string& path) {
     std::string& protocols = result.config.ndpi_protocols_file;
     if (!protocols.empty() && protocols[0] != '/')
         protocols = result.config.directory + "/" + protocols;
+    std::string& keylog = result.config.tls_keylog_file;
+    if (!keylog.empty() && keylog[0] != '/') keylog = result.config.directory + "/" + keylog;
     result.errors = std::move(loader.errors);
     return result;
 }

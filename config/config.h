@@ -39,6 +39,9 @@ struct Config {
     uint32_t ndpi_tcp_packet_budget = 80;
     uint32_t ndpi_udp_packet_budget = 24;
     std::string ndpi_protocols_file;  // resolved against the configuration's folder
+    // TLS key log (SSLKEYLOGFILE format) for looking inside flows; "" none. Resolved against
+    // the configuration's folder; re-read when it changes.
+    std::string tls_keylog_file;
     // rules: file names or glob patterns, relative to the configuration's folder
     std::vector<std::string> rule_files;
     bool watch_rule_files = true;  // reload when the configuration or a rule file changes

@@ -89,6 +89,7 @@ void append_tls(std::string& out, const TlsAnnotations& tls) {
     append_text_field(out, "ja4", tls.ja4);
     append_text_field(out, "cert_subject", tls.cert_subject);
     append_text_field(out, "cert_issuer", tls.cert_issuer);
+    append_text_field(out, "decrypted", tls.decrypted);
 }
 
 }  // namespace
@@ -135,9 +136,16 @@ std::string format_flow_record(const FlowRecord& record, const AppCatalog& catal
                                 : std::string("none"));
     out += ",\"confidence\":";
     append_json_string(out, confidence_name(record.verdict.confidence));
-    if (record.verdict.evidence != 0) {
+    // SIP found inside TLS with a key log backs whatever named the flow (a rule on the SNI).
+    static constexpr std::string_view kDecryptedSip = "sip inside tls (decrypted)";
+    const std::string_view evidence = catalog.evidence_text(record.verdict.evidence);
+    const bool decrypted_sip =
+        record.annotations.tls.decrypted.view() == "sip" && evidence != kDecryptedSip;
+    if (record.verdict.evidence != 0 || decrypted_sip) {
         out += ",\"evidence\":[";
-        append_json_string(out, catalog.evidence_text(record.verdict.evidence));
+        if (record.verdict.evidence != 0) append_json_string(out, evidence);
+        if (record.verdict.evidence != 0 && decrypted_sip) out += ",";
+        if (decrypted_sip) append_json_string(out, kDecryptedSip);
         out += "]";
     }
     if (fields.tls) append_tls(out, record.annotations.tls);

@@ -92,6 +92,10 @@ int run_cli(int argc, char** argv) {
     run_cmd->add_option("--ipfix", run.ipfix,
                         "export flow records over IPFIX to udp://HOST:PORT or tcp://HOST:PORT "
                         "(repeatable; adds to export.ipfix.collectors)");
+    run_cmd->add_option(
+        "--tls-keylog", run.tls_keylog,
+        "TLS key log (SSLKEYLOGFILE format): decrypt the first records of flows "
+        "whose secrets it holds to confirm SIP inside TLS; re-read when it changes");
     std::string run_output = "table";
     run_cmd->add_option("--output", run_output, "end-of-run summary: table (default) or json")
         ->check(CLI::IsMember({"table", "json"}));

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "classifiers/http/http_method.h"
+#include "control/keylog_store.h"
 #include "dataplane/stream_events.h"
 
 namespace ottscope {
@@ -84,6 +85,39 @@ void render_http(const StatsView& view, const AppCatalog& catalog,
     for (size_t i = 0; i < 5; ++i)
         add_sample(outcomes, {{"outcome", kOutcomes[i]}}, as_double(sums[i]));
     families.push_back(std::move(outcomes));
+}
+
+// TLS decryption with a key log: only rendered when a key log is configured.
+void render_tls_decrypt(const StatsView& view, std::vector<MetricFamily>& families) {
+    if (view.keylog == nullptr || !view.keylog->configured()) return;
+    auto flows = family("ottscope_tls_decrypted_flows_total",
+                        "TLS flows looked inside with the key log, by what the first "
+                        "application data records were.",
+                        MetricType::Counter);
+    auto records =
+        family("ottscope_tls_decrypted_records_total",
+               "TLS application data records decrypted with the key log.", MetricType::Counter);
+    uint64_t sums[3] = {};
+    uint64_t opened = 0;
+    for (const WorkerCounters* worker : view.workers) {
+        for (size_t i = 0; i < 3; ++i) sums[i] += worker->tls_decrypt.flows[i].read();
+        opened += worker->tls_decrypt.records.read();
+    }
+    static constexpr const char* kResults[3] = {"sip", "not_sip", "failed"};
+    for (size_t i = 0; i < 3; ++i) add_sample(flows, {{"result", kResults[i]}}, as_double(sums[i]));
+    add_sample(records, {}, as_double(opened));
+    families.push_back(std::move(flows));
+    families.push_back(std::move(records));
+    auto sessions =
+        family("ottscope_tls_keylog_sessions",
+               "Sessions with secrets in the TLS key log as last read.", MetricType::Gauge);
+    add_sample(sessions, {}, as_double(view.keylog->sessions()));
+    families.push_back(std::move(sessions));
+    auto malformed =
+        family("ottscope_tls_keylog_malformed_lines",
+               "Lines of the TLS key log skipped as malformed, as last read.", MetricType::Gauge);
+    add_sample(malformed, {}, as_double(view.keylog->malformed_lines()));
+    families.push_back(std::move(malformed));
 }
 
 }  // namespace
@@ -290,6 +324,7 @@ std::string render_metrics(const StatsView& view, const Totals& totals,
         families.push_back(std::move(up));
     }
     render_http(view, catalog, families);
+    render_tls_decrypt(view, families);
 
     auto build =
         family("ottscope_build_info", "Build of the running appliance.", MetricType::Gauge);

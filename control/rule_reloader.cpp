@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "config/rules_loader.h"
@@ -56,6 +57,9 @@ std::vector<RuleReloader::FileStamp> RuleReloader::stamps(const Config& config) 
     if (!config.ndpi_protocols_file.empty()) paths.push_back(config.ndpi_protocols_file);
     std::vector<std::string> ignored;
     for (std::string& file : rule_files_of(config, ignored)) paths.push_back(std::move(file));
+    if (classifiers_.watched_files)
+        for (std::string& file : classifiers_.watched_files(config))
+            paths.push_back(std::move(file));
     std::vector<FileStamp> result;
     for (std::string& path : paths) {
         FileStamp stamp{std::move(path)};
@@ -156,12 +160,34 @@ void RuleReloader::reload_if_changed() {
     bool changed = false;
     {
         std::lock_guard lock(mutex_);
+        if (closed_) return;
         Config config = startup_config_;
         if (!config_path_.empty()) {
             ConfigResult loaded = load_config(config_path_);
             if (loaded.ok()) config = std::move(loaded.config);
         }
-        changed = stamps(config) != watched_;
+        std::vector<FileStamp> now = stamps(config);
+        if (now == watched_) return;
+        // Only files the classifier settings read changed (a TLS key log grows while clients
+        // log): hand those settings over again, without recompiling the rules or counting a
+        // configuration reload.
+        std::vector<std::string> own;
+        if (classifiers_.watched_files) own = classifiers_.watched_files(config);
+        bool only_own = now.size() == watched_.size() && !own.empty() && classifiers_.stage;
+        for (size_t i = 0; only_own && i < now.size(); ++i)
+            if (now[i] != watched_[i] &&
+                std::find(own.begin(), own.end(), now[i].path) == own.end())
+                only_own = false;
+        if (only_own) {
+            const std::string errors = classifiers_.stage(config);
+            if (errors.empty())
+                classifiers_.commit();
+            else
+                classifiers_.abandon();
+            watched_ = std::move(now);
+            return;
+        }
+        changed = true;
     }
     if (changed) reload("file-change");
 }

@@ -38,6 +38,8 @@ struct ClassifierSettingsHook {
     std::function<std::string(const Config&)> stage;  // returns errors, empty when fine
     std::function<void()> commit;
     std::function<void()> abandon;
+    // Files the classifier settings read (a TLS key log), watched like the rule files.
+    std::function<std::vector<std::string>(const Config&)> watched_files;
 };
 
 // Told about the configuration of every successful reload (after the rules are in force);
@@ -55,7 +57,9 @@ public:
     ReloadOutcome load_initial();
     // Thread-safe; `trigger` says why ("sighup", "http", "file-change") in the log line.
     ReloadOutcome reload(std::string_view trigger);
-    // From the control loop: reloads when a watched file changed since the last look.
+    // From the control loop: reloads when a watched file changed since the last look; when
+    // only the classifier settings' own files changed (a growing TLS key log), hands those
+    // settings over again and leaves the rules and the reload counters as they are.
     void reload_if_changed();
     // Before the workers go away: waits for a reload under way and refuses later ones (an API
     // request may still arrive while the appliance shuts down).

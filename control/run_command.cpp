@@ -30,6 +30,7 @@
 #include "control/control_server.h"
 #include "control/flow_record_writer.h"
 #include "control/ipfix_export_set.h"
+#include "control/keylog_store.h"
 #include "control/rule_reloader.h"
 #include "control/stats_view.h"
 #include "control/summary.h"
@@ -101,13 +102,18 @@ std::array<PortView, kMaxPorts> port_views(const std::vector<Port>& ports) {
 
 class Appliance {
 public:
-    ClassifierSettings classifier_settings_of(const Config& config) const {
+    ClassifierSettings classifier_settings_of(const Config& config) {
         ClassifierSettings settings;
         settings.ndpi.tcp_packet_budget = config.ndpi_tcp_packet_budget;
         settings.ndpi.udp_packet_budget = config.ndpi_udp_packet_budget;
         settings.ndpi.protocols_file = config.ndpi_protocols_file;
         settings.catalog = catalog_.get();
+        settings.tls_keylog = keylogs_.snapshot(keylog_path(config));
         return settings;
+    }
+    // The command line's --tls-keylog wins over the configuration, on reloads too.
+    std::string keylog_path(const Config& config) const {
+        return options_.tls_keylog ? *options_.tls_keylog : config.tls_keylog_file;
     }
 
     Appliance(const RunOptions& options, Config config)
@@ -137,6 +143,7 @@ private:
     std::unique_ptr<AppCatalog> catalog_;
     std::unique_ptr<RulePublisher> publisher_;
     std::unique_ptr<RuleReloader> reloader_;
+    KeyLogStore keylogs_;
     std::vector<std::unique_ptr<WorkerCounters>> worker_counters_;
     std::vector<std::unique_ptr<FlowSnapshotMailbox>> top_flows_;
     std::unique_ptr<WorkerCounters> fanout_counters_;
@@ -354,6 +361,11 @@ void Appliance::build_dataplane() {
     hook.abandon = [this] {
         for (auto& worker : worker_objects_) worker->abandon_settings();
     };
+    hook.watched_files = [this](const Config& config) {
+        std::vector<std::string> files;
+        if (std::string path = keylog_path(config); !path.empty()) files.push_back(std::move(path));
+        return files;
+    };
     // Export settings apply at the control thread's next pass (see IpfixExportSet); without
     // record rings (no export at startup) there is nothing to feed new collectors.
     ReloadAppliedHook applied = [this](const Config& config) -> std::vector<std::string> {
@@ -378,6 +390,7 @@ void Appliance::build_dataplane() {
     view_.ports = ports_;
     view_.catalog = catalog_.get();
     view_.reloads = &reloader_->status();
+    view_.keylog = &keylogs_;
     view_.flow_capacity = config_.flow_capacity;
     for (const Port& port : ports_) {
         if (view_.zone_names.size() <= port.zone) view_.zone_names.resize(port.zone + 1);

@@ -18,9 +18,11 @@ struct RunOptions {
     bool linger = false;
     bool loop = false;
     bool progress = false;
-    bool json_summary = false;    // --output json: the end-of-run summary as one JSON object
-    double duration_seconds = 0;  // 0: until the captures end or a signal
+    bool json_summary = false;       // --output json: the end-of-run summary as one JSON object
+    double duration_seconds = 0;     // 0: until the captures end or a signal
     std::vector<std::string> ipfix;  // --ipfix udp://HOST:PORT | tcp://HOST:PORT, validated
+    // --tls-keylog: overrides classifiers.tls.keylog_file (on reloads too)
+    std::optional<std::string> tls_keylog;
 };
 
 // Returns the process exit status.

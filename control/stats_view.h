@@ -18,6 +18,8 @@ struct rte_ring;
 
 namespace ottscope {
 
+class KeyLogStore;
+
 struct RxSlot {
     std::string port;
     uint16_t port_id = 0;
@@ -37,6 +39,7 @@ struct StatsView {
     std::vector<Port> ports;
     const AppCatalog* catalog = nullptr;
     const ReloadStatus* reloads = nullptr;
+    const KeyLogStore* keylog = nullptr;  // TLS key log; its metrics only when one is set
     std::vector<std::string> classifier_names;
     std::vector<RingSlot> rings;
     std::vector<FlowSnapshotMailbox*> top_flows;  // one per worker, same order as `workers`

@@ -65,6 +65,13 @@ struct HttpCounters {
     Counter json_invalid;    // ... complete, but rejected by simdjson
 };
 
+// TLS classifier with a key log: flows looked inside, by what was found (InnerResult order:
+// sip, not_sip, failed), and application data records decrypted.
+struct TlsDecryptCounters {
+    std::array<Counter, 3> flows;
+    Counter records;
+};
+
 struct alignas(64) WorkerCounters {
     std::array<AppCounters, kMaxApps> apps;
     std::array<Counter, index_of(DropReason::count)> drops;
@@ -84,6 +91,7 @@ struct alignas(64) WorkerCounters {
     Counter datagrams_reassembled;  // IP datagrams completed from their fragments
 
     HttpCounters http;
+    TlsDecryptCounters tls_decrypt;
 };
 
 // Receive side: one block per polling lcore, one slot per (port, queue) it polls.

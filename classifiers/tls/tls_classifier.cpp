@@ -1,8 +1,12 @@
 #include "tls_classifier.h"
 
+#include <algorithm>
 #include <new>
 
+#include "classifiers/app_catalog.h"
+#include "classifiers/registry.h"
 #include "classifiers/rule_set.h"
+#include "dataplane/counters.h"
 
 namespace ottscope {
 
@@ -30,17 +34,81 @@ struct TlsClassifier::FlowState {
     // the first packet: captures that start with a SYN-ACK get the roles the wrong way round.
     bool direction_done[2] = {false, false};
     bool tls13 = false;
+    // For decryption with a key log: the hellos' randoms and the suite.
+    tls::SessionParams session;
+    bool client_hello_seen = false;
+    bool server_hello_seen = false;
+    bool rules_applied = false;
+    tls::InnerFlow* inner = nullptr;  // looking inside (secrets found), else null
+    uint32_t inner_packets = 0;
+    // The session is not in the key log yet: waiting for a newer one (bounded).
+    bool awaiting_keys = false;
+    uint64_t keys_generation = 0;
+    uint64_t handshake_ms = 0;
 };
 
-TlsClassifier::TlsClassifier(uint8_t registry_index, AppCatalog* catalog)
+TlsClassifier::TlsClassifier(uint8_t registry_index, AppCatalog* catalog,
+                             std::shared_ptr<const tls::KeyLog> keylog,
+                             TlsDecryptCounters* counters)
     : registry_index_(registry_index),
       working_pool_(sizeof(FlowState), 1024),
       summary_pool_(sizeof(TlsAnnotations), 1024),
-      behaviour_(registry_index, catalog) {}
+      behaviour_(registry_index, catalog),
+      counters_(counters) {
+    if (keylog != nullptr) intern_names(catalog, sip_tls_app_, decrypted_evidence_);
+    (void)inner_.exchange_keylog(std::move(keylog));
+}
+
+// The app and evidence a confirmation names, added to the catalog (control side) only once
+// a key log is configured, so appliances without one list no app they can never report.
+// `sip-tls` is the same app the behaviour watch names (a fixed name in the catalog's custom
+// region).
+void TlsClassifier::intern_names(AppCatalog* catalog, uint16_t& app, uint16_t& evidence) {
+    if (catalog == nullptr) return;  // tests without a catalog: confirmed, not named
+    app = catalog->intern_custom_protocol("sip-tls", "voip").id;
+    evidence = catalog->evidence().intern("sip inside tls (decrypted)").value_or(0);
+}
 
 size_t TlsClassifier::state_bytes_in_use() const noexcept {
     return working_pool_.in_use() * working_pool_.block_size() +
-           summary_pool_.in_use() * summary_pool_.block_size() + behaviour_.state_bytes_in_use();
+           summary_pool_.in_use() * summary_pool_.block_size() + inner_.bytes_in_use() +
+           behaviour_.state_bytes_in_use();
+}
+
+std::string TlsClassifier::stage_settings(const ClassifierSettings& settings) {
+    staged_ = settings.tls_keylog;
+    staged_set_ = true;
+    staged_app_ = 0;
+    staged_evidence_ = 0;
+    if (staged_ != nullptr) intern_names(settings.catalog, staged_app_, staged_evidence_);
+    return {};
+}
+
+void TlsClassifier::commit_settings() noexcept {
+    if (!staged_set_) return;
+    std::lock_guard lock(post_mutex_);
+    posted_ = std::move(staged_);  // frees a snapshot the worker handed back (or never took)
+    posted_app_ = staged_app_;
+    posted_evidence_ = staged_evidence_;
+    staged_set_ = false;
+    post_pending_.store(true, std::memory_order_release);
+}
+
+void TlsClassifier::abandon_settings() noexcept {
+    staged_.reset();
+    staged_set_ = false;
+}
+
+void TlsClassifier::at_safe_point() noexcept {
+    if (!post_pending_.load(std::memory_order_relaxed)) [[likely]]
+        return;
+    std::lock_guard lock(post_mutex_);
+    posted_ = inner_.exchange_keylog(std::move(posted_));
+    if (posted_app_ != AppCatalog::kUnknown) {
+        sip_tls_app_ = posted_app_;
+        decrypted_evidence_ = posted_evidence_;
+    }
+    post_pending_.store(false, std::memory_order_relaxed);
 }
 
 Progress TlsClassifier::inspect(void*& state, const PacketView& packet, Verdict& verdict) noexcept {
@@ -69,6 +137,8 @@ Progress TlsClassifier::inspect(void*& state, const PacketView& packet, Verdict&
     }
     ++flow->packets;
     flow->behaviour.feed_stream(packet);
+    if (flow->inner != nullptr) return examine_inner(state, *flow, packet, verdict);
+    if (flow->awaiting_keys) return await_keys(state, *flow, packet, verdict);
     const auto direction = static_cast<size_t>(packet.direction);
     if (packet.stream_new_offset < packet.stream.size()) scan(*flow, direction, packet.stream);
     const tls::RecordCursor& cursor = flow->cursor[direction];
@@ -78,9 +148,91 @@ Progress TlsClassifier::inspect(void*& state, const PacketView& packet, Verdict&
     if (cursor.malformed || cursor.closed || ended) flow->direction_done[direction] = true;
     if ((flow->direction_done[0] && flow->direction_done[1]) ||
         flow->packets >= kMaxHandshakePackets || cursor.malformed) {
-        return finish(state, packet, verdict) ? Progress::need_more_packets : Progress::done;
+        if (!cursor.malformed && start_inner(*flow)) {
+            apply_rules(*flow, packet, verdict);
+            return examine_inner(state, *flow, packet, verdict);
+        }
+        if (flow->awaiting_keys) {
+            apply_rules(*flow, packet, verdict);
+            flow->handshake_ms = packet.timestamp_ms;
+            return Progress::need_more;
+        }
+        return finish(state, packet, verdict);
     }
     return Progress::need_more;
+}
+
+bool TlsClassifier::start_inner(FlowState& flow) noexcept {
+    if (!inner_.configured() || !flow.client_hello_seen || !flow.server_hello_seen) return false;
+    flow.session.tls13 = flow.tls13;
+    bool retry = false;
+    flow.inner = inner_.start(flow.session, retry);
+    flow.awaiting_keys = flow.inner == nullptr && retry;
+    flow.keys_generation = inner_.generation();
+    return flow.inner != nullptr;
+}
+
+// The streams are kept from their start, so records that went by while the secrets were
+// not yet logged are still there to decrypt once they are.
+Progress TlsClassifier::await_keys(void*& state, FlowState& flow, const PacketView& packet,
+                                   Verdict& verdict) noexcept {
+    if (inner_.generation() != flow.keys_generation) {
+        if (start_inner(flow)) return examine_inner(state, flow, packet, verdict);
+        if (!flow.awaiting_keys) {  // no key log any more
+            return finish(state, packet, verdict);
+        }
+    }
+    if (++flow.inner_packets >= kMaxInnerPackets ||
+        packet.timestamp_ms > flow.handshake_ms + kKeyWaitMs) {
+        return finish(state, packet, verdict);
+    }
+    return Progress::need_more;
+}
+
+Progress TlsClassifier::examine_inner(void*& state, FlowState& flow, const PacketView& packet,
+                                      Verdict& verdict) noexcept {
+    const bool ended =
+        (packet.stream_flags & (stream_flag::truncated | stream_flag::fin | stream_flag::rst)) != 0;
+    const tls::InnerResult result =
+        inner_.examine(*flow.inner, static_cast<uint8_t>(packet.direction), packet.stream, ended);
+    if (result == tls::InnerResult::pending && ++flow.inner_packets < kMaxInnerPackets)
+        return Progress::need_more;
+    return finish(state, packet, verdict);
+}
+
+void TlsClassifier::settle_inner(FlowState& flow, Verdict& verdict,
+                                 TlsAnnotations* summary) noexcept {
+    const tls::InnerResult result = tls::InnerExaminer::settle(*flow.inner);
+    const char* text = "not_sip";
+    size_t slot = 1;
+    if (result == tls::InnerResult::sip) {
+        text = "sip";
+        slot = 0;
+        Verdict candidate;
+        candidate.classifier = registry_index_;
+        candidate.confidence = Confidence::high;
+        if (verdict.tier >= ClaimTier::ndpi_rule) {
+            // A rule named the service (tume-voip by SNI): keep its app and evidence.
+            candidate.app = verdict.app;
+            candidate.evidence = verdict.evidence;
+            candidate.tier = ClaimTier::protocol_rule;
+        } else {
+            candidate.app = sip_tls_app_;
+            candidate.evidence = decrypted_evidence_;
+            candidate.tier = ClaimTier::protocol;
+        }
+        if (candidate.app != AppCatalog::kUnknown) verdict.claim(candidate);
+    } else if (result == tls::InnerResult::failed) {
+        text = "failed";
+        slot = 2;
+    }
+    if (summary != nullptr) summary->decrypted.set(text);
+    if (counters_ != nullptr) {
+        counters_->flows[slot].add();
+        counters_->records.add(tls::InnerExaminer::records_opened(*flow.inner));
+    }
+    inner_.release(flow.inner);
+    flow.inner = nullptr;
 }
 
 void TlsClassifier::scan(FlowState& flow, size_t direction,
@@ -93,6 +245,11 @@ void TlsClassifier::scan(FlowState& flow, size_t direction,
             case tls::handshake::client_hello:
                 if (!message.complete) return false;
                 take_client_hello(flow, message.body);
+                if (message.body.size() >= 34) {
+                    std::copy_n(message.body.begin() + 2, 32, flow.session.client_random.begin());
+                    flow.session.client_direction = static_cast<uint8_t>(direction);
+                    flow.client_hello_seen = true;
+                }
                 done = true;
                 return false;
             case tls::handshake::server_hello:
@@ -100,6 +257,11 @@ void TlsClassifier::scan(FlowState& flow, size_t direction,
                 server_hello_ = tls::ServerHello{};
                 (void)tls::parse_server_hello(message.body, server_hello_);
                 tls::ja3s(server_hello_, fingerprint_, flow.ja3s);
+                if (message.body.size() >= 34) {
+                    std::copy_n(message.body.begin() + 2, 32, flow.session.server_random.begin());
+                    flow.session.cipher_suite = server_hello_.cipher;
+                    flow.server_hello_seen = true;
+                }
                 // TLS 1.3 encrypts everything after the ServerHello.
                 flow.tls13 = server_hello_.selected_version == kTls13;
                 done = flow.tls13;
@@ -153,8 +315,41 @@ bool TlsClassifier::take_certificate(FlowState& flow,
     return true;
 }
 
-bool TlsClassifier::finish(void*& state, const PacketView& packet, Verdict& verdict) noexcept {
+Progress TlsClassifier::finish(void*& state, const PacketView& packet, Verdict& verdict) noexcept {
     auto* flow = static_cast<FlowState*>(state);
+    apply_rules(*flow, packet, verdict);
+    TlsAnnotations* summary = nullptr;
+    try {
+        summary = new (summary_pool_.acquire()) TlsAnnotations{};
+    } catch (const std::bad_alloc&) {
+        summary = nullptr;  // the record goes without TLS fields rather than the worker down
+    }
+    if (flow->inner != nullptr) settle_inner(*flow, verdict, summary);
+    if (summary != nullptr) {
+        summary->sni.set(flow->sni.view());
+        summary->alpn.set(flow->alpn.view());
+        summary->ja3.set(flow->ja3.data());
+        summary->ja3s.set(flow->ja3s.data());
+        summary->ja4.set(flow->ja4.data());
+        summary->cert_subject.set(flow->subject.view());
+        summary->cert_issuer.set(flow->issuer.view());
+    }
+    // What decryption settled stands; otherwise the record headers may still tell SIP.
+    const bool settled_inside = flow->inner != nullptr;
+    const tls::BehaviourTrack behaviour = flow->behaviour;
+    flow->~FlowState();
+    working_pool_.release(flow);
+    state = summary;
+    if (settled_inside) return Progress::done;
+    return behaviour_.begin(state, behaviour, verdict) ? Progress::need_more_packets
+                                                       : Progress::done;
+}
+
+void TlsClassifier::apply_rules(FlowState& flow_state, const PacketView& packet,
+                                Verdict& verdict) noexcept {
+    if (flow_state.rules_applied) return;
+    flow_state.rules_applied = true;
+    const FlowState* flow = &flow_state;
     if (packet.rules != nullptr) {
         FlowFacts facts;
         facts.ndpi_master = verdict.ndpi_master;
@@ -171,30 +366,11 @@ bool TlsClassifier::finish(void*& state, const PacketView& packet, Verdict& verd
         facts.tls_ja4 = flow->ja4[0] != '\0' ? std::string_view(flow->ja4.data()) : "";
         packet.rules->apply(facts, registry_index_, verdict, ClaimTier::protocol);
     }
-    TlsAnnotations* summary = nullptr;
-    try {
-        summary = new (summary_pool_.acquire()) TlsAnnotations{};
-    } catch (const std::bad_alloc&) {
-        summary = nullptr;  // the record goes without TLS fields rather than the worker down
-    }
-    if (summary != nullptr) {
-        summary->sni.set(flow->sni.view());
-        summary->alpn.set(flow->alpn.view());
-        summary->ja3.set(flow->ja3.data());
-        summary->ja3s.set(flow->ja3s.data());
-        summary->ja4.set(flow->ja4.data());
-        summary->cert_subject.set(flow->subject.view());
-        summary->cert_issuer.set(flow->issuer.view());
-    }
-    const tls::BehaviourTrack behaviour = flow->behaviour;
-    flow->~FlowState();
-    working_pool_.release(flow);
-    state = summary;
-    return behaviour_.begin(state, behaviour, verdict);
 }
 
 void TlsClassifier::conclude(void*& state, const PacketView& context, Verdict& verdict) noexcept {
-    if (state != nullptr && !TlsBehaviourWatch::watching(state)) finish(state, context, verdict);
+    if (state != nullptr && !TlsBehaviourWatch::watching(state))
+        (void)finish(state, context, verdict);
     if (TlsBehaviourWatch::watching(state)) behaviour_.conclude(state, verdict);
 }
 

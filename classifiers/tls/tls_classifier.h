@@ -7,23 +7,38 @@
 // nDPI's label, unless the record sizes and timing after the handshake look like SIP
 // signalling (TlsBehaviourWatch: the unattributed app sip-tls, low or medium). The values
 // stay in a small per-flow block until the flow ends, for the flow record.
+//
+// With a key log (tls.keylog_file / run --tls-keylog), a flow whose session secrets are
+// logged stays under examination past the handshake: its first application data records
+// are decrypted (tls_inner.h) and, when they carry SIP, the flow is confirmed at high
+// confidence: the app a rule gave it (tume-voip by SNI) is kept, otherwise it is `sip-tls`.
 
 #include <array>
+#include <atomic>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 
 #include "classifiers/classifier.h"
 #include "classifiers/state_pool.h"
 #include "tls_behaviour_watch.h"
 #include "tls_certificate.h"
 #include "tls_fingerprint.h"
+#include "tls_inner.h"
+#include "tls_keylog.h"
 #include "tls_messages.h"
 #include "tls_records.h"
 
 namespace ottscope {
 
+class AppCatalog;
+struct TlsDecryptCounters;
+
 class TlsClassifier final : public Classifier {
 public:
-    explicit TlsClassifier(uint8_t registry_index, AppCatalog* catalog = nullptr);
+    explicit TlsClassifier(uint8_t registry_index, AppCatalog* catalog = nullptr,
+                           std::shared_ptr<const tls::KeyLog> keylog = nullptr,
+                           TlsDecryptCounters* counters = nullptr);
 
     Progress inspect(void*& state, const PacketView& packet, Verdict& verdict) noexcept override;
     void conclude(void*& state, const PacketView& context, Verdict& verdict) noexcept override;
@@ -31,10 +46,20 @@ public:
     [[nodiscard]] bool wants_stream() const noexcept override { return true; }
     [[nodiscard]] size_t state_bytes_in_use() const noexcept override;
 
+    // A new key log snapshot from a reload (null: none configured any more).
+    void at_safe_point() noexcept override;
+    std::string stage_settings(const ClassifierSettings& settings) override;
+    void commit_settings() noexcept override;
+    void abandon_settings() noexcept override;
+
     // Packets of a flow before it gives up waiting for a handshake to finish.
     static constexpr uint32_t kMaxHandshakePackets = 32;
     // Payload-less packets (handshake, keepalives) before it gives up on seeing any payload.
     static constexpr uint32_t kMaxPacketsBeforePayload = 8;
+    // Packets after the handshake a flow with logged secrets is looked inside for (or waits
+    // for its secrets to be logged, at most kKeyWaitMs).
+    static constexpr uint32_t kMaxInnerPackets = 24;
+    static constexpr uint64_t kKeyWaitMs = 3000;
 
     struct FlowState;
 
@@ -43,19 +68,45 @@ private:
     void take_client_hello(FlowState& flow, std::span<const uint8_t> body) noexcept;
     bool take_certificate(FlowState& flow, const tls::HandshakeMessage& message) noexcept;
     // Offers the facts to the rules, keeps the record's values, frees the working state.
-    // True when the flow goes on to be watched (TlsBehaviourWatch).
-    bool finish(void*& state, const PacketView& packet, Verdict& verdict) noexcept;
+    // need_more_packets when the flow goes on to be watched (TlsBehaviourWatch), else done.
+    Progress finish(void*& state, const PacketView& packet, Verdict& verdict) noexcept;
+    void apply_rules(FlowState& flow_state, const PacketView& packet, Verdict& verdict) noexcept;
+    // Decryption with the key log: start when the hellos are read, then per packet.
+    bool start_inner(FlowState& flow) noexcept;
+    Progress await_keys(void*& state, FlowState& flow, const PacketView& packet,
+                        Verdict& verdict) noexcept;
+    Progress examine_inner(void*& state, FlowState& flow, const PacketView& packet,
+                           Verdict& verdict) noexcept;
+    void settle_inner(FlowState& flow, Verdict& verdict, TlsAnnotations* summary) noexcept;
+    static void intern_names(AppCatalog* catalog, uint16_t& app, uint16_t& evidence);
 
     uint8_t registry_index_;
     StatePool working_pool_;
     StatePool summary_pool_;
-    TlsBehaviourWatch behaviour_;
     // Per-worker scratch, used within one inspect() call.
     std::array<uint8_t, 32768> gather_{};
     tls::ClientHello client_hello_;
     tls::ServerHello server_hello_;
     tls::FingerprintScratch fingerprint_;
     tls::CertificateInfo certificate_;
+
+    TlsBehaviourWatch behaviour_;
+    tls::InnerExaminer inner_;
+    uint16_t sip_tls_app_ = 0;         // AppCatalog id of `sip-tls`; 0 without a catalog
+    uint16_t decrypted_evidence_ = 0;  // "sip inside tls (decrypted)"
+    TlsDecryptCounters* counters_;
+    // Key log hand-over: staged and committed by the control side, taken up by the worker
+    // between bursts. The worker's previous snapshot goes back through `posted_` so the
+    // control side, not the packet path, frees it.
+    std::shared_ptr<const tls::KeyLog> staged_;
+    bool staged_set_ = false;
+    std::mutex post_mutex_;
+    std::shared_ptr<const tls::KeyLog> posted_;
+    uint16_t staged_app_ = 0;
+    uint16_t staged_evidence_ = 0;
+    uint16_t posted_app_ = 0;
+    uint16_t posted_evidence_ = 0;
+    std::atomic<bool> post_pending_{false};
 };
 
 }  // namespace ottscope

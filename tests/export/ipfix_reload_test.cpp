@@ -142,10 +142,16 @@ public:
 private:
     void receive() {
         std::vector<uint8_t> buffer(65536);
+        // After stop(), what the socket holds is read and no more: an appliance still sending
+        // must not keep the collector from going away.
+        constexpr int kDrainAfterStop = 20000;  // beyond what the 8 MiB buffer can hold
+        int drained = 0;
         for (;;) {
+            const bool stopping = !running_;
+            if (stopping && ++drained > kDrainAfterStop) return;
             pollfd entry{fd_, POLLIN, 0};
-            const bool more = ::poll(&entry, 1, 20) > 0;
-            if (!more && !running_) return;
+            const bool more = ::poll(&entry, 1, stopping ? 0 : 20) > 0;
+            if (!more && stopping) return;
             if (!more) continue;
             const ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), MSG_DONTWAIT);
             if (n <= 0) continue;
