@@ -22,7 +22,9 @@ def make(demo, out):
     extra = []
     start = float(packets[0].time) - 1.0
     for i in range(24):
-        client, server = f"10.99.0.{i + 1}", "10.99.1.53"
+        # Addresses apart in every byte: 24 flows from one /24 to one server all hashed to
+        # the same queue here, as did the demo's flows (one subscriber).
+        client, server = f"10.{i + 1}.{i * 7 % 256}.{i * 13 % 250 + 1}", f"172.16.{i}.53"
         name = f"host{i}.example.net"
         query = (Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") /
                  IP(src=client, dst=server) / UDP(sport=40000 + i, dport=53) /
