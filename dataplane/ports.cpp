@@ -4,6 +4,7 @@
 #include <rte_mempool.h>
 
 #include <stdexcept>
+#include <string_view>
 
 namespace ottscope {
 
@@ -47,6 +48,17 @@ std::vector<Port> start_ports(const std::vector<PortConfig>& configs, uint16_t w
         port.finite = config.capture.has_value() && !config.replay_forever;
         port.expected_packets = config.capture ? config.capture->packets : 0;
         port.rx_queues = info.max_rx_queues >= workers ? workers : 1;
+        // af_packet joins every queue pair's socket to the kernel's fanout group when the
+        // device is created, configured or not: packets hashed to a queue nobody polls would
+        // be lost without any counter showing it.
+        if (std::string_view(info.driver_name) == "net_af_packet" &&
+            info.max_rx_queues != port.rx_queues)
+            throw std::runtime_error("port " + config.name + " (" + config.device +
+                                     "): the af_packet device has " +
+                                     std::to_string(info.max_rx_queues) + " queue pairs but " +
+                                     std::to_string(port.rx_queues) +
+                                     " would be read: give it qpairs equal to the workers (" +
+                                     std::to_string(workers) + "), or qpairs=1 for the fan-out");
 
         rte_eth_conf conf{};
         if (port.rx_queues > 1) {

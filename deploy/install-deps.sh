@@ -13,6 +13,8 @@ packages=(
   libsimdjson-dev libhttp-parser-dev libfixbuf-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libndpi-bin tshark python3 python3-scapy
+  # dpdk-testpmd: the I/O ceiling row of tests/bench/bench.py
+  dpdk-dev
   # fuzzing (tests/fuzz/run_fuzzer.sh: clang with libFuzzer and sanitizer runtimes)
   clang libclang-rt-14-dev
   valgrind curl time iproute2
