@@ -28,7 +28,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, std::string log
         std::vector<char*> args;
         for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
         args.push_back(nullptr);
-        execv(args[0], args.data());
+        execvp(args[0], args.data());
         _exit(127);
     }
 }
@@ -62,6 +62,10 @@ int ChildProcess::stop(std::chrono::seconds grace) {
     }
     pid_ = -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void ChildProcess::signal(int number) const {
+    if (pid_ > 0) kill(pid_, number);
 }
 
 std::string ChildProcess::log() const {

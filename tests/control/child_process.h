@@ -21,6 +21,7 @@ public:
     // Returns the exit status (-1 when killed by a signal).
     int stop(std::chrono::seconds grace = std::chrono::seconds(10));
     [[nodiscard]] bool running();
+    void signal(int number) const;
     [[nodiscard]] std::string log() const;
 
 private:

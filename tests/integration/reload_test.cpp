@@ -12,53 +12,13 @@
 #include <regex>
 #include <thread>
 
+#include "tests/control/child_process.h"
 #include "tests/test_support.h"
 
 namespace ottscope::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-// The appliance running in the background, its output going to a file.
-class Appliance {
-public:
-    explicit Appliance(std::vector<std::string> argv) : log_(temp_dir() + "/appliance.log") {
-        pid_ = fork();
-        if (pid_ == 0) {
-            const int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            dup2(fd, 1);
-            dup2(fd, 2);
-            std::vector<char*> args;
-            for (auto& arg : argv) args.push_back(arg.data());
-            args.push_back(nullptr);
-            execvp(args[0], args.data());
-            _exit(127);
-        }
-    }
-    ~Appliance() {
-        if (pid_ > 0) {
-            kill(pid_, SIGKILL);
-            waitpid(pid_, nullptr, 0);
-        }
-    }
-    void signal(int number) const { kill(pid_, number); }
-    // Ends it with SIGTERM; returns the exit status.
-    int stop() {
-        kill(pid_, SIGTERM);
-        int status = 0;
-        waitpid(pid_, &status, 0);
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-    [[nodiscard]] std::string output() const {
-        std::ifstream in(log_);
-        return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    }
-
-private:
-    std::string log_;
-    pid_t pid_ = -1;
-};
 
 // The value of one sample in a /metrics page, or -1.
 double sample(const std::string& metrics, const std::string& series) {
@@ -103,14 +63,15 @@ TEST(Reload, HundredReloadsUnderLoadLoseNothingAndBrokenFilesNeverTakeEffect) {
     const std::string config = write_config(dir);
     write_file(dir + "/rules.d/a.yaml", dns_rule("reload-a"));
     const uint16_t port = free_port();
-    Appliance appliance({binary_path(), "run", "-c", config, "--pcap",
-                         source_root() + "/config/demo/tume-demo.pcap", "--loop", "--workers", "2",
-                         "--metrics", "127.0.0.1:" + std::to_string(port)});
+    ChildProcess appliance({binary_path(), "run", "-c", config, "--pcap",
+                            source_root() + "/config/demo/tume-demo.pcap", "--loop", "--workers",
+                            "2", "--metrics", "127.0.0.1:" + std::to_string(port)},
+                           temp_dir() + "/appliance.log");
     auto metrics = [port] { return http_get(port, "/metrics"); };
     const std::string first = wait_for(metrics, [](const std::string& page) {
         return page.find("ottscope_rules_version 1") != std::string::npos;
     });
-    ASSERT_NE(first.find("ottscope_rules_version 1"), std::string::npos) << appliance.output();
+    ASSERT_NE(first.find("ottscope_rules_version 1"), std::string::npos) << appliance.log();
 
     double version = 1;
     int successes = 0, failures = 0;
@@ -133,7 +94,7 @@ TEST(Reload, HundredReloadsUnderLoadLoseNothingAndBrokenFilesNeverTakeEffect) {
         (broken ? failures : successes) += 1;
         ASSERT_EQ(sample(page, "ottscope_config_reloads_total{result=\"success\"}"), successes)
             << "reload " << i << "\n"
-            << appliance.output();
+            << appliance.log();
         ASSERT_EQ(sample(page, "ottscope_config_reloads_total{result=\"failure\"}"), failures);
         ASSERT_EQ(sample(page, "ottscope_config_last_reload_success"), broken ? 0 : 1);
         if (!broken) version += 1;
@@ -143,7 +104,7 @@ TEST(Reload, HundredReloadsUnderLoadLoseNothingAndBrokenFilesNeverTakeEffect) {
     EXPECT_EQ(successes, 75);
     EXPECT_EQ(failures, 25);
     const int status = appliance.stop();
-    const std::string output = appliance.output();
+    const std::string output = appliance.log();
     EXPECT_EQ(status, 0) << output;
     EXPECT_TRUE(std::regex_search(output, std::regex("conservation: received \\d+ = .*: holds")))
         << output;
@@ -244,15 +205,16 @@ TEST(Reload, NewFlowsOnALivePortGetTheNewRules) {
     ASSERT_EQ(run_command({binary_path(), "synth", "--out", second, "--seed", "7"}).status, 0);
 
     const uint16_t port = free_port();
-    Appliance appliance(live.wrap({binary_path(), "run", "-c", config, "--workers", "1",
-                                   "--metrics", "127.0.0.1:" + std::to_string(port)}));
+    ChildProcess appliance(live.wrap({binary_path(), "run", "-c", config, "--workers", "1",
+                                      "--metrics", "127.0.0.1:" + std::to_string(port)}),
+                           temp_dir() + "/appliance.log");
     auto metrics = [&] { return live.metrics(port); };
     const std::string before_flows =
         "ottscope_app_flows_total{app=\"dns-before\",category=\"test\"}";
     const std::string after_flows = "ottscope_app_flows_total{app=\"dns-after\",category=\"test\"}";
     ASSERT_TRUE(
         has_version(wait_for(metrics, [](const std::string& p) { return has_version(p, 1); }), 1))
-        << appliance.output();
+        << appliance.log();
 
     ASSERT_TRUE(live.send(source_root() + "/config/demo/tume-demo.pcap"));
     std::string page =
@@ -270,7 +232,7 @@ TEST(Reload, NewFlowsOnALivePortGetTheNewRules) {
     EXPECT_GE(sample(page, after_flows), 3) << page;
     EXPECT_EQ(sample(page, before_flows), before);  // decided flows keep their verdict
     EXPECT_EQ(appliance.stop(), 0);
-    EXPECT_NE(appliance.output().find(": holds"), std::string::npos) << appliance.output();
+    EXPECT_NE(appliance.log().find(": holds"), std::string::npos) << appliance.log();
 }
 
 // A changed nDPI protocols file needs new nDPI modules: built off the packet path, taken up by
@@ -286,12 +248,13 @@ TEST(Reload, ProtocolsFileChangeSwitchesNdpiModules) {
     write_file(dir + "/protos.txt", "tcp:1@PlaceHolder\n");
     write_file(dir + "/rules.d/a.yaml", "apps: []\n");
     const uint16_t port = free_port();
-    Appliance appliance(live.wrap({binary_path(), "run", "-c", config, "--workers", "1",
-                                   "--metrics", "127.0.0.1:" + std::to_string(port)}));
+    ChildProcess appliance(live.wrap({binary_path(), "run", "-c", config, "--workers", "1",
+                                      "--metrics", "127.0.0.1:" + std::to_string(port)}),
+                           temp_dir() + "/appliance.log");
     auto metrics = [&] { return live.metrics(port); };
     ASSERT_TRUE(
         has_version(wait_for(metrics, [](const std::string& p) { return has_version(p, 1); }), 1))
-        << appliance.output();
+        << appliance.log();
 
     write_file(dir + "/protos.txt", "host:\"tumeapp.com\"@TuMeCustom\n");
     write_file(dir + "/rules.d/b.yaml",
@@ -300,7 +263,7 @@ TEST(Reload, ProtocolsFileChangeSwitchesNdpiModules) {
     appliance.signal(SIGHUP);
     ASSERT_TRUE(
         has_version(wait_for(metrics, [](const std::string& p) { return has_version(p, 2); }), 2))
-        << appliance.output();
+        << appliance.log();
 
     ASSERT_TRUE(live.send(source_root() + "/config/demo/tume-demo.pcap"));
     const std::string custom = "ottscope_app_flows_total{app=\"custom-rule\",category=\"test\"}";
@@ -316,7 +279,7 @@ TEST(Reload, ProtocolsFileChangeSwitchesNdpiModules) {
     EXPECT_EQ(sample(page, "ottscope_config_last_reload_success"), 0);
     EXPECT_TRUE(has_version(page, 2));
     EXPECT_EQ(appliance.stop(), 0);
-    const std::string output = appliance.output();
+    const std::string output = appliance.log();
     EXPECT_NE(output.find("protos.txt:1:1: nDPI cannot load this protocols file"),
               std::string::npos)
         << output;

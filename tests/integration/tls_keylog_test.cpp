@@ -16,6 +16,7 @@
 #include <regex>
 #include <thread>
 
+#include "tests/control/child_process.h"
 #include "tests/test_support.h"
 
 namespace ottscope::test {
@@ -40,45 +41,6 @@ std::string tcp_record(const std::string& flows) {
         if (line.find("\"proto\":\"TCP\"") != std::string::npos) return line;
     return {};
 }
-
-class Appliance {
-public:
-    Appliance(std::vector<std::string> argv, const std::string& log) : log_(log) {
-        pid_ = fork();
-        if (pid_ == 0) {
-            const int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            dup2(fd, 1);
-            dup2(fd, 2);
-            std::vector<char*> args;
-            for (auto& arg : argv) args.push_back(arg.data());
-            args.push_back(nullptr);
-            execvp(args[0], args.data());
-            _exit(127);
-        }
-    }
-    ~Appliance() {
-        if (pid_ > 0) {
-            kill(pid_, SIGKILL);
-            waitpid(pid_, nullptr, 0);
-        }
-    }
-    void signal(int number) const { kill(pid_, number); }
-    int stop() {
-        kill(pid_, SIGTERM);
-        int status = 0;
-        waitpid(pid_, &status, 0);
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-    [[nodiscard]] std::string output() const {
-        std::ifstream in(log_);
-        return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    }
-
-private:
-    std::string log_;
-    pid_t pid_ = -1;
-};
 
 std::string wait_for_metrics(uint16_t port, const std::function<bool(const std::string&)>& ready,
                              std::chrono::milliseconds limit = 15s) {
@@ -113,7 +75,7 @@ RunResult run_capture(const std::string& name, const std::string& keys) {
         argv.push_back("--tls-keylog");
         argv.push_back(keys);
     }
-    Appliance appliance(argv, flows + ".log");
+    ChildProcess appliance(argv, flows + ".log");
     RunResult run;
     run.metrics = wait_for_metrics(port, [](const std::string& page) {
         // The TCP flow is credited once every classifier is done with it.
@@ -122,9 +84,9 @@ RunResult run_capture(const std::string& name, const std::string& keys) {
             "tls)\"");
         return std::regex_search(page, credited);
     });
-    EXPECT_EQ(appliance.stop(), 0) << appliance.output();
+    EXPECT_EQ(appliance.stop(), 0) << appliance.log();
     run.record = tcp_record(flows);
-    run.log = appliance.output();
+    run.log = appliance.log();
     return run;
 }
 
@@ -189,8 +151,9 @@ TEST_F(TlsKeyLogRun, WithoutKeysNothingIsDecrypted) {
         EXPECT_EQ(field(run.record, "decrypted"), "-") << run.record;
         EXPECT_EQ(run.record.find("decrypted"), std::string::npos) << run.record;
         // Without keys only the behavioural model can speak (TLS 1.3 without SNI): never high.
-        if (field(run.record, "app") == "\"sip-tls\"")
+        if (field(run.record, "app") == "\"sip-tls\"") {
             EXPECT_NE(field(run.record, "confidence"), "\"high\"") << run.record;
+        }
         EXPECT_EQ(run.metrics.find("ottscope_tls_decrypted"), std::string::npos);
     }
     // TLS 1.2 still names the service by its SNI and certificate (layer b).
@@ -228,15 +191,14 @@ TEST_F(TlsKeyLogRun, AKeyLogWrittenWhileRunningIsPickedUp) {
     const std::string path = temp_dir() + "/growing.keys";
     std::ofstream(path) << "# SSL/TLS secrets log file\n";
     const uint16_t port = free_port();
-    Appliance appliance({binary_path(), "run", "--workers", "1", "--pcap", capture, "--loop",
-                         "--tls-keylog", path, "--metrics", "127.0.0.1:" + std::to_string(port)},
-                        temp_dir() + "/growing.log");
+    ChildProcess appliance({binary_path(), "run", "--workers", "1", "--pcap", capture, "--loop",
+                            "--tls-keylog", path, "--metrics", "127.0.0.1:" + std::to_string(port)},
+                           temp_dir() + "/growing.log");
     const std::string before = wait_for_metrics(port, [](const std::string& page) {
         return page.find("ottscope_tls_keylog_sessions 0") != std::string::npos &&
                page.find("app=\"TLS\"") != std::string::npos;
     });
-    ASSERT_NE(before.find("ottscope_tls_keylog_sessions 0"), std::string::npos)
-        << appliance.output();
+    ASSERT_NE(before.find("ottscope_tls_keylog_sessions 0"), std::string::npos) << appliance.log();
     EXPECT_NE(before.find("ottscope_tls_decrypted_flows_total{result=\"sip\"} 0"),
               std::string::npos);
     {
@@ -252,10 +214,10 @@ TEST_F(TlsKeyLogRun, AKeyLogWrittenWhileRunningIsPickedUp) {
     // A growing key log is not a configuration reload: the rules stay as they were.
     EXPECT_NE(after.find("ottscope_rules_version 1\n"), std::string::npos) << after;
     EXPECT_NE(after.find("ottscope_config_reloads_total{result=\"success\"} 0"), std::string::npos);
-    EXPECT_EQ(appliance.output().find("rules reloaded"), std::string::npos) << appliance.output();
+    EXPECT_EQ(appliance.log().find("rules reloaded"), std::string::npos) << appliance.log();
     EXPECT_TRUE(std::regex_search(
         after, std::regex("ottscope_tls_decrypted_flows_total\\{result=\"sip\"\\} [1-9]")))
-        << appliance.output();
+        << appliance.log();
     EXPECT_EQ(appliance.stop(), 0);
 }
 
@@ -274,15 +236,14 @@ TEST_F(TlsKeyLogRun, ConfiguredKeyLogIsReadAgainOnSighup) {
         << "classifiers:\n  tls:\n    keylog_file: keys.log\nrules:\n  files: []\n"
            "  watch_files: false\n";
     const uint16_t port = free_port();
-    Appliance appliance(
+    ChildProcess appliance(
         {binary_path(), "run", "-c", dir + "/ottscope.yaml", "--workers", "1", "--pcap", capture,
          "--loop", "--metrics", "127.0.0.1:" + std::to_string(port)},
         dir + "/appliance.log");
     const std::string before = wait_for_metrics(port, [](const std::string& page) {
         return page.find("ottscope_tls_keylog_sessions 0") != std::string::npos;
     });
-    ASSERT_NE(before.find("ottscope_tls_keylog_sessions 0"), std::string::npos)
-        << appliance.output();
+    ASSERT_NE(before.find("ottscope_tls_keylog_sessions 0"), std::string::npos) << appliance.log();
     {
         std::ifstream in(keys("sip_call_tls13"));
         std::ofstream out(dir + "/keys.log", std::ios::app);
@@ -295,8 +256,7 @@ TEST_F(TlsKeyLogRun, ConfiguredKeyLogIsReadAgainOnSighup) {
         return std::regex_search(
             page, std::regex("ottscope_tls_decrypted_flows_total\\{result=\"sip\"\\} [1-9]"));
     });
-    EXPECT_NE(after.find("ottscope_tls_keylog_sessions 1"), std::string::npos)
-        << appliance.output();
+    EXPECT_NE(after.find("ottscope_tls_keylog_sessions 1"), std::string::npos) << appliance.log();
     EXPECT_EQ(appliance.stop(), 0);
 }
 
