@@ -132,6 +132,35 @@ TEST(CertificateCache, BrokenDerIsCachedAsAFailure) {
     EXPECT_EQ(cache.decode({}), nullptr);
 }
 
+// The decoder skips the public key: it must accept, reject and read exactly as d2i_X509.
+TEST(CertificateDecoder, AgreesWithD2iX509OnTruncatedAndCorruptedLeaves) {
+    tls::CertificateDecoder decoder;
+    const Bytes& leaf = leaves()[2];
+    size_t accepted = 0;
+    auto check = [&](const Bytes& der) {
+        tls::CertificateInfo reference;
+        tls::CertificateInfo fast;
+        const bool ok = tls::parse_certificate(der, reference);
+        ASSERT_EQ(decoder.decode(der, fast), ok);
+        if (!ok) return;
+        ++accepted;
+        expect_same(fast, reference);
+    };
+    for (size_t length = 0; length <= leaf.size(); length += 7) {
+        check(Bytes(leaf.begin(), leaf.begin() + static_cast<ptrdiff_t>(length)));
+    }
+    check(leaf);
+    Bytes trailing = leaf;
+    trailing.insert(trailing.end(), {0x30, 0x00, 0xff});
+    check(trailing);
+    for (size_t at = 0; at < leaf.size(); at += 5) {
+        Bytes flipped = leaf;
+        flipped[at] ^= 0x41;
+        check(flipped);
+    }
+    EXPECT_GE(accepted, 2u);
+}
+
 TEST(CertificateCache, MemoryIsTakenOnceAndStated) {
     const tls::CertificateCache cache;
     EXPECT_EQ(cache.capacity(), tls::CertificateCache::kDefaultCapacity);
