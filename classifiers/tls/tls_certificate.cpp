@@ -1,13 +1,16 @@
 #include "tls_certificate.h"
 
 #include <openssl/asn1.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/provider.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include <ctime>
 #include <memory>
+#include <new>
 
 namespace ottscope::tls {
 namespace {
@@ -53,23 +56,16 @@ int64_t unix_time(const ASN1_TIME* when) {
     return static_cast<int64_t>(timegm(&parts));
 }
 
-}  // namespace
-
-bool parse_certificate(std::span<const uint8_t> der, CertificateInfo& out) noexcept {
-    const unsigned char* at = der.data();
-    std::unique_ptr<X509, X509Free> cert(d2i_X509(nullptr, &at, static_cast<long>(der.size())));
-    if (!cert) return false;
-    name_text(X509_get_subject_name(cert.get()), out.subject);
-    name_text(X509_get_issuer_name(cert.get()), out.issuer);
-    out.not_before = unix_time(X509_get0_notBefore(cert.get()));
-    out.not_after = unix_time(X509_get0_notAfter(cert.get()));
-    unsigned int length = 0;
-    X509_digest(cert.get(), EVP_sha1(), out.sha1.data(), &length);
-    X509_digest(cert.get(), EVP_sha256(), out.sha256.data(), &length);
+// What both decoders read from a certificate, digests apart.
+void read_fields(X509* cert, CertificateInfo& out) {
+    name_text(X509_get_subject_name(cert), out.subject);
+    name_text(X509_get_issuer_name(cert), out.issuer);
+    out.not_before = unix_time(X509_get0_notBefore(cert));
+    out.not_after = unix_time(X509_get0_notAfter(cert));
 
     out.san_dns.clear();
     std::unique_ptr<GENERAL_NAMES, NamesFree> names(static_cast<GENERAL_NAMES*>(
-        X509_get_ext_d2i(cert.get(), NID_subject_alt_name, nullptr, nullptr)));
+        X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
     if (names) {
         for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
             const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
@@ -79,7 +75,77 @@ bool parse_certificate(std::span<const uint8_t> der, CertificateInfo& out) noexc
             append_printable(out.san_dns, ASN1_STRING_get0_data(dns), ASN1_STRING_length(dns));
         }
     }
+}
+
+}  // namespace
+
+bool parse_certificate(std::span<const uint8_t> der, CertificateInfo& out) noexcept {
+    const unsigned char* at = der.data();
+    std::unique_ptr<X509, X509Free> cert(d2i_X509(nullptr, &at, static_cast<long>(der.size())));
+    if (!cert) return false;
+    read_fields(cert.get(), out);
+    unsigned int length = 0;
+    X509_digest(cert.get(), EVP_sha1(), out.sha1.data(), &length);
+    X509_digest(cert.get(), EVP_sha256(), out.sha256.data(), &length);
     return true;
+}
+
+CertificateDecoder::CertificateDecoder()
+    : keyless_(OSSL_LIB_CTX_new()),
+      null_provider_(keyless_ != nullptr ? OSSL_PROVIDER_load(keyless_, "null") : nullptr),
+      sha1_(EVP_MD_fetch(nullptr, "SHA1", nullptr)),
+      sha256_(EVP_MD_fetch(nullptr, "SHA256", nullptr)),
+      digest_ctx_(EVP_MD_CTX_new()) {
+    if (null_provider_ == nullptr || sha1_ == nullptr || sha256_ == nullptr ||
+        digest_ctx_ == nullptr) {
+        release();
+        throw std::bad_alloc();  // startup only: built with the classifier, before any packet
+    }
+}
+
+CertificateDecoder::~CertificateDecoder() {
+    release();
+}
+
+void CertificateDecoder::release() noexcept {
+    EVP_MD_CTX_free(digest_ctx_);
+    EVP_MD_free(sha256_);
+    EVP_MD_free(sha1_);
+    if (null_provider_ != nullptr) OSSL_PROVIDER_unload(null_provider_);
+    OSSL_LIB_CTX_free(keyless_);
+}
+
+bool CertificateDecoder::digest(evp_md_st* md, std::span<const uint8_t> bytes,
+                                uint8_t* out) noexcept {
+    unsigned int length = 0;
+    return EVP_DigestInit_ex2(digest_ctx_, md, nullptr) == 1 &&
+           EVP_DigestUpdate(digest_ctx_, bytes.data(), bytes.size()) == 1 &&
+           EVP_DigestFinal_ex(digest_ctx_, out, &length) == 1;
+}
+
+bool CertificateDecoder::sha256(std::span<const uint8_t> bytes,
+                                std::array<uint8_t, 32>& out) noexcept {
+    return digest(sha256_, bytes, out.data());
+}
+
+// d2i_X509 decodes the subject's public key on the way, through OpenSSL 3's decoder
+// machinery, which costs some eight times the rest of the certificate; nothing here reads
+// the key. In a library context whose only provider is "null" that step finds no decoder
+// and gives up early. OpenSSL makes it opportunistic (a key it cannot decode leaves the
+// certificate readable), so the same DER is accepted or rejected as by d2i_X509.
+bool CertificateDecoder::decode(std::span<const uint8_t> der, CertificateInfo& out) noexcept {
+    const unsigned char* at = der.data();
+    // The key's failed decoding leaves errors behind, which concern no one.
+    ERR_set_mark();
+    std::unique_ptr<X509, X509Free> cert(reinterpret_cast<X509*>(ASN1_item_d2i_ex(
+        nullptr, &at, static_cast<long>(der.size()), ASN1_ITEM_rptr(X509), keyless_, nullptr)));
+    ERR_pop_to_mark();
+    if (!cert) return false;
+    read_fields(cert.get(), out);
+    // The fingerprints are over the certificate's encoding as read (X509_digest would take
+    // the digests in the keyless context, which has none).
+    const std::span<const uint8_t> read = der.first(static_cast<size_t>(at - der.data()));
+    return digest(sha1_, read, out.sha1.data()) && sha256(read, out.sha256);
 }
 
 }  // namespace ottscope::tls

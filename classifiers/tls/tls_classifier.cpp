@@ -304,13 +304,13 @@ bool TlsClassifier::take_certificate(FlowState& flow,
         // Not there yet, or longer than the scratch space will ever hold.
         return message.complete || body.size() == gather_.size();
     }
-    if (tls::parse_certificate(body.subspan(6, leaf_length), certificate_)) {
+    if (const tls::CertificateInfo* leaf = certificates_.decode(body.subspan(6, leaf_length))) {
         flow.subject.clear();
-        flow.subject.append(certificate_.subject.view());
+        flow.subject.append(leaf->subject.view());
         flow.issuer.clear();
-        flow.issuer.append(certificate_.issuer.view());
+        flow.issuer.append(leaf->issuer.view());
         flow.san.clear();
-        flow.san.append(certificate_.san_dns.view());
+        flow.san.append(leaf->san_dns.view());
     }
     return true;
 }

@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 
+#include "certificate_cache.h"
 #include "classifiers/classifier.h"
 #include "classifiers/state_pool.h"
 #include "tls_behaviour_watch.h"
@@ -61,6 +62,11 @@ public:
     static constexpr uint32_t kMaxInnerPackets = 24;
     static constexpr uint64_t kKeyWaitMs = 3000;
 
+    // Leaf certificates decoded by this worker (hits and misses for tests and benchmarks).
+    [[nodiscard]] const tls::CertificateCache& certificate_cache() const noexcept {
+        return certificates_;
+    }
+
     struct FlowState;
 
 private:
@@ -88,7 +94,7 @@ private:
     tls::ClientHello client_hello_;
     tls::ServerHello server_hello_;
     tls::FingerprintScratch fingerprint_;
-    tls::CertificateInfo certificate_;
+    tls::CertificateCache certificates_;
 
     TlsBehaviourWatch behaviour_;
     tls::InnerExaminer inner_;

@@ -247,6 +247,23 @@ TEST(TlsClassifier, Tls12HandshakeGivesNamesFingerprintsAndLeafCertificate) {
     EXPECT_EQ(flow.verdict().confidence, Confidence::none);
 }
 
+TEST(TlsClassifier, ALeafSeenAgainInAnotherFlowComesFromTheCertificateCache) {
+    const Transcript t = real_handshake("sip.jajah.com", TLS1_2_VERSION, "sip");
+    TlsClassifier classifier(1);
+    FlowDriver first(classifier);
+    ASSERT_EQ(first.run(t, 1460), Progress::done);
+    const FlowAnnotations expected = first.annotate();
+    EXPECT_EQ(classifier.certificate_cache().misses(), 1u);
+    FlowDriver second(classifier);
+    ASSERT_EQ(second.run(t, 331), Progress::done);
+    const FlowAnnotations a = second.annotate();
+    EXPECT_EQ(classifier.certificate_cache().misses(), 1u);
+    EXPECT_EQ(classifier.certificate_cache().hits(), 1u);
+    EXPECT_EQ(a.tls.cert_subject.view(), expected.tls.cert_subject.view());
+    EXPECT_EQ(a.tls.cert_issuer.view(), expected.tls.cert_issuer.view());
+    EXPECT_NE(a.tls.cert_subject.view().find("CN=sip.jajah.com"), std::string_view::npos);
+}
+
 TEST(TlsClassifier, SmallSegmentsAndOneByteRecordsGiveTheSameValues) {
     const Transcript t = real_handshake("sip.jajah.com", TLS1_2_VERSION, "h2");
     TlsClassifier reference_classifier(1);
