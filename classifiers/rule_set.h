@@ -45,6 +45,17 @@ struct FlowFacts {
     std::span<const std::string_view> json_keys;
 };
 
+// What every classifier's facts start from: nDPI's labels so far and the flow's server end.
+inline FlowFacts endpoint_facts(const Verdict& verdict, const PacketView& packet) noexcept {
+    FlowFacts facts;
+    facts.ndpi_master = verdict.ndpi_master;
+    facts.ndpi_app = verdict.ndpi_app;
+    facts.ip_protocol = packet.ip_protocol;
+    facts.server_address = packet.server_address;
+    facts.server_port = packet.server_port;
+    return facts;
+}
+
 enum class RuleField : uint8_t {
     ndpi,
     port,

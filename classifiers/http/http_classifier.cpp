@@ -255,12 +255,7 @@ void HttpClassifier::decide(Flow& flow, const PacketView& packet, Verdict& verdi
     flow.decided = true;
     if (packet.rules == nullptr || (flow.host.length == 0 && flow.path.length == 0)) return;
     std::array<std::string_view, JsonKeySet::kMaxKeys> keys{};
-    FlowFacts facts;
-    facts.ip_protocol = packet.ip_protocol;
-    facts.server_address = packet.server_address;
-    facts.server_port = packet.server_port;
-    facts.ndpi_master = verdict.ndpi_master;
-    facts.ndpi_app = verdict.ndpi_app;
+    FlowFacts facts = endpoint_facts(verdict, packet);
     // Host without its port: rules name hosts.
     std::string_view host = trim(flow.host.view());
     if (const size_t colon = host.rfind(':');

@@ -85,17 +85,6 @@ bool carries_http(const ndpi_proto& protocol) noexcept {
            protocol.app_protocol == NDPI_PROTOCOL_HTTP;
 }
 
-// What every verdict of nDPI's offers the rules: its labels and the flow's server end.
-FlowFacts endpoint_facts(const Verdict& verdict, const PacketView& packet) noexcept {
-    FlowFacts facts;
-    facts.ndpi_master = verdict.ndpi_master;
-    facts.ndpi_app = verdict.ndpi_app;
-    facts.ip_protocol = packet.ip_protocol;
-    facts.server_address = packet.server_address;
-    facts.server_port = packet.server_port;
-    return facts;
-}
-
 // Identifies a protocols file as it is on disk now, so an unchanged file builds no module.
 std::string file_stamp(const std::string& path) {
     if (path.empty()) return {};

@@ -25,12 +25,7 @@ SipClassifier::SipClassifier(uint8_t registry_index, AppCatalog* catalog)
 
 void SipClassifier::claim(const sip::Message& message, const PacketView& packet,
                           Verdict& verdict) const noexcept {
-    FlowFacts facts;
-    facts.ndpi_master = verdict.ndpi_master;
-    facts.ndpi_app = verdict.ndpi_app;
-    facts.ip_protocol = packet.ip_protocol;
-    facts.server_address = packet.server_address;
-    facts.server_port = packet.server_port;
+    FlowFacts facts = endpoint_facts(verdict, packet);
     facts.sip_method = sip::method_name(message.method);
     facts.sip_user_agent = message.product;
     facts.sip_transport = message.has_via_transport    ? sip::transport_name(message.transport)

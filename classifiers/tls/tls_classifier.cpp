@@ -351,12 +351,7 @@ void TlsClassifier::apply_rules(FlowState& flow_state, const PacketView& packet,
     flow_state.rules_applied = true;
     const FlowState* flow = &flow_state;
     if (packet.rules != nullptr) {
-        FlowFacts facts;
-        facts.ndpi_master = verdict.ndpi_master;
-        facts.ndpi_app = verdict.ndpi_app;
-        facts.ip_protocol = packet.ip_protocol;
-        facts.server_address = packet.server_address;
-        facts.server_port = packet.server_port;
+        FlowFacts facts = endpoint_facts(verdict, packet);
         facts.tls_sni = flow->sni.view();
         facts.tls_alpn = flow->alpn.view();
         facts.tls_cert_san = flow->san.view();

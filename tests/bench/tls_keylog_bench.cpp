@@ -48,28 +48,7 @@ const Capture& capture(const std::string& name) {
 
 // One flow through the classifier, as the worker would feed it; true when decrypted as SIP.
 bool classify(TlsClassifier& classifier, const test::Session& session) {
-    void* state = nullptr;
-    Verdict verdict;
-    size_t previous[2] = {};
-    uint32_t packets = 0;
-    bool done = false;
-    for (const test::Segment& segment : session.segments) {
-        PacketView view;
-        view.ip_protocol = 6;
-        view.direction = static_cast<Direction>(segment.direction);
-        view.flow_packets = ++packets;
-        view.stream = {session.streams[segment.direction].data(), segment.stream_end};
-        view.stream_new_offset = static_cast<uint32_t>(previous[segment.direction]);
-        previous[segment.direction] = segment.stream_end;
-        if (classifier.inspect(state, view, verdict) == Progress::done) {
-            done = true;
-            break;
-        }
-    }
-    if (!done) classifier.conclude(state, PacketView{}, verdict);
-    FlowAnnotations annotations;
-    classifier.annotate(state, annotations);
-    return annotations.tls.decrypted.view() == "sip";
+    return test::replay(classifier, session).tls.decrypted.view() == "sip";
 }
 
 void flow(benchmark::State& state, const char* name, bool with_keys) {

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "classifiers/classifier.h"
+
 namespace ottscope::test {
 
 // One TCP segment with payload, in capture order, and the stream it extends.
@@ -84,6 +86,34 @@ inline std::optional<Session> read_session(const std::string& path) {
         session.segments.push_back({direction, session.streams[direction].size(), flags});
     }
     return session;
+}
+
+// Feeds the session's segments to the classifier as a worker would (the reassembled
+// stream so far, new bytes from where the direction's previous segment ended) until it is
+// done, or concludes it at the end; returns what it annotated.
+inline FlowAnnotations replay(Classifier& classifier, const Session& session) {
+    void* state = nullptr;
+    Verdict verdict;
+    size_t previous[2] = {};
+    uint32_t packets = 0;
+    bool done = false;
+    for (const Segment& segment : session.segments) {
+        PacketView view;
+        view.ip_protocol = 6;
+        view.direction = static_cast<Direction>(segment.direction);
+        view.flow_packets = ++packets;
+        view.stream = {session.streams[segment.direction].data(), segment.stream_end};
+        view.stream_new_offset = static_cast<uint32_t>(previous[segment.direction]);
+        previous[segment.direction] = segment.stream_end;
+        if (classifier.inspect(state, view, verdict) == Progress::done) {
+            done = true;
+            break;
+        }
+    }
+    if (!done) classifier.conclude(state, PacketView{}, verdict);
+    FlowAnnotations annotations;
+    classifier.annotate(state, annotations);
+    return annotations;
 }
 
 }  // namespace ottscope::test

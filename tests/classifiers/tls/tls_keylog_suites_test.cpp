@@ -148,29 +148,8 @@ std::string decrypted(const Conversation& talk, bool with_keys = true) {
     }
     TlsDecryptCounters counters;
     TlsClassifier classifier(1, nullptr, keylog, &counters);
-    void* state = nullptr;
-    Verdict verdict;
-    size_t previous[2] = {};
-    uint32_t packets = 0;
-    bool done = false;
     const test::Session& session = talk.session();
-    for (const test::Segment& segment : session.segments) {
-        PacketView view;
-        view.ip_protocol = 6;
-        view.direction = static_cast<Direction>(segment.direction);
-        view.flow_packets = ++packets;
-        view.stream = {session.streams[segment.direction].data(), segment.stream_end};
-        view.stream_new_offset = static_cast<uint32_t>(previous[segment.direction]);
-        previous[segment.direction] = segment.stream_end;
-        if (classifier.inspect(state, view, verdict) == Progress::done) {
-            done = true;
-            break;
-        }
-    }
-    if (!done) classifier.conclude(state, PacketView{}, verdict);
-    FlowAnnotations annotations;
-    classifier.annotate(state, annotations);
-    return std::string(annotations.tls.decrypted.view());
+    return std::string(test::replay(classifier, session).tls.decrypted.view());
 }
 
 class EverySuite : public ::testing::TestWithParam<Suite> {};
