@@ -3,6 +3,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_ip_frag.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
@@ -34,11 +35,13 @@
 #include "control/rule_reloader.h"
 #include "control/stats_view.h"
 #include "control/summary.h"
+#include "dataplane/capture_counter.h"
 #include "dataplane/capture_file.h"
 #include "dataplane/eal.h"
 #include "dataplane/fanout.h"
 #include "dataplane/ports.h"
 #include "dataplane/rule_publisher.h"
+#include "dataplane/rx_poller.h"
 #include "dataplane/worker.h"
 
 namespace ottscope {
@@ -62,7 +65,9 @@ constexpr unsigned kInputRingSize = 4096;
 // How often the control loop looks for changed configuration or rule files.
 constexpr auto kReloadPollInterval = std::chrono::seconds(1);
 constexpr unsigned kRecordRingSize = 65536;
-constexpr unsigned kBaseMbufs = 32767;
+// Slack in the packet-buffer pool over what queues, rings and fragment tables can hold at
+// once: the mempool's per-lcore caches and the bursts in hand.
+constexpr unsigned kMbufSlack = 4096;
 // Memory reserved per mbuf: data room, mbuf and mempool headers, and the slack the DPDK
 // allocator needs for one very large pool (measured: 1M mbufs do not fit in 2.7 KiB each).
 constexpr size_t kMbufFootprint = 4096;
@@ -122,6 +127,7 @@ public:
 
 private:
     void prepare_captures();
+    void note_capture_damage(const std::vector<CaptureFileInfo>& captures);
     void build_dataplane();
     void control_loop();
     void show_progress(bool last);
@@ -134,6 +140,8 @@ private:
     Config config_;
     std::vector<PortConfig> port_configs_;
     std::vector<std::string> damaged_;
+    // Outlives the ports and workers that read its counts.
+    std::unique_ptr<CaptureCounter> capture_counter_;
     unsigned workers_ = 1;
     bool fanout_needed_ = false;
 
@@ -180,15 +188,17 @@ void Appliance::prepare_captures() {
     uint16_t zone = 0;
     for (const PortSettings& settings : config_.ports)
         zone = std::max<uint16_t>(zone, settings.zone + 1);
-    for (size_t i = 0; i < options_.pcaps.size(); ++i) {
+    std::vector<CaptureFileInfo> captures;
+    for (const std::string& path : options_.pcaps) {
         CaptureFileError error;
-        auto info = inspect_capture_file(options_.pcaps[i], error);
+        auto info = open_capture_file(path, error);
         if (!info) throw RunError(error.message);
-        if (!info->damage.empty()) {
-            damaged_.push_back(info->path + ": " + info->damage);
-            fmt::print(stderr, "ottscope: {}: {}; the packets before it are processed\n",
-                       info->path, info->damage);
-        }
+        captures.push_back(std::move(*info));
+    }
+    // Counting reads every capture whole: it runs beside the dataplane's start and the run.
+    capture_counter_ = std::make_unique<CaptureCounter>(captures);
+    for (size_t i = 0; i < captures.size(); ++i) {
+        auto info = std::optional<CaptureFileInfo>(std::move(captures[i]));
         PortConfig port;
         port.name = "pcap" + std::to_string(i);
         port.device = pcap_vdev(i, info->path, options_.loop);
@@ -196,6 +206,7 @@ void Appliance::prepare_captures() {
         // Each capture is its own observation point: its flows never merge with another's.
         port.zone = static_cast<uint16_t>(zone + i);
         port.replay_forever = options_.loop;
+        port.expected_packets = capture_counter_->expected(i);
         port.capture = std::move(*info);
         port_configs_.push_back(std::move(port));
     }
@@ -207,6 +218,16 @@ void Appliance::prepare_captures() {
                                    std::min<size_t>(RTE_MAX_ETHPORTS, kMaxPorts)));
 }
 
+// A damaged capture's readable packets are processed; the run says so and exits 1.
+void Appliance::note_capture_damage(const std::vector<CaptureFileInfo>& captures) {
+    for (const CaptureFileInfo& capture : captures) {
+        if (capture.damage.empty()) continue;
+        damaged_.push_back(capture.path + ": " + capture.damage);
+        fmt::print(stderr, "ottscope: {}: {}; the packets before it are processed\n", capture.path,
+                   capture.damage);
+    }
+}
+
 void Appliance::build_dataplane() {
     workers_ =
         options_.workers.value_or(config_.workers != 0 ? config_.workers : default_workers());
@@ -214,9 +235,21 @@ void Appliance::build_dataplane() {
     fanout_needed_ = workers_ > 1;
 
     uint64_t replay_packets = 0;
-    for (const PortConfig& port : port_configs_)
-        if (port.replay_forever && port.capture) replay_packets += port.capture->packets;
-    const uint64_t mbufs = kBaseMbufs + replay_packets + workers_ * kInputRingSize;
+    if (options_.loop) {
+        // A looping capture is preloaded whole: its pool is sized by its count.
+        note_capture_damage(capture_counter_->wait());
+        for (const CaptureFileInfo& capture : capture_counter_->wait())
+            replay_packets += capture.packets;
+    }
+    // Packet buffers: every RX queue's posted descriptors (at most one queue per worker on
+    // each port), what each worker can have waiting in its input ring and in its fragment
+    // table, the reserve a capture port keeps free, and a looping capture preloaded whole.
+    // Every buffer is touched when the pool is made, so a pool sized for the worst NIC
+    // setup made a short capture run spend 80 ms filling buffers it never used.
+    const uint64_t per_worker =
+        kInputRingSize + uint64_t{FragmentLimits{}.max_datagrams} * RTE_LIBRTE_IP_FRAG_MAX_FRAG;
+    const uint64_t mbufs = uint64_t{kRxDescriptorsPerQueue} * port_configs_.size() * workers_ +
+                           workers_ * per_worker + kMbufReserve + kMbufSlack + replay_packets;
     EalPlan plan;
     plan.lcores = workers_ + (fanout_needed_ ? 1 : 0);
     plan.hugepages = config_.hugepages;
@@ -449,19 +482,19 @@ void Appliance::show_progress(bool last) {
     progress_packets_ = received;
     std::string line = fmt::format("ottscope: {:>12} packets {:>10.0f} pkt/s", received, rate);
     for (const Port& port : ports_) {
-        if (port.expected_packets == 0) continue;
+        const uint64_t expected = expected_packets(port.expected_packets);
+        if (expected == 0 || expected == CaptureCounter::kUnknown) continue;
         uint64_t delivered = 0;
         for (const RxSlot& slot : view_.rx)
             if (slot.port_id == port.id) delivered += slot.counters->packets.read();
         if (options_.loop)
-            line += fmt::format("  {} pass {} {:5.1f}%", port.name,
-                                delivered / port.expected_packets + 1,
-                                100.0 * static_cast<double>(delivered % port.expected_packets) /
-                                    static_cast<double>(port.expected_packets));
+            line += fmt::format(
+                "  {} pass {} {:5.1f}%", port.name, delivered / expected + 1,
+                100.0 * static_cast<double>(delivered % expected) / static_cast<double>(expected));
         else
             line += fmt::format("  {} {:5.1f}%", port.name,
                                 std::min(100.0, 100.0 * static_cast<double>(delivered) /
-                                                    static_cast<double>(port.expected_packets)));
+                                                    static_cast<double>(expected)));
     }
     line += fmt::format("  {:.0f} s", std::chrono::duration<double>(now - started_).count());
     // On a terminal the line redraws itself; in a log it is one line per update.
@@ -507,6 +540,9 @@ int Appliance::finish() {
         status = 1;
     }
     Totals totals = sum_totals(view_);
+    // A stopped run does not wait for the rest of a count it no longer needs.
+    if (g_stop.load()) capture_counter_->abandon();
+    if (!options_.loop) note_capture_damage(capture_counter_->wait());
     // Packets a capture holds but its port never delivered: counted, so nothing goes missing.
     for (const Port& port : ports_) {
         if (!port.finite || g_stop.load()) continue;
@@ -515,8 +551,9 @@ int Appliance::finish() {
             if (slot.port_id == port.id) delivered += slot.counters->packets.read();
         rte_eth_stats stats{};
         rte_eth_stats_get(port.id, &stats);
-        if (delivered + stats.rx_nombuf < port.expected_packets) {
-            const uint64_t missing = port.expected_packets - delivered - stats.rx_nombuf;
+        const uint64_t expected = expected_packets(port.expected_packets);
+        if (delivered + stats.rx_nombuf < expected) {
+            const uint64_t missing = expected - delivered - stats.rx_nombuf;
             fmt::print(stderr, "ottscope: port {}: {} packets of the capture were not delivered\n",
                        port.name, missing);
             totals.drops[index_of(DropReason::rx_error)] += missing;
@@ -637,6 +674,7 @@ int Appliance::run() {
     // Kept reachable on purpose (a volatile store the compiler cannot drop), so leak checkers
     // see a server left to the exit, not a leak.
     g_control_server_left_to_exit = control_server_.release();
+    for (const auto& worker : worker_objects_) worker->leave_to_exit();
     worker_objects_.clear();
     fanout_.reset();
     stop_ports(ports_);

@@ -1,8 +1,11 @@
 #pragma once
-// Reads a capture file's header and counts its packets before the pcap vdev replays it: the
-// vdev tells neither the link type nor where the file ends, and both decide how we decode
-// and when a capture run is complete.
+// Reads a capture file's header and counts its packets for the pcap vdev that replays it:
+// the vdev tells neither the link type nor where the file ends, and both decide how we
+// decode and when a capture run is complete. The link type is needed before the port is
+// made; the count only before the run can end, so it may be taken while the dataplane
+// starts (see CaptureCounter).
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -25,6 +28,15 @@ struct CaptureFileError {
     std::string message;
 };
 
+// The header only: path, link type and DLT; packets, bytes and damage are left for
+// count_capture_file.
+std::optional<CaptureFileInfo> open_capture_file(const std::string& path, CaptureFileError& error);
+
+// Fills packets, bytes and damage. Returns false when `stop` was set before the end (the
+// figures are then partial), or when the file can no longer be opened.
+bool count_capture_file(CaptureFileInfo& info, const std::atomic<bool>& stop);
+
+// Both, one after the other.
 std::optional<CaptureFileInfo> inspect_capture_file(const std::string& path,
                                                     CaptureFileError& error);
 

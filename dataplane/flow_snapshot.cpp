@@ -24,11 +24,11 @@ void TopFlowsScanner::step(FlowTable& table, uint32_t slot_budget) noexcept {
         next_slot_ = 0;
         mailbox_->back().count = 0;
     }
-    const uint32_t end = std::min(table.capacity(), next_slot_ + slot_budget);
+    const uint32_t end = std::min(table.slots_used(), next_slot_ + slot_budget);
     for (uint32_t slot = next_slot_; slot < end; ++slot)
         if (table.in_use(slot)) offer(table[slot]);
     next_slot_ = end;
-    if (next_slot_ == table.capacity()) finish(table.size());
+    if (next_slot_ == table.slots_used()) finish(table.size());
 }
 
 void TopFlowsScanner::offer(const Flow& flow) noexcept {

@@ -3,7 +3,6 @@
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
-#include <rte_malloc.h>
 
 #include <new>
 #include <stdexcept>
@@ -32,26 +31,20 @@ FlowTable::FlowTable(const std::string& name, uint32_t capacity, FlowTimeouts ti
     hash_ = rte_hash_create(&params);
     if (hash_ == nullptr)
         throw std::runtime_error("flow table " + name + ": " + rte_strerror(rte_errno));
-    flows_ = static_cast<Flow*>(
-        rte_zmalloc_socket(name.c_str(), sizeof(Flow) * capacity, 64, socket_id));
-    free_slots_ = static_cast<uint32_t*>(
-        rte_malloc_socket(name.c_str(), sizeof(uint32_t) * capacity, 64, socket_id));
-    if (flows_ == nullptr || free_slots_ == nullptr) {
-        rte_free(flows_);
-        rte_free(free_slots_);
+    try {
+        flow_memory_ = PageMemory(sizeof(Flow) * capacity);
+        free_slot_memory_ = PageMemory(sizeof(uint32_t) * capacity);
+    } catch (const std::bad_alloc&) {
         rte_hash_free(hash_);
         throw std::runtime_error("flow table " + name + ": out of memory for " +
                                  std::to_string(capacity) + " flows");
     }
-    // Lowest slots first: a small table stays in few cache lines.
-    for (uint32_t i = 0; i < capacity; ++i) free_slots_[i] = capacity - 1 - i;
-    free_count_ = capacity;
+    flows_ = static_cast<Flow*>(flow_memory_.data());
+    free_slots_ = static_cast<uint32_t*>(free_slot_memory_.data());
 }
 
 FlowTable::~FlowTable() {
-    rte_free(free_slots_);
-    rte_free(flows_);
-    rte_hash_free(hash_);
+    if (!leave_to_exit_) rte_hash_free(hash_);
 }
 
 uint32_t FlowTable::find(const FlowKey& key, uint32_t hash) const noexcept {
@@ -62,10 +55,13 @@ uint32_t FlowTable::find(const FlowKey& key, uint32_t hash) const noexcept {
 }
 
 uint32_t FlowTable::insert(const FlowKey& key, uint32_t hash, uint64_t now_us) noexcept {
-    if (free_count_ == 0) return kNoSlot;
-    const uint32_t slot = free_slots_[free_count_ - 1];
+    if (size_ >= capacity_) return kNoSlot;
+    const uint32_t slot = free_count_ != 0 ? free_slots_[free_count_ - 1] : high_water_;
     if (rte_hash_add_key_with_hash_data(hash_, &key, hash, &flows_[slot]) < 0) return kNoSlot;
-    --free_count_;
+    if (free_count_ != 0)
+        --free_count_;
+    else
+        ++high_water_;
     Flow* flow = new (&flows_[slot]) Flow{};
     flow->key = key;
     flow->in_use = true;

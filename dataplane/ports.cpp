@@ -14,7 +14,6 @@ const uint8_t kSymmetricRssKey[40] = {0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 
                                       0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a};
 
 namespace {
-constexpr uint16_t kRxDescriptors = 1024;
 constexpr uint16_t kTxDescriptors = 64;
 
 [[noreturn]] void fail(const PortConfig& config, const std::string& what, int code) {
@@ -46,7 +45,7 @@ std::vector<Port> start_ports(const std::vector<PortConfig>& configs, uint16_t w
         port.link = config.link;
         port.zone = config.zone;
         port.finite = config.capture.has_value() && !config.replay_forever;
-        port.expected_packets = config.capture ? config.capture->packets : 0;
+        port.expected_packets = config.expected_packets;
         port.rx_queues = info.max_rx_queues >= workers ? workers : 1;
         // af_packet joins every queue pair's socket to the kernel's fanout group when the
         // device is created, configured or not: packets hashed to a queue nobody polls would
@@ -73,7 +72,7 @@ std::vector<Port> start_ports(const std::vector<PortConfig>& configs, uint16_t w
             fail(config, "configure", rc);
         const int socket = rte_eth_dev_socket_id(id);
         for (uint16_t q = 0; q < port.rx_queues; ++q) {
-            if (int rc = rte_eth_rx_queue_setup(id, q, kRxDescriptors,
+            if (int rc = rte_eth_rx_queue_setup(id, q, kRxDescriptorsPerQueue,
                                                 socket < 0 ? SOCKET_ID_ANY : socket, nullptr, pool);
                 rc != 0)
                 fail(config, "rx queue setup", rc);

@@ -3,6 +3,7 @@
 // symmetric key, and single-queue ports (the pcap vdev, simple virtual NICs) whose packets
 // one receive lcore fans out to the workers.
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,12 +16,16 @@ struct rte_mempool;
 
 namespace ottscope {
 
+// Each RX queue keeps this many packet buffers posted to its NIC ring.
+constexpr uint16_t kRxDescriptorsPerQueue = 1024;
+
 struct PortConfig {
     std::string name;    // label for metrics and messages
     std::string device;  // PCI address, or a vdev argument string ("net_pcap0,rx_pcap=FILE")
     LinkType link = LinkType::ethernet;
     uint16_t zone = 0;
     std::optional<CaptureFileInfo> capture;  // set when the port replays a capture file
+    const std::atomic<uint64_t>* expected_packets = nullptr;  // its count (CaptureCounter)
     bool replay_forever = false;
 };
 
@@ -31,7 +36,8 @@ struct Port {
     LinkType link = LinkType::ethernet;
     uint16_t zone = 0;
     bool finite = false;  // a capture file that ends
-    uint64_t expected_packets = 0;
+    // The capture's packet count as CaptureCounter takes it; null for NICs.
+    const std::atomic<uint64_t>* expected_packets = nullptr;
 };
 
 // The vdev name DPDK registers for a device argument ("net_pcap0" of "net_pcap0,rx_pcap=x").

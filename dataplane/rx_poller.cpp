@@ -4,11 +4,10 @@
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
 
+#include "capture_counter.h"
+
 namespace ottscope {
 namespace {
-// A capture port reads from a file: waiting for free mbufs loses nothing, whereas polling
-// with an empty pool makes the pcap PMD read a packet and drop it for want of an mbuf.
-constexpr unsigned kMbufReserve = 2048;
 // A capture that stops short of its packet count (the PMD hit a read error) is declared
 // finished after this long without progress, and the shortfall is counted as rx_error.
 constexpr uint64_t kStallSeconds = 2;
@@ -18,10 +17,7 @@ RxPoller::RxPoller(const std::vector<RxQueueRef>& queues, rte_mempool* pool) : p
     for (const RxQueueRef& ref : queues) {
         queues_.push_back(State{ref});
         all_finite_ = all_finite_ && ref.finite;
-        if (ref.finite && ref.expected_packets == 0)
-            queues_.back().done = true;
-        else
-            ++remaining_;
+        ++remaining_;
     }
 }
 
@@ -31,9 +27,12 @@ void RxPoller::check_done(State& state) noexcept {
     uint64_t lost = 0;
     if (rte_eth_stats_get(state.ref.port, &stats) == 0) lost = stats.rx_nombuf;
     const uint64_t now = rte_get_tsc_cycles();
-    const bool complete = state.delivered + lost >= state.ref.expected_packets;
-    const bool stalled = state.idle_since_tsc != 0 &&
-                         now - state.idle_since_tsc > kStallSeconds * rte_get_tsc_hz();
+    // A count still being taken says nothing yet: neither complete nor short.
+    const uint64_t expected = expected_packets(state.ref.expected_packets);
+    if (expected == CaptureCounter::kUnknown) return;
+    const bool complete = state.delivered + lost >= expected;
+    const bool stalled =
+        state.idle_since_tsc != 0 && now - state.idle_since_tsc > kStallSeconds * rte_get_tsc_hz();
     if (state.idle_since_tsc == 0) state.idle_since_tsc = now;
     if (complete || stalled) {
         state.done = true;
@@ -59,7 +58,7 @@ uint16_t RxPoller::receive(rte_mbuf** mbufs, uint16_t max) noexcept {
         for (uint16_t i = 0; i < received; ++i) bytes += rte_pktmbuf_pkt_len(mbufs[i]);
         state.ref.counters->packets.add(received);
         state.ref.counters->bytes.add(bytes);
-        if (state.ref.finite && state.delivered >= state.ref.expected_packets) {
+        if (state.ref.finite && state.delivered >= expected_packets(state.ref.expected_packets)) {
             state.done = true;
             --remaining_;
         }

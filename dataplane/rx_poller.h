@@ -2,6 +2,7 @@
 // Polls a set of RX queues round-robin and knows when finite sources (capture files) have
 // delivered all their packets. Owned by the one lcore that polls those queues.
 
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -12,11 +13,17 @@ struct rte_mempool;
 
 namespace ottscope {
 
+// A capture port reads from a file: waiting for free mbufs loses nothing, whereas polling
+// with an empty pool makes the pcap PMD read a packet and drop it for want of an mbuf. So a
+// capture is read only while this many mbufs stay free.
+constexpr unsigned kMbufReserve = 2048;
+
 struct RxQueueRef {
     uint16_t port = 0;
     uint16_t queue = 0;
     bool finite = false;
-    uint64_t expected_packets = 0;
+    // The capture's packet count (CaptureCounter), possibly still being taken.
+    const std::atomic<uint64_t>* expected_packets = nullptr;
     RxCounters* counters = nullptr;
 };
 

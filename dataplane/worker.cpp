@@ -15,6 +15,8 @@ namespace ottscope {
 namespace {
 constexpr size_t kLinearBufferSize = 65536;
 constexpr uint8_t kIpProtoTcp = 6;
+constexpr uint8_t kTcpSyn = 0x02;
+constexpr uint8_t kTcpAck = 0x10;
 constexpr unsigned kExpiryBudgetPerBurst = 8;
 // Spin this many empty polls before yielding the core: a dedicated core never gets here
 // under load, a shared one (tests, small VMs) stops burning cycles it could give away.
@@ -259,7 +261,11 @@ void Worker::process(rte_mbuf*& mbuf, uint64_t tsc_now_us_value, bool salvaged) 
         if (table_.full()) end_flow(table_.victim(), FlowEnd::table_full);
         slot = table_.insert(key, hash, now_us);
         Flow& created = table_[slot];
-        created.client_is_lower = source_is_lower;
+        // The first packet's sender is taken for the client, unless that packet is the
+        // server's SYN-ACK (the SYN was missed, or came before the capture began).
+        const bool server_reply = packet.ip_protocol == kIpProtoTcp &&
+                                  (packet.tcp_flags & (kTcpSyn | kTcpAck)) == (kTcpSyn | kTcpAck);
+        created.client_is_lower = server_reply ? !source_is_lower : source_is_lower;
         created.classifiers_pending = all_classifiers_mask_;
         counters_.flows_created.add();
     }

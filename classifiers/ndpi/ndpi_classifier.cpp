@@ -209,7 +209,7 @@ void NdpiClassifier::guess_without_state(const PacketView& packet, Verdict& verd
     uint8_t guessed = 0;
     const ndpi_protocol protocol =
         ndpi_detection_giveup(module, scratch_.get(), settings_.guess_on_giveup, &guessed);
-    record(protocol, *current_, verdict);
+    record(protocol, *current_, verdict, guessed != 0);
     // Only ports and addresses are known: rules on them may still name the flow.
     if (packet.rules != nullptr)
         packet.rules->apply(endpoint_facts(verdict, packet), registry_index_, verdict);
@@ -217,7 +217,7 @@ void NdpiClassifier::guess_without_state(const PacketView& packet, Verdict& verd
 }
 
 void NdpiClassifier::record(const ndpi_proto& protocol, const NdpiGeneration& generation,
-                            Verdict& verdict) const noexcept {
+                            Verdict& verdict, bool guessed) const noexcept {
     auto translate = [&generation](uint16_t id) {
         return id < kNdpiProtocolIds ? generation.to_catalog[id] : uint16_t{0};
     };
@@ -227,14 +227,18 @@ void NdpiClassifier::record(const ndpi_proto& protocol, const NdpiGeneration& ge
     Verdict label;
     label.app = verdict.ndpi_app != NDPI_PROTOCOL_UNKNOWN ? verdict.ndpi_app : verdict.ndpi_master;
     label.classifier = registry_index_;
-    label.confidence = label.app == NDPI_PROTOCOL_UNKNOWN ? Confidence::none : Confidence::high;
+    // A port or address says less than content does (README, Rules): medium, as for rules.
+    label.confidence = label.app == NDPI_PROTOCOL_UNKNOWN ? Confidence::none
+                       : guessed                          ? Confidence::medium
+                                                          : Confidence::high;
     label.tier = ClaimTier::ndpi;
     verdict.claim(label);
 }
 
 void NdpiClassifier::decide(const ndpi_proto& protocol, const FlowBlock& block,
-                            const PacketView& packet, Verdict& verdict) const noexcept {
-    record(protocol, *block.generation, verdict);
+                            const PacketView& packet, Verdict& verdict,
+                            bool guessed) const noexcept {
+    record(protocol, *block.generation, verdict, guessed);
     if (packet.rules == nullptr) return;
     // What nDPI's dissectors extracted, as rules see it. Only the union member of the detected
     // protocol is read: the others alias the same bytes.
@@ -330,11 +334,10 @@ Progress NdpiClassifier::inspect(void*& state, const PacketView& packet,
         record(protocol, *block->generation, verdict);
         return Progress::need_more;
     }
-    if (protocol.app_protocol == NDPI_PROTOCOL_UNKNOWN) {
-        uint8_t guessed = 0;
+    uint8_t guessed = 0;
+    if (protocol.app_protocol == NDPI_PROTOCOL_UNKNOWN)
         protocol = ndpi_detection_giveup(module, flow, settings_.guess_on_giveup, &guessed);
-    }
-    decide(protocol, *block, packet, verdict);
+    decide(protocol, *block, packet, verdict, guessed != 0);
     release(state);
     return Progress::done;
 }
@@ -346,7 +349,7 @@ void NdpiClassifier::conclude(void*& state, const PacketView& context, Verdict& 
     uint8_t guessed = 0;
     const ndpi_protocol protocol = ndpi_detection_giveup(
         block->generation->module.get(), block->ndpi(), settings_.guess_on_giveup, &guessed);
-    decide(protocol, *block, context, verdict);
+    decide(protocol, *block, context, verdict, guessed != 0);
     release(state);
 }
 

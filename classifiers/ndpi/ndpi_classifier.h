@@ -79,11 +79,12 @@ private:
     struct FreeScratch {
         void operator()(::ndpi_flow_struct* flow) const noexcept;
     };
-    void record(const ::ndpi_proto& protocol, const NdpiGeneration& generation,
-                Verdict& verdict) const noexcept;
+    // `guessed`: nDPI named the protocol from ports or addresses alone, not from content.
+    void record(const ::ndpi_proto& protocol, const NdpiGeneration& generation, Verdict& verdict,
+                bool guessed = false) const noexcept;
     // The final verdict: nDPI's label, then the rules over what nDPI extracted.
     void decide(const ::ndpi_proto& protocol, const FlowBlock& block, const PacketView& packet,
-                Verdict& verdict) const noexcept;
+                Verdict& verdict, bool guessed) const noexcept;
     void release(void*& state) noexcept;
     // The verdict of a flow that has shown no payload yet: nDPI's guess, then the rules.
     void guess_without_state(const PacketView& packet, Verdict& verdict) noexcept;

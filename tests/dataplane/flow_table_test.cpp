@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <vector>
 
 namespace ottscope {
 namespace {
@@ -42,6 +43,27 @@ TEST(FlowTable, FillsExactlyToCapacity) {
         ASSERT_NE(table.insert(key, FlowTable::hash_key(key), i), kNoSlot) << i;
     }
     EXPECT_TRUE(table.full());
+}
+
+TEST(FlowTable, FreedSlotsAreReusedBeforeUntouchedOnes) {
+    // A large table that holds few flows must stay in few pages: freed slots come back first.
+    FlowTable table(unique_name("ft_reuse"), 1 << 16, {}, 0);
+    std::vector<uint32_t> slots;
+    for (uint32_t i = 0; i < 10; ++i) {
+        const FlowKey key = key_for(i);
+        slots.push_back(table.insert(key, FlowTable::hash_key(key), 1));
+    }
+    EXPECT_EQ(table.slots_used(), 10u);
+    table.remove(slots[3]);
+    table.remove(slots[7]);
+    for (uint32_t i = 100; i < 102; ++i) {
+        const FlowKey key = key_for(i);
+        const uint32_t slot = table.insert(key, FlowTable::hash_key(key), 1);
+        EXPECT_TRUE(slot == slots[3] || slot == slots[7]) << slot;
+        EXPECT_EQ(table[slot].packets[0], 0u) << "a reused slot starts as a new flow";
+    }
+    EXPECT_EQ(table.slots_used(), 10u);
+    EXPECT_EQ(table.size(), 10u);
 }
 
 TEST(FlowTable, OldestIsTheLeastRecentlySeen) {

@@ -1,0 +1,53 @@
+#pragma once
+// Counts the packets of the capture files a run replays, on a thread of its own, while the
+// dataplane starts and runs: counting a large capture means reading all of it, and a run
+// needs the count only to know when the capture has been delivered whole. Until a file's
+// count is known its expected() reads kUnknown and its port cannot be finished.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "capture_file.h"
+
+namespace ottscope {
+
+class CaptureCounter {
+public:
+    static constexpr uint64_t kUnknown = UINT64_MAX;
+
+    // Starts counting `captures` (opened with open_capture_file) in their order.
+    explicit CaptureCounter(std::vector<CaptureFileInfo> captures);
+    ~CaptureCounter();
+    CaptureCounter(const CaptureCounter&) = delete;
+    CaptureCounter& operator=(const CaptureCounter&) = delete;
+
+    // The packet count of capture `index`, kUnknown until it has been counted. Stable
+    // address, read by the lcores that poll the capture's port.
+    [[nodiscard]] const std::atomic<uint64_t>* expected(size_t index) const noexcept {
+        return &expected_[index];
+    }
+    // Waits for every count and returns the captures with packets, bytes and damage filled.
+    const std::vector<CaptureFileInfo>& wait();
+    // Asks an unfinished count to give up (the run is stopping), then waits for it.
+    void abandon();
+
+private:
+    void count_all() noexcept;
+
+    std::vector<CaptureFileInfo> captures_;
+    std::unique_ptr<std::atomic<uint64_t>[]> expected_;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+// The count behind `expected`, or kUnknown: null (a NIC, or a looping capture) counts as
+// never ending.
+inline uint64_t expected_packets(const std::atomic<uint64_t>* expected) noexcept {
+    return expected == nullptr ? CaptureCounter::kUnknown
+                               : expected->load(std::memory_order_acquire);
+}
+
+}  // namespace ottscope
