@@ -16,12 +16,22 @@ Then the cost per packet in instructions, which load on the machine does not cha
 callgrind on the first --slice packets of the capture, counting only the packet loop
 (ottscope's Worker::run and Fanout::run, ndpiReader's pcap_loop: reading the file, decoding,
 flow lookup, classification; not setup nor the final report).
+Then, flow by flow, the nDPI verdicts of both tools on the capture (the target is 3x
+ndpiReader's packets/s *with the same nDPI verdicts*): ndpiReader run as for the oracle's
+expected outputs (../shared/pcaps/README.md), ottscope with 1 and 2 workers writing flow
+records, matched by the oracle's rules (tests/oracle/ndpi_oracle_test.cpp): protocol, VLAN and
+the two endpoints in either order, addresses compared as addresses, nDPI's name after the
+slash against the record's `ndpi`, agreement when the names are equal. Per flow kind of the
+capture's sidecar (.flows.tsv), and every class of disagreement with what explains it.
 Not a test: figures depend on the machine; run it by hand.
 
   python3 tests/bench/bench.py [--binary build/ottscope] [--seconds 10] [--workdir /tmp/ottscope-bench]
-                               [--slice 20000]
+                               [--slice 20000] [--only throughput|verdicts] [--verdict-workers 1,2]
 """
 import argparse
+import collections
+import ipaddress
+import json
 import os
 import re
 import shutil
@@ -133,6 +143,324 @@ def callgrind_ir(cmd, toggles, out_file):
     return int(m.group(1)), p.stdout
 
 
+# nDPI verdicts flow by flow. The rules are the oracle's (tests/oracle/ndpi_oracle_test.cpp):
+# a flow is its protocol, VLAN and two endpoints in either order, addresses compared as
+# addresses; ndpiReader's name is the part after the slash of its [proto: ...] bracket and
+# agrees when it equals the record's `ndpi` field.
+
+# A flow line of ndpiReader -v 2 output (the oracle's pattern, with the VLAN kept).
+NDPI_READER_FLOW = re.compile(
+    r"^\s*\d+\s+(TCP|UDP)\s+(\[[^\]]+\]|[^\s\[]+):(\d+)\s+<?->\s+(\[[^\]]+\]|[^\s\[]+):(\d+)\s+"
+    r"(?:\[VLAN: (\d+)\])?\s*\[proto:\s*(?:\w+:)?[\d.]+/([^\]]+)\]")
+NDPI_READER_CONFIDENCE = re.compile(r"\[Confidence: ([^\]]+)\]")
+NDPI_READER_PACKETS = re.compile(r"\[(\d+) pkts/\d+ bytes (?:<->|->) (\d+) pkts/")
+
+NdpiReaderFlow = collections.namedtuple("NdpiReaderFlow", "ids name confidence packets")
+
+
+def canonical(address):
+    """An address as text in one spelling (RFC 5952 for IPv6, as ottscope writes it)."""
+    try:
+        return str(ipaddress.ip_address(address.strip("[]")))
+    except ValueError:
+        return address
+
+
+def address_readings(text):
+    """The addresses an endpoint as ndpiReader 4.2 prints it can stand for, canonical.
+
+    ndpiReader writes IPv6 with inet_ntop, then its patchIPv6Address() turns every ":0:" into
+    "::". One zero group alone is what the oracle's canonical_address undoes; two of them, as
+    in every IPv6 address of the bench capture (2001:db8:0:ff:6468:fbab:0:1 is printed
+    "2001:db8::ff:6468:fbab::1"), leave several "::" that no parser reads (the oracle's
+    inet_pton refuses them). Each "::" is one zero group but for at most one, inet_ntop's
+    own run of several: when the groups add up to eight in more than one way, every reading
+    is returned, and the caller takes the one the other side has.
+    """
+    text = text.strip("[]")
+    parts = text.split("::")
+    if len(parts) <= 2:
+        return [canonical(text)]
+    gaps = len(parts) - 1
+    known = sum(len(part.split(":")) for part in parts if part)
+    readings = []
+    for long_gap in range(gaps):
+        runs = [1] * gaps
+        runs[long_gap] = 8 - known - (gaps - 1)
+        if runs[long_gap] < 1:
+            continue
+        groups = []
+        for i, part in enumerate(parts):
+            groups += part.split(":") if part else []
+            groups += ["0"] * (runs[i] if i < gaps else 0)
+        try:
+            readings.append(str(ipaddress.IPv6Address(":".join(groups))))
+        except ValueError:
+            pass
+    return list(dict.fromkeys(readings)) or [text]
+
+
+def flow_id(proto, a, a_port, b, b_port, vlan):
+    """A flow as both tools name it (the oracle's FlowId): protocol, VLAN, the two endpoints
+    (canonical addresses) in either order."""
+    left, right = f"{a}#{a_port}", f"{b}#{b_port}"
+    if right < left:
+        left, right = right, left
+    return (proto.upper(), str(vlan or 0), left, right)
+
+
+def flow_text(fid):
+    proto, vlan, left, right = fid
+    ends = [f"[{a}]:{p}" if ":" in a else f"{a}:{p}"
+            for a, p in (end.rsplit("#", 1) for end in (left, right))]
+    return f"{proto} {ends[0]} <-> {ends[1]}" + (f" vlan {vlan}" if vlan != "0" else "")
+
+
+def ndpi_reader_flows(lines):
+    """ndpiReader's flows from the lines of its -w output."""
+    flows = []
+    for line in lines:
+        m = NDPI_READER_FLOW.match(line)
+        if not m:
+            continue
+        proto, a, a_port, b, b_port, vlan, name = m.groups()
+        ids = [flow_id(proto, x, a_port, y, b_port, vlan)
+               for x in address_readings(a) for y in address_readings(b)]
+        confidence = NDPI_READER_CONFIDENCE.search(line)
+        packets = NDPI_READER_PACKETS.search(line)
+        flows.append(NdpiReaderFlow(ids, name, confidence.group(1) if confidence else "?",
+                                    int(packets.group(1)) + int(packets.group(2)) if packets else 0))
+    return flows
+
+
+def ottscope_records(lines):
+    """ottscope's flow records by flow id, earliest first: one 5-tuple holds several records
+    when ottscope ended the flow (idle, FIN or RST) and a later packet started another."""
+    records = collections.defaultdict(list)
+    for line in lines:
+        if line.strip():
+            r = json.loads(line)
+            records[flow_id(r["proto"], canonical(r["src_ip"]), r["src_port"], canonical(r["dst_ip"]),
+                            r["dst_port"], r.get("vlan", 0))].append(r)
+    for own in records.values():
+        own.sort(key=lambda r: r["first_seen"])
+    return records
+
+
+def sidecar_kinds(lines):
+    """Flow id -> kind (tls-web, dns, ...) from mkbench.py's .flows.tsv sidecar."""
+    rows = iter(lines)
+    header = next(rows).rstrip("\n").split("\t")
+    kinds = {}
+    for line in rows:
+        row = dict(zip(header, line.rstrip("\n").split("\t")))
+        fid = flow_id(row["proto"], canonical(row["client"]), row["cport"], canonical(row["server"]),
+                      row["sport"], row["vlan"])
+        kinds[fid] = row["kind"] if kinds.get(fid, row["kind"]) == row["kind"] else "(several)"
+    return kinds
+
+
+def packets_of(record):
+    return record["pkts_c2s"] + record["pkts_s2c"]
+
+
+def plural(n, word):
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+# Classes seen on the bench capture (mkbench.py defaults, 20,000 flows), 1 and 2 workers alike:
+# no flow with another name, none on one side only; 2 flows split by ottscope (explain_split):
+# a SYN unanswered for 26.4 s (past tcp_embryonic, 20 s) whose handshake then opens a second
+# record, and a last ACK 10.9 s after both FINs (past tcp_closed, 10 s) that opens a 1-packet
+# record nDPI names by its port. ndpiReader keeps one flow each: it expires flows only live.
+def explain_split(own):
+    """Why ottscope has several records for one ndpiReader flow, from the records' own facts."""
+    reasons = []
+    for before, after in zip(own, own[1:]):
+        gap = after["first_seen"] - before["last_seen"]
+        if before["end_reason"] == "idle_timeout":
+            state = ("TCP the server never answered: tcp_embryonic"
+                     if before["proto"] == "TCP" and before["pkts_s2c"] == 0 else
+                     "its protocol and TCP state")
+            reasons.append(f"{gap:.1f} s without a packet after {plural(packets_of(before), 'pkt')}, "
+                           f"longer than ottscope's idle timeout for {state}")
+        elif before["end_reason"] in ("tcp_fin", "tcp_rst"):
+            reasons.append(f"a packet {gap:.1f} s after the {before['end_reason']} close, past the "
+                           "tcp_closed linger: it starts a new flow, named by nDPI's port guess")
+        else:
+            reasons.append(f"the first record ended by {before['end_reason']}")
+        if after["src_port"] != before["src_port"]:
+            reasons.append("the new record's src is the server: the first packet it saw came "
+                           "from there")
+    return "; ".join(reasons)
+
+
+def explain_label(flow, own):
+    """Why the names differ, from what both sides tell of the flow."""
+    if not own:
+        return ("ottscope has no flow with these endpoints: its decoder counted the packets "
+                "elsewhere (not_ip, decode_error) or they are inside a tunnel it does not open")
+    main = max(own, key=packets_of)
+    if flow.confidence in ("Match by port", "Unknown") or main["confidence"] in ("none", "low"):
+        return (f"a guess on one side (ndpiReader confidence {flow.confidence}, ottscope "
+                f"{main['confidence']}): nDPI gave up after different packets ({flow.packets} in "
+                f"ndpiReader's flow, {packets_of(main)} in ottscope's record, ended "
+                f"{main['end_reason']})")
+    if packets_of(main) < flow.packets:
+        return (f"ottscope's record holds {packets_of(main)} of ndpiReader's {flow.packets} "
+                f"packets (ended {main['end_reason']}): nDPI saw another part of the flow")
+    return "same packets, different names: not explained, look at the flow with tshark"
+
+
+class VerdictComparison:
+    """ndpiReader's flows against ottscope's records of one run, sorted into classes."""
+
+    def __init__(self, expected, records, kinds):
+        self.compared = len(expected)
+        self.records = sum(len(own) for own in records.values())
+        self.same = 0          # the record with most packets has ndpiReader's name
+        self.single = 0        # ... and is ottscope's only record of the flow
+        self.pairs = collections.Counter()  # (ndpiReader, ottscope) names that differ
+        self.examples = {}     # pair -> (flow id, explanation)
+        self.splits = []       # (flow id, kind, ndpiReader name, records)
+        self.confidence = collections.Counter()  # (ndpiReader's, ottscope's)
+        self.kinds = collections.defaultdict(lambda: [0, 0])  # kind -> [flows, same]
+        self.kind_names = collections.defaultdict(collections.Counter)
+        self.labels = {}       # flow id -> ottscope's name (main record)
+        matched = set()
+        for flow in expected:
+            fid = next((i for i in flow.ids if i in records), flow.ids[0])
+            matched.add(fid)
+            own = records.get(fid, [])
+            main = max(own, key=packets_of) if own else None
+            got = main["ndpi"] if main else None
+            self.labels[fid] = got
+            kind = kinds.get(fid, "(not in sidecar)")
+            self.kinds[kind][0] += 1
+            self.kind_names[kind][flow.name] += 1
+            if main and main["classifier"] == "ndpi":  # else the confidence is another's
+                self.confidence[(flow.confidence, main["confidence"])] += 1
+            if got == flow.name:
+                self.same += 1
+                self.kinds[kind][1] += 1
+                if len(own) == 1:
+                    self.single += 1
+                else:
+                    self.splits.append((fid, kind, flow.name, own))
+            else:
+                self.pairs[(flow.name, got)] += 1
+                self.examples.setdefault((flow.name, got), (fid, explain_label(flow, own)))
+        self.only_ndpi_reader = sum(1 for flow in expected if not any(i in records for i in flow.ids))
+        self.only_ottscope = [fid for fid in records if fid not in matched]
+
+
+def run_verdicts(a, pcap):
+    """Both tools on the capture with per-flow output; returns (ndpiReader flows, {workers:
+    (records, processed packets)})."""
+    ndpi_out = os.path.join(a.workdir, "verdicts.ndpiReader.out")
+    # As the oracle's expected outputs were made (../shared/pcaps/README.md).
+    p = subprocess.run(["ndpiReader", "-q", "-t", "-i", pcap, "-v", "2", "-w", ndpi_out],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"ndpiReader -w {ndpi_out} failed ({p.returncode}):\n{p.stderr[-2000:]}")
+    with open(ndpi_out, errors="replace") as f:
+        expected = ndpi_reader_flows(f)
+    runs = {}
+    for workers in a.verdict_workers:
+        flows_out = os.path.join(a.workdir, f"verdicts.ottscope.{workers}.jsonl")
+        p = subprocess.run([a.binary, "run", "--pcap", pcap, "--workers", str(workers),
+                            "--flows-out", flows_out, "--metrics", "127.0.0.1:0"],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            sys.exit(f"ottscope --flows-out {flows_out} failed ({p.returncode}):\n"
+                     f"{p.stdout[-2000:]}\n{p.stderr[-2000:]}")
+        with open(flows_out) as f:
+            records = ottscope_records(f)
+        processed = int(re.search(r"processed (\d+) packets", p.stdout).group(1))
+        runs[workers] = (records, processed)
+    return expected, runs
+
+
+def workers_name(workers):
+    return f"{workers} worker{'s' if workers > 1 else ''}"
+
+
+def print_verdicts(pcap, expected, runs, kinds, top):
+    comparisons = {w: VerdictComparison(expected, records, kinds) for w, (records, _) in runs.items()}
+    first = next(iter(comparisons))
+    print(f"\nnDPI verdicts flow by flow on {pcap}: ndpiReader 4.2 (-q -t -v 2 -w) against the "
+          "`ndpi` field of ottscope's flow records, matched as the oracle does (protocol, VLAN, "
+          "both endpoints in either order)")
+    print(f"{'ottscope':<10} {'flows':>7} {'records':>8} {'same label':>18} "
+          f"{'one record, same':>18} {'only ndpiReader':>16} {'only ottscope':>14} "
+          f"{'record packets':>15}")
+    for workers, c in comparisons.items():
+        records, processed = runs[workers]
+        in_records = sum(packets_of(r) for own in records.values() for r in own)
+        print(f"{workers_name(workers):<10} {c.compared:>7} {c.records:>8} "
+              f"{c.same:>9} {100 * c.same / max(c.compared, 1):>7.2f}% "
+              f"{c.single:>9} {100 * c.single / max(c.compared, 1):>7.2f}% "
+              f"{c.only_ndpi_reader:>16} {len(c.only_ottscope):>14} "
+              f"{'all' if in_records == processed else f'{in_records}/{processed}':>15}")
+    for workers, c in comparisons.items():
+        if workers != first:
+            differ = sum(1 for fid, got in c.labels.items() if comparisons[first].labels.get(fid) != got)
+            print(f"{workers_name(workers)} against {workers_name(first)}: {differ} flows with "
+                  "another label")
+
+    if kinds:
+        print(f"\n{'flow kind (sidecar)':<20} {'flows':>7} " +
+              " ".join(f"{'same, ' + workers_name(w):>18}" for w in comparisons) +
+              "   ndpiReader's labels")
+        for kind in sorted(comparisons[first].kinds, key=lambda k: -comparisons[first].kinds[k][0]):
+            flows = comparisons[first].kinds[kind][0]
+            names = ", ".join(f"{n} {c}" for n, c in comparisons[first].kind_names[kind].most_common(3))
+            more = len(comparisons[first].kind_names[kind]) - 3
+            print(f"{kind:<20} {flows:>7} " +
+                  " ".join(f"{100 * c.kinds[kind][1] / flows:>17.2f}%" for c in comparisons.values()) +
+                  f"   {names}{f' (+{more} more)' if more > 0 else ''}")
+
+    for workers, c in comparisons.items():
+        if workers != first and c.pairs == comparisons[first].pairs and \
+                [s[0] for s in c.splits] == [s[0] for s in comparisons[first].splits] and \
+                c.only_ottscope == comparisons[first].only_ottscope:
+            print(f"\n{workers_name(workers)}: the same disagreements, splits and extra flows as "
+                  f"{workers_name(first)}")
+            continue
+        print(f"\n{workers_name(workers)}: disagreements, ndpiReader -> ottscope "
+              f"({sum(c.pairs.values())} flows{', top ' + str(top) if len(c.pairs) > top else ''}):"
+              f"{' none' if not c.pairs else ''}")
+        for (name, got), n in c.pairs.most_common(top):
+            fid, why = c.examples[(name, got)]
+            print(f"  {n:>6}  {name} -> {got or '(no flow)'}  e.g. {flow_text(fid)}: {why}")
+        print(f"{workers_name(workers)}: flows ottscope split into several records, judged by the "
+              f"record with most packets ({len(c.splits)}):{' none' if not c.splits else ''}")
+        for fid, kind, name, own in c.splits[:top]:
+            parts = ", ".join(f"{r['ndpi']} ({plural(packets_of(r), 'pkt')}, {r['end_reason']})"
+                              for r in own)
+            print(f"  {flow_text(fid)} ({kind}), ndpiReader {name}: ottscope {parts}: "
+                  f"{explain_split(own)}")
+        if c.only_ottscope:
+            print(f"{workers_name(workers)}: flows only ottscope has ({len(c.only_ottscope)}):")
+            for fid in c.only_ottscope[:top]:
+                own = runs[workers][0][fid]
+                print(f"  {flow_text(fid)} ({kinds.get(fid, 'not in sidecar')}): "
+                      + ", ".join(f"{r['ndpi']} ({plural(packets_of(r), 'pkt')})" for r in own))
+
+    print("\nconfidence, ndpiReader -> ottscope, flows nDPI named in ottscope (" +
+          workers_name(first) + "): " +
+          ", ".join(f"{n} -> {o} {k}" for (n, o), k in comparisons[first].confidence.most_common()))
+    print("Splits: ndpiReader 4.2 expires flows only on live captures (its idle scan runs under "
+          "`if(live_capture)`), so in a file one 5-tuple is one flow from first to last packet; "
+          "ottscope ends flows by idle timeout and TCP close as on a live link, and a later packet "
+          "of the same 5-tuple starts a new record. The record with most packets speaks for the "
+          "flow in `same label`; `one record, same` also asks for no split.")
+    if comparisons[first].confidence.get(("Match by port", "high")):
+        print("Match by port -> high: nDPI named these flows from the server port alone "
+              "(unknown-tcp flows on a port nDPI knows); ottscope records the same name with "
+              "confidence high, where rules on ports alone get medium.")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", default=os.path.join(ROOT, "build", "ottscope"))
@@ -140,6 +468,12 @@ def main():
     ap.add_argument("--seconds", type=float, default=10.0, help="length of each --loop run")
     ap.add_argument("--slice", type=int, default=20000,
                     help="packets from the start of the capture measured under callgrind")
+    ap.add_argument("--only", choices=["throughput", "verdicts"],
+                    help="run only the throughput measurements or only the nDPI verdict comparison")
+    ap.add_argument("--verdict-workers", default="1,2", metavar="N,N",
+                    type=lambda text: [int(n) for n in text.split(",")],
+                    help="ottscope runs whose flow records are compared with ndpiReader")
+    ap.add_argument("--top", type=int, default=10, help="lines per list of the verdict comparison")
     a = ap.parse_args()
 
     mkbench = os.path.join(ROOT, "..", "shared", "tools", "mkbench.py")
@@ -150,6 +484,18 @@ def main():
     if not os.path.exists(pcap):
         print(f"writing {pcap} with mkbench.py (defaults)...", flush=True)
         subprocess.run([sys.executable, mkbench, "--out", pcap], check=True)
+    if a.only != "verdicts":
+        throughput(a, pcap)
+    if a.only != "throughput":
+        expected, runs = run_verdicts(a, pcap)
+        kinds = {}
+        if os.path.exists(pcap + ".flows.tsv"):
+            with open(pcap + ".flows.tsv") as f:
+                kinds = sidecar_kinds(f)
+        print_verdicts(pcap, expected, runs, kinds, a.top)
+
+
+def throughput(a, pcap):
     with open(pcap, "rb") as f:  # warm the page cache so both tools read from memory
         while f.read(1 << 24):
             pass
