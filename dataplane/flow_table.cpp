@@ -54,6 +54,31 @@ uint32_t FlowTable::find(const FlowKey& key, uint32_t hash) const noexcept {
     return static_cast<uint32_t>(static_cast<const Flow*>(data) - flows_);
 }
 
+void FlowTable::find_bulk(const FlowKey** keys, uint32_t* hashes, unsigned count,
+                          uint32_t* slots) const noexcept {
+    uint64_t hits = 0;
+    void* data[kMaxBulkLookup];
+    if (count == 0 || count > kMaxBulkLookup ||
+        rte_hash_lookup_with_hash_bulk_data(hash_, reinterpret_cast<const void**>(keys), hashes,
+                                            count, &hits, data) < 0) {
+        for (unsigned i = 0; i < count; ++i) slots[i] = find(*keys[i], hashes[i]);
+        return;
+    }
+    for (unsigned i = 0; i < count; ++i) {
+        if ((hits & (uint64_t{1} << i)) == 0) {
+            slots[i] = kNoSlot;
+            continue;
+        }
+        const auto* flow = static_cast<const Flow*>(data[i]);
+        // Key, counters, idle-list links and classifier state are all read or written for
+        // the packet: the whole entry is fetched.
+        const auto* bytes = reinterpret_cast<const char*>(flow);
+        for (size_t offset = 0; offset < sizeof(Flow); offset += 64)
+            __builtin_prefetch(bytes + offset, 1);
+        slots[i] = static_cast<uint32_t>(flow - flows_);
+    }
+}
+
 uint32_t FlowTable::insert(const FlowKey& key, uint32_t hash, uint64_t now_us) noexcept {
     if (size_ >= capacity_) return kNoSlot;
     const uint32_t slot = free_count_ != 0 ? free_slots_[free_count_ - 1] : high_water_;
@@ -62,6 +87,7 @@ uint32_t FlowTable::insert(const FlowKey& key, uint32_t hash, uint64_t now_us) n
         --free_count_;
     else
         ++high_water_;
+    ++changes_;
     Flow* flow = new (&flows_[slot]) Flow{};
     flow->key = key;
     flow->in_use = true;
@@ -84,6 +110,7 @@ void FlowTable::remove(uint32_t slot) noexcept {
     flows_[slot].in_use = false;
     free_slots_[free_count_++] = slot;
     --size_;
+    ++changes_;
 }
 
 void FlowTable::touch(uint32_t slot, uint64_t now_us) noexcept {

@@ -93,6 +93,15 @@ public:
 
     // Slot of the flow with this key, or kNoSlot.
     [[nodiscard]] uint32_t find(const FlowKey& key, uint32_t hash) const noexcept;
+    // find() for up to kMaxBulkLookup keys at once: rte_hash fetches every key's buckets
+    // before comparing any, and the flows found are prefetched, so a burst waits for memory
+    // once rather than once per packet. The answers hold until the next insert or remove
+    // (see changes()).
+    static constexpr unsigned kMaxBulkLookup = 64;
+    void find_bulk(const FlowKey** keys, uint32_t* hashes, unsigned count,
+                   uint32_t* slots) const noexcept;
+    // Counts inserts and removes: a slot found before is still right while this is unchanged.
+    [[nodiscard]] uint64_t changes() const noexcept { return changes_; }
     // Inserts a new flow; the caller must have made room (full() is false).
     uint32_t insert(const FlowKey& key, uint32_t hash, uint64_t now_us) noexcept;
     void remove(uint32_t slot) noexcept;
@@ -148,6 +157,7 @@ private:
     uint32_t* free_slots_ = nullptr;
     uint32_t free_count_ = 0;
     uint32_t high_water_ = 0;
+    uint64_t changes_ = 0;
     uint32_t capacity_;
     uint32_t size_ = 0;
     FlowTimeouts timeouts_;

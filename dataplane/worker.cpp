@@ -104,10 +104,7 @@ void Worker::run() noexcept {
         if (received != 0) [[likely]] {
             idle_polls = 0;
             const uint64_t now_us = tsc_now_us();
-            for (uint16_t i = 0; i < received; ++i) {
-                if (i + 1 < received) rte_prefetch0(rte_pktmbuf_mtod(mbufs[i + 1], void*));
-                process(mbufs[i], now_us);
-            }
+            process_burst(mbufs.data(), received, now_us);
             rte_pktmbuf_free_bulk(mbufs.data(), received);  // skips fragments kept (nullptr)
             // Fragments first: a first fragment given up on (2 s) still joins its flow, which
             // may be about to time out itself (a closed TCP flow lingers 10 s).
@@ -183,26 +180,83 @@ void Worker::inspect_salvaged() noexcept {
     }
 }
 
-void Worker::process(rte_mbuf*& mbuf, uint64_t tsc_now_us_value, bool salvaged) noexcept {
+const uint8_t* Worker::frame_of(const rte_mbuf* mbuf, uint32_t& frame_length) noexcept {
+    frame_length = rte_pktmbuf_data_len(mbuf);
+    if (mbuf->nb_segs == 1) [[likely]]
+        return rte_pktmbuf_mtod(mbuf, const uint8_t*);
+    frame_length = std::min<uint32_t>(rte_pktmbuf_pkt_len(mbuf), kLinearBufferSize);
+    return static_cast<const uint8_t*>(rte_pktmbuf_read(mbuf, 0, frame_length, linear_.get()));
+}
+
+void Worker::process_burst(rte_mbuf** mbufs, uint16_t count, uint64_t now_us) noexcept {
+    if (!setup_.burst_lookup) {
+        for (uint16_t i = 0; i < count; ++i) {
+            if (i + 1 < count) rte_prefetch0(rte_pktmbuf_mtod(mbufs[i + 1], void*));
+            process(mbufs[i], now_us);
+        }
+        return;
+    }
+    // First pass: decode and key every packet, then look all their flows up at once.
+    std::array<const FlowKey*, kBurstSize> keys{};
+    std::array<uint32_t, kBurstSize> hashes{};
+    std::array<uint32_t, kBurstSize> slots{};
+    std::array<uint8_t, kBurstSize> owners{};
+    unsigned keyed = 0;
+    for (uint16_t i = 0; i < count; ++i) {
+        if (i + 1 < count) rte_prefetch0(rte_pktmbuf_mtod(mbufs[i + 1], void*));
+        PreparedPacket& prepared = prepared_[i];
+        prepared.decoded_here = false;
+        prepared.keyed = false;
+        // A chained mbuf is decoded from the one linear buffer, which the next chained
+        // mbuf would overwrite: such packets are decoded when their turn comes.
+        if (mbufs[i]->nb_segs != 1) [[unlikely]]
+            continue;
+        const PortView& port = setup_.ports[mbufs[i]->port < kMaxPorts ? mbufs[i]->port : 0];
+        prepared.decoded = decode_packet(
+            port.link, {rte_pktmbuf_mtod(mbufs[i], const uint8_t*), rte_pktmbuf_data_len(mbufs[i])},
+            prepared.packet, FragmentPolicy::reassemble);
+        prepared.decoded_here = true;
+        if (prepared.decoded.status != DecodeStatus::ok) continue;
+        const DecodedPacket& packet = prepared.packet;
+        prepared.source_is_lower = make_flow_key(
+            packet.source, packet.destination, packet.ip_protocol, packet.ip_version, packet.vlan,
+            port.zone, prepared.key, tunnel_discriminator(packet.tunnel));
+        prepared.hash = FlowTable::hash_key(prepared.key);
+        prepared.keyed = true;
+        keys[keyed] = &prepared.key;
+        hashes[keyed] = prepared.hash;
+        owners[keyed] = static_cast<uint8_t>(i);
+        ++keyed;
+    }
+    table_.find_bulk(keys.data(), hashes.data(), keyed, slots.data());
+    for (unsigned k = 0; k < keyed; ++k) prepared_[owners[k]].slot = slots[k];
+    prepared_changes_ = table_.changes();
+    for (uint16_t i = 0; i < count; ++i) process(mbufs[i], now_us, false, &prepared_[i]);
+}
+
+void Worker::process(rte_mbuf*& mbuf, uint64_t tsc_now_us_value, bool salvaged,
+                     PreparedPacket* prepared) noexcept {
     if (!salvaged) counters_.packets.add();  // a salvaged fragment was counted on arrival
     const PortView& port = setup_.ports[mbuf->port < kMaxPorts ? mbuf->port : 0];
     uint64_t now_us = tsc_now_us_value;
     if (setup_.timestamp_offset >= 0 && (mbuf->ol_flags & setup_.timestamp_flag) != 0)
         now_us = *RTE_MBUF_DYNFIELD(mbuf, setup_.timestamp_offset, rte_mbuf_timestamp_t*);
-    const auto frame_of = [this](const rte_mbuf* m, uint32_t& frame_length) {
-        frame_length = rte_pktmbuf_data_len(m);
-        if (m->nb_segs == 1) [[likely]]
-            return rte_pktmbuf_mtod(m, const uint8_t*);
-        frame_length = std::min<uint32_t>(rte_pktmbuf_pkt_len(m), kLinearBufferSize);
-        return static_cast<const uint8_t*>(rte_pktmbuf_read(m, 0, frame_length, linear_.get()));
-    };
     uint32_t frame_length = 0;
-    const uint8_t* frame = frame_of(mbuf, frame_length);
+    const uint8_t* frame = nullptr;
 
-    DecodedPacket packet;
-    DecodeResult decoded =
-        decode_packet(port.link, {frame, frame_length}, packet,
-                      salvaged ? FragmentPolicy::first_alone : FragmentPolicy::reassemble);
+    DecodedPacket local_packet;
+    const bool predecoded = prepared != nullptr && prepared->decoded_here;
+    DecodedPacket& packet = predecoded ? prepared->packet : local_packet;
+    DecodeResult decoded;
+    if (predecoded) {
+        frame = rte_pktmbuf_mtod(mbuf, const uint8_t*);
+        decoded = prepared->decoded;
+    } else {
+        frame = frame_of(mbuf, frame_length);
+        decoded =
+            decode_packet(port.link, {frame, frame_length}, packet,
+                          salvaged ? FragmentPolicy::first_alone : FragmentPolicy::reassemble);
+    }
     // --- IP reassembly (decoder area): a fragment either waits in the table, is dropped
     // under a fragment_* reason, or completes a datagram that stands for `represented`
     // received packets from here on.
@@ -243,15 +297,32 @@ void Worker::process(rte_mbuf*& mbuf, uint64_t tsc_now_us_value, bool salvaged) 
     }
     // --- end of IP reassembly
 
-    FlowKey key;
-    const bool source_is_lower =
-        make_flow_key(packet.source, packet.destination, packet.ip_protocol, packet.ip_version,
-                      packet.vlan, port.zone, key, tunnel_discriminator(packet.tunnel));
+    // The burst's first pass keyed whole packets; a reassembled datagram is keyed here.
+    const bool prekeyed = prepared != nullptr && prepared->keyed && represented == 1;
+    FlowKey local_key;
+    const FlowKey& key = prekeyed ? prepared->key : local_key;
+    bool source_is_lower = false;
+    uint32_t hash = 0;
+    uint32_t slot = kNoSlot;
+    if (prekeyed) {
+        source_is_lower = prepared->source_is_lower;
+        hash = prepared->hash;
+        slot = prepared->slot;
+        // An earlier packet of the burst added or ended flows: a slot found may have been
+        // freed (or reused), and a flow not found may have been created since.
+        if (table_.changes() != prepared_changes_ &&
+            (slot == kNoSlot || !table_.in_use(slot) || !(table_[slot].key == key)))
+            slot = table_.find(key, hash);
+    } else {
+        source_is_lower =
+            make_flow_key(packet.source, packet.destination, packet.ip_protocol, packet.ip_version,
+                          packet.vlan, port.zone, local_key, tunnel_discriminator(packet.tunnel));
+        hash = FlowTable::hash_key(key);
+        slot = table_.find(key, hash);
+    }
     uint64_t& zone_now = zone_now_us_[port.zone % kMaxPorts];
     if (now_us > zone_now) zone_now = now_us;
 
-    const uint32_t hash = FlowTable::hash_key(key);
-    uint32_t slot = table_.find(key, hash);
     if (slot != kNoSlot && starts_new_connection(table_[slot].tcp_state, packet.tcp_flags))
         [[unlikely]] {
         end_flow(slot, FlowEnd::idle_timeout);  // its TCP state names the real reason

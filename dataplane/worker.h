@@ -17,6 +17,7 @@
 #include "flow_table.h"
 #include "fragment_reassembler.h"
 #include "link_type.h"
+#include "packet_decoder.h"
 #include "rule_publisher.h"
 #include "rx_poller.h"
 #include "stream_reassembler.h"
@@ -44,6 +45,8 @@ struct WorkerSetup {
     std::array<PortView, kMaxPorts> ports{};
     rte_mempool* pool = nullptr;
     uint32_t flow_capacity = 1 << 20;
+    // Look the burst's flows up together (FlowTable::find_bulk); off only to measure it.
+    bool burst_lookup = true;
     FlowTimeouts timeouts;
     FragmentLimits fragment_limits;
     ClassifierSettings classifier_settings;
@@ -87,13 +90,31 @@ public:
     }
 
 private:
+    // What the first pass over a burst learnt of one packet: its decode, its flow key, and
+    // the slot the bulk lookup found (right while the table's changes() is still
+    // prepared_changes_).
+    struct PreparedPacket {
+        DecodedPacket packet;
+        DecodeResult decoded;
+        FlowKey key;
+        uint32_t hash = 0;
+        uint32_t slot = kNoSlot;
+        bool source_is_lower = false;
+        bool decoded_here = false;  // `packet` and `decoded` are filled
+        bool keyed = false;         // ... and decoded whole into key, hash and slot
+    };
+
     uint16_t receive(rte_mbuf** mbufs) noexcept;
+    void process_burst(rte_mbuf** mbufs, uint16_t count, uint64_t now_us) noexcept;
+    const uint8_t* frame_of(const rte_mbuf* mbuf, uint32_t& frame_length) noexcept;
     [[nodiscard]] bool input_exhausted() const noexcept;
     [[nodiscard]] bool fanout_finished() const noexcept;
     // May replace `mbuf`: with nullptr when the fragment reassembler kept it, with the
     // reassembled datagram when it completed one. The caller frees what is left.
     // `salvaged`: a first fragment the reassembler gave up on, inspected alone.
-    void process(rte_mbuf*& mbuf, uint64_t tsc_now_us, bool salvaged = false) noexcept;
+    // `prepared`: the burst's first pass over this packet, if it had one.
+    void process(rte_mbuf*& mbuf, uint64_t tsc_now_us, bool salvaged = false,
+                 PreparedPacket* prepared = nullptr) noexcept;
     void inspect_salvaged() noexcept;
     void classify(Flow& flow, const struct DecodedPacket& packet, uint8_t direction,
                   uint64_t now_us) noexcept;
@@ -118,6 +139,8 @@ private:
     std::array<uint64_t, kMaxPorts> zone_now_us_{};
     // Chained mbufs (frames over one mbuf) are copied here so decoders see one buffer.
     std::unique_ptr<uint8_t[]> linear_;
+    std::array<PreparedPacket, kBurstSize> prepared_{};
+    uint64_t prepared_changes_ = 0;
     // The rules read at the start of the current burst; valid until the next quiescent state.
     const RuleSet* rules_ = nullptr;
     // The annotations of the flow being ended, filled by the classifiers (reused: no heap).

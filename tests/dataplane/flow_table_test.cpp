@@ -66,6 +66,28 @@ TEST(FlowTable, FreedSlotsAreReusedBeforeUntouchedOnes) {
     EXPECT_EQ(table.size(), 10u);
 }
 
+TEST(FlowTable, BulkLookupAgreesWithFindAndChangesCountInsertsAndRemoves) {
+    FlowTable table(unique_name("ft_bulk"), 256, {}, 0);
+    std::array<FlowKey, 40> keys{};
+    std::array<uint32_t, 40> hashes{};
+    std::array<const FlowKey*, 40> pointers{};
+    std::vector<uint32_t> inserted;
+    for (uint32_t i = 0; i < keys.size(); ++i) {
+        keys[i] = key_for(i);
+        hashes[i] = FlowTable::hash_key(keys[i]);
+        pointers[i] = &keys[i];
+        if (i % 3 != 0) inserted.push_back(table.insert(keys[i], hashes[i], 1));
+    }
+    const uint64_t before = table.changes();
+    std::array<uint32_t, 40> slots{};
+    table.find_bulk(pointers.data(), hashes.data(), keys.size(), slots.data());
+    for (uint32_t i = 0; i < keys.size(); ++i)
+        EXPECT_EQ(slots[i], table.find(keys[i], hashes[i])) << i;
+    EXPECT_EQ(table.changes(), before) << "lookups change nothing";
+    table.remove(inserted.front());
+    EXPECT_EQ(table.changes(), before + 1);
+}
+
 TEST(FlowTable, OldestIsTheLeastRecentlySeen) {
     FlowTable table(unique_name("ft_lru"), 16, {}, 0);
     std::array<uint32_t, 3> slots{};
