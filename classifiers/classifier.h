@@ -52,6 +52,8 @@ struct PacketView {
     uint16_t server_port = 0;
     // The rules in force for this burst; null when none are loaded.
     const RuleSet* rules = nullptr;
+    // In conclude() only, `l3` holds the headers of a payload-less packet from the client to
+    // the server, rebuilt from the flow key (for guesses from addresses and ports).
     // TCP only, and only for classifiers that want_stream(): this direction's bytes from its
     // start, contiguous and in sequence order, whatever order the segments came in. The
     // bytes this packet made available are stream.subspan(stream_new_offset) (empty for a

@@ -18,7 +18,8 @@ std::unique_ptr<Classifier> make_ndpi(uint8_t index, const ClassifierSettings& s
 std::unique_ptr<Classifier> make_tls(uint8_t index, const ClassifierSettings& settings) {
     return std::make_unique<TlsClassifier>(
         index, settings.catalog, settings.tls_keylog,
-        settings.counters != nullptr ? &settings.counters->tls_decrypt : nullptr);
+        settings.counters != nullptr ? &settings.counters->tls_decrypt : nullptr,
+        settings.tls_certificate_cache ? tls::CertificateCache::kDefaultCapacity : 0);
 }
 
 std::unique_ptr<Classifier> make_sip(uint8_t index, const ClassifierSettings& settings) {

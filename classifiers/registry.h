@@ -27,6 +27,8 @@ struct ClassifierSettings {
     AppCatalog* catalog = nullptr;
     // The counter block of the worker the classifiers are made for; may be null in tests.
     WorkerCounters* counters = nullptr;
+    // The TLS classifier keeps decoded certificates per worker; off only to measure it.
+    bool tls_certificate_cache = true;
 };
 
 struct ClassifierEntry {

@@ -96,6 +96,14 @@ int run_cli(int argc, char** argv) {
         "--tls-keylog", run.tls_keylog,
         "TLS key log (SSLKEYLOGFILE format): decrypt the first records of flows "
         "whose secrets it holds to confirm SIP inside TLS; re-read when it changes");
+    std::vector<std::string> optimisation_names;
+    for (const ottscope::Optimisation& optimisation : ottscope::kOptimisations)
+        optimisation_names.emplace_back(optimisation.name);
+    run_cmd
+        ->add_option("--without", run.without,
+                     "turn an optimisation off, to measure what it is worth (repeatable; see "
+                     "tests/bench/bench.py --ablation)")
+        ->check(CLI::IsMember(optimisation_names));
     std::string run_output = "table";
     run_cmd->add_option("--output", run_output, "end-of-run summary: table (default) or json")
         ->check(CLI::IsMember({"table", "json"}));

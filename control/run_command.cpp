@@ -114,7 +114,13 @@ public:
         settings.ndpi.protocols_file = config.ndpi_protocols_file;
         settings.catalog = catalog_.get();
         settings.tls_keylog = keylogs_.snapshot(keylog_path(config));
+        settings.ndpi.state_from_first_payload = !without("ndpi-lazy-state");
+        settings.tls_certificate_cache = !without("certificate-cache");
         return settings;
+    }
+    [[nodiscard]] bool without(std::string_view optimisation) const {
+        return std::find(options_.without.begin(), options_.without.end(), optimisation) !=
+               options_.without.end();
     }
     // The command line's --tls-keylog wins over the configuration, on reloads too.
     std::string keylog_path(const Config& config) const {
@@ -196,7 +202,9 @@ void Appliance::prepare_captures() {
         captures.push_back(std::move(*info));
     }
     // Counting reads every capture whole: it runs beside the dataplane's start and the run.
-    capture_counter_ = std::make_unique<CaptureCounter>(captures);
+    const bool background = !without("background-count");
+    capture_counter_ = std::make_unique<CaptureCounter>(captures, background);
+    if (!background) capture_counter_->wait();  // as before: read whole, then start
     for (size_t i = 0; i < captures.size(); ++i) {
         auto info = std::optional<CaptureFileInfo>(std::move(captures[i]));
         PortConfig port;
@@ -322,6 +330,7 @@ void Appliance::build_dataplane() {
         setup.ports = views;
         setup.pool = pool_;
         setup.flow_capacity = config_.flow_capacity;
+        setup.burst_lookup = !without("burst-lookup");
         setup.timeouts =
             FlowTimeouts{.tcp_us = config_.tcp_idle_seconds * 1'000'000ULL,
                          .tcp_embryonic_us = config_.tcp_embryonic_idle_seconds * 1'000'000ULL,

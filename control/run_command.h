@@ -23,6 +23,21 @@ struct RunOptions {
     std::vector<std::string> ipfix;  // --ipfix udp://HOST:PORT | tcp://HOST:PORT, validated
     // --tls-keylog: overrides classifiers.tls.keylog_file (on reloads too)
     std::optional<std::string> tls_keylog;
+    // --without: optimisations turned off, to measure in one benchmark run what each is
+    // worth (names in kOptimisations).
+    std::vector<std::string> without;
+};
+
+// The optimisations --without can turn off, with what each does.
+struct Optimisation {
+    const char* name;
+    const char* what;
+};
+inline constexpr Optimisation kOptimisations[] = {
+    {"burst-lookup", "flow lookups for a whole burst at once, flows prefetched"},
+    {"certificate-cache", "decoded TLS certificates kept per worker"},
+    {"ndpi-lazy-state", "nDPI flow state taken at the first payload, not the first packet"},
+    {"background-count", "capture files counted beside the run, by their record headers"},
 };
 
 // Returns the process exit status.

@@ -18,8 +18,9 @@ class CaptureCounter {
 public:
     static constexpr uint64_t kUnknown = UINT64_MAX;
 
-    // Starts counting `captures` (opened with open_capture_file) in their order.
-    explicit CaptureCounter(std::vector<CaptureFileInfo> captures);
+    // Starts counting `captures` (opened with open_capture_file) in their order;
+    // `walk_headers` as for count_capture_file.
+    explicit CaptureCounter(std::vector<CaptureFileInfo> captures, bool walk_headers = true);
     ~CaptureCounter();
     CaptureCounter(const CaptureCounter&) = delete;
     CaptureCounter& operator=(const CaptureCounter&) = delete;
@@ -40,6 +41,7 @@ private:
     std::vector<CaptureFileInfo> captures_;
     std::unique_ptr<std::atomic<uint64_t>[]> expected_;
     std::atomic<bool> stop_{false};
+    bool walk_headers_;
     std::thread thread_;
 };
 

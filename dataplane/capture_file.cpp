@@ -145,11 +145,12 @@ std::optional<CaptureFileInfo> open_capture_file(const std::string& path, Captur
     return info;
 }
 
-bool count_capture_file(CaptureFileInfo& info, const std::atomic<bool>& stop) {
+bool count_capture_file(CaptureFileInfo& info, const std::atomic<bool>& stop, bool walk_headers) {
     info.packets = 0;
     info.bytes = 0;
     info.damage.clear();
-    if (const std::optional<Count> count = count_classic_pcap(info.path, stop)) {
+    if (const std::optional<Count> count =
+            walk_headers ? count_classic_pcap(info.path, stop) : std::nullopt) {
         info.packets = count->packets;
         info.bytes = count->bytes;
         return !stop.load(std::memory_order_relaxed);

@@ -33,8 +33,10 @@ struct CaptureFileError {
 std::optional<CaptureFileInfo> open_capture_file(const std::string& path, CaptureFileError& error);
 
 // Fills packets, bytes and damage. Returns false when `stop` was set before the end (the
-// figures are then partial), or when the file can no longer be opened.
-bool count_capture_file(CaptureFileInfo& info, const std::atomic<bool>& stop);
+// figures are then partial), or when the file can no longer be opened. `walk_headers`
+// false reads every packet through libpcap even where the record headers would do.
+bool count_capture_file(CaptureFileInfo& info, const std::atomic<bool>& stop,
+                        bool walk_headers = true);
 
 // Both, one after the other.
 std::optional<CaptureFileInfo> inspect_capture_file(const std::string& path,

@@ -9,6 +9,7 @@
 
 #include <sched.h>
 
+#include "flow_headers.h"
 #include "packet_decoder.h"
 
 namespace ottscope {
@@ -444,6 +445,10 @@ void Worker::conclude_classifiers(Flow& flow) noexcept {
         flow.client_is_lower ? flow.key.upper_address.data() : flow.key.lower_address.data();
     context.server_port = flow.client_is_lower ? flow.key.upper_port : flow.key.lower_port;
     context.rules = rules_;
+    context.l3 = conclude_headers_.data();
+    context.l3_length = static_cast<uint16_t>(
+        rebuild_client_headers(flow.key, flow.client_is_lower, conclude_headers_));
+    context.timestamp_ms = flow.last_seen_us / 1000;
     for (size_t i = 0; i < classifiers_.size(); ++i) {
         if ((flow.classifiers_pending & (1u << i)) != 0)
             classifiers_[i]->conclude(flow.classifier_state[i], context, flow.verdict);

@@ -12,6 +12,7 @@
 
 #include "classifiers/registry.h"
 #include "counters.h"
+#include "flow_headers.h"
 #include "flow_record.h"
 #include "flow_snapshot.h"
 #include "flow_table.h"
@@ -140,6 +141,7 @@ private:
     // Chained mbufs (frames over one mbuf) are copied here so decoders see one buffer.
     std::unique_ptr<uint8_t[]> linear_;
     std::array<PreparedPacket, kBurstSize> prepared_{};
+    FlowHeaders conclude_headers_{};  // a flow's rebuilt headers, for conclude()
     uint64_t prepared_changes_ = 0;
     // The rules read at the start of the current burst; valid until the next quiescent state.
     const RuleSet* rules_ = nullptr;

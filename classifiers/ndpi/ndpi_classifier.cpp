@@ -278,21 +278,21 @@ Progress NdpiClassifier::inspect(void*& state, const PacketView& packet,
         heap_baseline_taken_ = true;
     }
     const bool stateless = state == nullptr || state == &saw_client_syn_;
-    if (stateless && packet.payload.empty()) {
+    if (stateless && packet.payload.empty() && settings_.state_from_first_payload) {
         // nDPI's state waits for the flow's first payload: SYN floods, scans and handshakes
         // that never carry data hold no classifier memory (the classic way nDPI
-        // integrations run out of memory). Their verdict is nDPI's port/address guess.
-        if (packet.flow_packets == 1) {
-            guess_without_state(packet, verdict);
-            if (packet.ip_protocol == kTcp &&
-                (packet.tcp_flags & (kSynFlag | kAckFlag)) == kSynFlag &&
-                packet.direction == Direction::client_to_server)
-                state = &saw_client_syn_;
-        }
+        // integrations run out of memory). Their verdict is nDPI's port/address guess,
+        // taken when they end (conclude) or run out of budget: most flows do show payload,
+        // and guessing for each of them at its SYN cost a whole nDPI call per flow.
+        if (packet.flow_packets == 1 && packet.ip_protocol == kTcp &&
+            (packet.tcp_flags & (kSynFlag | kAckFlag)) == kSynFlag &&
+            packet.direction == Direction::client_to_server)
+            state = &saw_client_syn_;
         const uint32_t budget = packet.ip_protocol == kTcp   ? settings_.tcp_packet_budget
                                 : packet.ip_protocol == kUdp ? settings_.udp_packet_budget
                                                              : UINT32_MAX;
         if (packet.flow_packets <= budget) return Progress::need_more;
+        guess_without_state(packet, verdict);
         state = nullptr;
         return Progress::done;
     }
@@ -343,8 +343,12 @@ Progress NdpiClassifier::inspect(void*& state, const PacketView& packet,
 }
 
 void NdpiClassifier::conclude(void*& state, const PacketView& context, Verdict& verdict) noexcept {
-    if (state == &saw_client_syn_) state = nullptr;
-    if (state == nullptr) return;
+    if (state == nullptr || state == &saw_client_syn_) {
+        // The flow never showed payload: nDPI guesses from its addresses and ports.
+        state = nullptr;
+        if (context.l3 != nullptr && context.l3_length != 0) guess_without_state(context, verdict);
+        return;
+    }
     auto* block = static_cast<FlowBlock*>(state);
     uint8_t guessed = 0;
     const ndpi_protocol protocol = ndpi_detection_giveup(

@@ -33,6 +33,9 @@ struct NdpiSettings {
     bool guess_on_giveup = true;
     // nDPI protocols file (custom protocols by host, port, IP), empty for none.
     std::string protocols_file;
+    // nDPI's flow state is taken at the flow's first payload, not its first packet (SYN
+    // floods and scans then hold none); off only to measure what that costs or saves.
+    bool state_from_first_payload = true;
 };
 
 // One nDPI detection module, configured as ottscope and ndpiReader use it.

@@ -15,13 +15,18 @@ size_t set_count(size_t capacity) {
 CertificateCache::CertificateCache(size_t capacity)
     : keys_(std::make_unique<Key[]>(set_count(capacity) * kWays)),
       infos_(std::make_unique<CertificateInfo[]>(set_count(capacity) * kWays)),
-      set_mask_(set_count(capacity) - 1) {}
+      set_mask_(set_count(capacity) - 1),
+      enabled_(capacity != 0) {}
 
 size_t CertificateCache::bytes() const noexcept {
     return capacity() * (sizeof(Key) + sizeof(CertificateInfo));
 }
 
 const CertificateInfo* CertificateCache::decode(std::span<const uint8_t> der) noexcept {
+    if (!enabled_) [[unlikely]] {
+        ++misses_;
+        return !der.empty() && decoder_.decode(der, infos_[0]) ? &infos_[0] : nullptr;
+    }
     std::array<uint8_t, 32> digest{};
     if (der.empty() || der.size() > UINT32_MAX || !decoder_.sha256(der, digest)) return nullptr;
     const auto length = static_cast<uint32_t>(der.size());

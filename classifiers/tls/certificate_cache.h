@@ -24,7 +24,8 @@ public:
     static constexpr size_t kWays = 4;
     static constexpr size_t kDefaultCapacity = 1024;
 
-    // `capacity` is rounded up to a power of two number of sets of kWays entries.
+    // `capacity` is rounded up to a power of two number of sets of kWays entries; 0 turns
+    // the cache off (every certificate is decoded), to measure what it saves.
     explicit CertificateCache(size_t capacity = kDefaultCapacity);
     CertificateCache(const CertificateCache&) = delete;
     CertificateCache& operator=(const CertificateCache&) = delete;
@@ -52,6 +53,7 @@ private:
     std::unique_ptr<Key[]> keys_;
     std::unique_ptr<CertificateInfo[]> infos_;
     size_t set_mask_;
+    bool enabled_;
     uint32_t clock_ = 0;
     uint64_t hits_ = 0;
     uint64_t misses_ = 0;

@@ -49,10 +49,11 @@ struct TlsClassifier::FlowState {
 
 TlsClassifier::TlsClassifier(uint8_t registry_index, AppCatalog* catalog,
                              std::shared_ptr<const tls::KeyLog> keylog,
-                             TlsDecryptCounters* counters)
+                             TlsDecryptCounters* counters, size_t certificate_cache_entries)
     : registry_index_(registry_index),
       working_pool_(sizeof(FlowState), 1024),
       summary_pool_(sizeof(TlsAnnotations), 1024),
+      certificates_(certificate_cache_entries),
       behaviour_(registry_index, catalog),
       counters_(counters) {
     if (keylog != nullptr) intern_names(catalog, sip_tls_app_, decrypted_evidence_);

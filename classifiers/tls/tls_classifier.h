@@ -37,9 +37,10 @@ struct TlsDecryptCounters;
 
 class TlsClassifier final : public Classifier {
 public:
-    explicit TlsClassifier(uint8_t registry_index, AppCatalog* catalog = nullptr,
-                           std::shared_ptr<const tls::KeyLog> keylog = nullptr,
-                           TlsDecryptCounters* counters = nullptr);
+    explicit TlsClassifier(
+        uint8_t registry_index, AppCatalog* catalog = nullptr,
+        std::shared_ptr<const tls::KeyLog> keylog = nullptr, TlsDecryptCounters* counters = nullptr,
+        size_t certificate_cache_entries = tls::CertificateCache::kDefaultCapacity);
 
     Progress inspect(void*& state, const PacketView& packet, Verdict& verdict) noexcept override;
     void conclude(void*& state, const PacketView& context, Verdict& verdict) noexcept override;

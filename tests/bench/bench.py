@@ -23,10 +23,13 @@ records, matched by the oracle's rules (tests/oracle/ndpi_oracle_test.cpp): prot
 the two endpoints in either order, addresses compared as addresses, nDPI's name after the
 slash against the record's `ndpi`, agreement when the names are equal. Per flow kind of the
 capture's sidecar (.flows.tsv), and every class of disagreement with what explains it.
+With --ablation (or --only ablation), each optimisation that `ottscope run --without NAME`
+can turn off is measured off against all on, in the same run (see ABLATIONS).
 Not a test: figures depend on the machine; run it by hand.
 
   python3 tests/bench/bench.py [--binary build/ottscope] [--seconds 10] [--workdir /tmp/ottscope-bench]
-                               [--slice 20000] [--only throughput|verdicts] [--verdict-workers 1,2]
+                               [--slice 20000] [--only throughput|verdicts|ablation] [--ablation]
+                               [--repeats 3] [--verdict-workers 1,2]
 """
 import argparse
 import collections
@@ -36,6 +39,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import struct
 import subprocess
 import sys
@@ -468,8 +472,13 @@ def main():
     ap.add_argument("--seconds", type=float, default=10.0, help="length of each --loop run")
     ap.add_argument("--slice", type=int, default=20000,
                     help="packets from the start of the capture measured under callgrind")
-    ap.add_argument("--only", choices=["throughput", "verdicts"],
-                    help="run only the throughput measurements or only the nDPI verdict comparison")
+    ap.add_argument("--only", choices=["throughput", "verdicts", "ablation"],
+                    help="run only the throughput measurements, the nDPI verdict comparison or "
+                         "the optimisation ablation")
+    ap.add_argument("--ablation", action="store_true",
+                    help="also measure each optimisation on and off (ottscope run --without)")
+    ap.add_argument("--repeats", type=int, default=3,
+                    help="runs per variant of the ablation (the median is shown)")
     ap.add_argument("--verdict-workers", default="1,2", metavar="N,N",
                     type=lambda text: [int(n) for n in text.split(",")],
                     help="ottscope runs whose flow records are compared with ndpiReader")
@@ -484,15 +493,69 @@ def main():
     if not os.path.exists(pcap):
         print(f"writing {pcap} with mkbench.py (defaults)...", flush=True)
         subprocess.run([sys.executable, mkbench, "--out", pcap], check=True)
-    if a.only != "verdicts":
+    if a.only in (None, "throughput"):
         throughput(a, pcap)
-    if a.only != "throughput":
+    if a.only == "ablation" or (a.only is None and a.ablation):
+        ablation(a, pcap)
+    if a.only in (None, "verdicts"):
         expected, runs = run_verdicts(a, pcap)
         kinds = {}
         if os.path.exists(pcap + ".flows.tsv"):
             with open(pcap + ".flows.tsv") as f:
                 kinds = sidecar_kinds(f)
         print_verdicts(pcap, expected, runs, kinds, a.top)
+
+
+# What `ottscope run --without NAME` turns off (control/run_command.h, kOptimisations), and
+# the worker counts each is measured with.
+ABLATIONS = [("burst-lookup", 1), ("certificate-cache", 1), ("ndpi-lazy-state", 1),
+             ("background-count", 1), ("receiver-worker", 2)]
+
+
+def ablation(a, pcap):
+    """Each optimisation off against all on, in one run: the file read once per variant,
+    variants interleaved and repeated (median shown), plus callgrind's instructions per packet
+    on the slice, which machine load does not change."""
+    with open(pcap, "rb") as f:
+        while f.read(1 << 24):
+            pass
+    slice_pcap = os.path.join(a.workdir, f"slice-{a.slice}.pcap")
+    slice_packets = write_slice(pcap, slice_pcap, a.slice)
+    variants = []
+    for workers in sorted({w for _, w in ABLATIONS}):
+        variants.append((workers, None))
+        variants += [(workers, name) for name, w in ABLATIONS if w == workers]
+    runs = collections.defaultdict(list)
+    for _ in range(a.repeats):
+        for workers, name in variants:
+            cmd = [a.binary, "run", "--pcap", pcap, "--workers", str(workers),
+                   "--metrics", "127.0.0.1:0"] + (["--without", name] if name else [])
+            out, wall, _ = timed(cmd)
+            m = re.search(r"processed (\d+) packets \((\d+) bytes\) in ([\d.]+) s", out)
+            runs[(workers, name)].append((int(m.group(1)) / float(m.group(3)), wall))
+    loops = ["ottscope::Worker::run*", "ottscope::Fanout::run*"]
+    ir = {}
+    for workers, name in variants:
+        cmd = [a.binary, "run", "--pcap", slice_pcap, "--workers", str(workers), "--metrics",
+               "127.0.0.1:0"] + (["--without", name] if name else [])
+        ir[(workers, name)] = callgrind_ir(cmd, loops, os.path.join(
+            a.workdir, f"callgrind.ablation.{workers}.{name or 'all'}"))[0] / slice_packets
+    print(f"\noptimisations, each turned off (ottscope run --without NAME), file read once, "
+          f"median of {a.repeats}; Ir/packet on the first {slice_packets} packets")
+    print(f"{'workers':>7} {'variant':<28} {'packets/s':>12} {'wall s':>7} {'Ir/packet':>10} "
+          f"{'on vs off: pkt/s':>17} {'wall':>7} {'Ir':>7}")
+    for workers, name in variants:
+        pps = statistics.median(r[0] for r in runs[(workers, name)])
+        wall = statistics.median(r[1] for r in runs[(workers, name)])
+        base_pps = statistics.median(r[0] for r in runs[(workers, None)])
+        base_wall = statistics.median(r[1] for r in runs[(workers, None)])
+        label = "all on" if name is None else f"without {name}"
+        gain = "" if name is None else (f"{base_pps / pps:>16.2f}x {wall / base_wall:>6.2f}x "
+                                        f"{ir[(workers, name)] / ir[(workers, None)]:>6.2f}x")
+        print(f"{workers:>7} {label:<28} {pps:>12,.0f} {wall:>7.2f} {ir[(workers, name)]:>10,.0f} "
+              f"{gain}")
+    print("on vs off: how much faster (pkt/s, wall) and cheaper (Ir) the appliance is with the "
+          "optimisation than without it; above 1.00x it pays.")
 
 
 def throughput(a, pcap):

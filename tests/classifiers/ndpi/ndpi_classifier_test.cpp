@@ -65,8 +65,9 @@ TEST(NdpiClassifier, SynOnlyFlowHoldsNoState) {
     EXPECT_EQ(ndpi.inspect(state, view_of(syn, 0, 1), verdict), Progress::need_more);
     EXPECT_EQ(ndpi.inspect(state, view_of(syn, 0, 2), verdict), Progress::need_more);
     EXPECT_EQ(ndpi.state_bytes_in_use(), before);  // the slot at most marks "SYN seen"
-    // At the end it gets nDPI's port guess, as ndpiReader gives one to SYN-only flows.
-    ndpi.conclude(state, PacketView{}, verdict);
+    // At the end it gets nDPI's port guess, as ndpiReader gives one to SYN-only flows: from
+    // the client-to-server headers the worker rebuilds for conclude() (here, the SYN's own).
+    ndpi.conclude(state, view_of(syn, 0, 2), verdict);
     EXPECT_EQ(state, nullptr);
     EXPECT_EQ(verdict.ndpi_app, NDPI_PROTOCOL_HTTP);
     EXPECT_EQ(ndpi.state_bytes_in_use(), before);
