@@ -632,9 +632,10 @@ def throughput(a, pcap):
               f"{ir / costs[0][1]:>11.2f}x")
     print("\nper core = packets/s divided by the cores the lcores could use; on a 2-core machine "
           "2 workers plus the fan-out lcore share 2 cores.")
-    print("--loop replays the same flows: after the first pass they are decided, so those rows "
-          "measure the decided-flow path (decode, lookup, count), not classification; compare "
-          "the file rows with ndpiReader.")
+    print("--loop replays the capture again and again from memory: its TCP connections close "
+          "and open again every pass (SYN after FIN), so about three flows in four are new "
+          "flows, classified again, each pass; UDP flows stay decided. Those rows classify as "
+          "the file rows do, without reading the file.")
     print("testpmd rxonly receives and frees (the pcap PMD copies each preloaded packet into a "
           "fresh mbuf, as for ottscope --loop); its rate comes from its own 1 s samples after "
           "the capture is loaded; x testpmd/core compares per-core rates with that ceiling.")
