@@ -295,3 +295,24 @@ TEST(WorkerFlowLifecycle, SynFloodHoldsNoClassifierState) {
 
 }  // namespace
 }  // namespace ottscope
+
+namespace ottscope {
+namespace {
+
+TEST(WorkerFlowLifecycle, AFlowFirstSeenAtTheServersSynAckKeepsItsClient) {
+    // The capture began after the SYN: the SYN-ACK's receiver is the client.
+    WorkerRun run;
+    run.send(tcp_frame(false, kSyn | kAck), kSecond);
+    run.send(tcp_frame(true, kAck), kSecond + 10);
+    run.send(tcp_frame(true, kAck | kPsh, 100), kSecond + 20);
+    const auto records = run.finish();
+    const FlowRecord* flow = tcp_record(records);
+    ASSERT_NE(flow, nullptr);
+    EXPECT_TRUE(flow->client_is_lower) << "10.0.0.1 is the client, 192.0.2.1 the server";
+    EXPECT_EQ(flow->packets[0], 2u) << "client to server";
+    EXPECT_EQ(flow->packets[1], 1u) << "server to client";
+    EXPECT_TRUE(run.conserved());
+}
+
+}  // namespace
+}  // namespace ottscope
