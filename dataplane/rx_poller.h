@@ -6,11 +6,21 @@
 #include <vector>
 
 #include "counters.h"
+#include "link_type.h"
 
 struct rte_mbuf;
 struct rte_mempool;
 
 namespace ottscope {
+
+constexpr uint16_t kBurstSize = 32;
+constexpr size_t kMaxPorts = 64;
+
+// What a receiving lcore needs to know of a port to decode its frames.
+struct PortView {
+    LinkType link = LinkType::ethernet;
+    uint16_t zone = 0;
+};
 
 struct RxQueueRef {
     uint16_t port = 0;
