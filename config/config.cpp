@@ -72,6 +72,23 @@ void load_document(YamlLoader& loader, const YAML::Node& root, Config& config) {
                      node, "dataplane",
                      {
                          {"workers", loader.number(config.workers, "dataplane.workers", 0, 128)},
+                         {"fanout",
+                          [&](const YAML::Node& mode) {
+                              const std::string choices =
+                                  "receiver (worker 0 reads single-queue ports) or dedicated (an "
+                                  "lcore of its own reads them)";
+                              if (!mode.IsScalar())
+                                  loader.error(mode, "dataplane.fanout must be " + choices);
+                              else if (mode.Scalar() == "receiver")
+                                  config.fanout = FanoutMode::receiver;
+                              else if (mode.Scalar() == "dedicated")
+                                  config.fanout = FanoutMode::dedicated;
+                              else
+                                  loader.error(mode, "dataplane.fanout is '" + mode.Scalar() +
+                                                         "', must be " + choices);
+                          }},
+                         {"receiver_share",
+                          loader.decimal(config.receiver_share, "dataplane.receiver_share", 0, 1)},
                          {"memory_mb",
                           loader.number(config.memory_mb, "dataplane.memory_mb", 64, 1 << 20)},
                          {"hugepages", loader.boolean(config.hugepages, "dataplane.hugepages")},

@@ -16,9 +16,20 @@ struct PortSettings {
     uint16_t zone = 0;
 };
 
+// Who reads single-queue ports (no RSS) when there are several workers.
+enum class FanoutMode : uint8_t {
+    receiver,   // worker 0, which keeps its own flows and places the others in rings
+    dedicated,  // an lcore of its own, which only places packets in rings
+};
+
 struct Config {
     // dataplane
     unsigned workers = 0;  // 0: every core but one, which is left to the control thread
+    FanoutMode fanout = FanoutMode::receiver;
+    // Worker 0's weight for flows in receiver mode, each other worker weighing 1: it also pays
+    // for reading and placing every packet, so it takes fewer flows. 0 (the default): chosen
+    // at start by what is read (see run_command.cpp, kCaptureReceiverShare).
+    double receiver_share = 0;
     unsigned memory_mb = 512;
     bool hugepages = false;
     std::vector<std::string> eal_args;

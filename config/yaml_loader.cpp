@@ -1,6 +1,8 @@
 #include "yaml_loader.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <string_view>
 
@@ -20,6 +22,13 @@ size_t edit_distance(std::string_view a, std::string_view b) {
         }
     }
     return row[b.size()];
+}
+
+// 0.5 rather than 0.500000: bounds as people write them.
+std::string shortest(double value) {
+    char text[32];
+    std::snprintf(text, sizeof(text), "%g", value);
+    return text;
 }
 
 }  // namespace
@@ -85,6 +94,26 @@ bool YamlLoader::read_number(const YAML::Node& node, const std::string& name, ui
         return false;
     }
     return true;
+}
+
+YamlLoader::Handler YamlLoader::decimal(double& target, const std::string& name, double above,
+                                        double at_most) {
+    return [this, &target, name, above, at_most](const YAML::Node& node) {
+        const std::string range = "above " + shortest(above) + " and at most " + shortest(at_most);
+        double value = 0;
+        try {
+            if (!node.IsScalar()) throw YAML::BadConversion(node.Mark());
+            value = node.as<double>();
+        } catch (const YAML::Exception&) {
+            error(node, name + " must be a number " + range);
+            return;
+        }
+        if (!std::isfinite(value) || value <= above || value > at_most) {
+            error(node, name + " is " + node.Scalar() + ", must be " + range);
+            return;
+        }
+        target = value;
+    };
 }
 
 YamlLoader::Handler YamlLoader::text(std::string& target, const std::string& name) {

@@ -33,6 +33,8 @@ public:
             if (read_number(node, name, low, high, value)) target = static_cast<T>(value);
         };
     }
+    // A number (fractions allowed) in (above, at_most].
+    Handler decimal(double& target, const std::string& name, double above, double at_most);
     Handler text(std::string& target, const std::string& name);
     Handler boolean(bool& target, const std::string& name);
     // A list of strings; a single string is taken as a list of one.

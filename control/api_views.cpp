@@ -131,6 +131,15 @@ std::string status_json(const StatsView& view, const Totals& totals,
     }
     json.end_array();
 
+    json.key("fanout").begin_object();
+    json.field("mode", view.fanout_mode);
+    json.key("receiver_share");
+    if (view.fanout_mode == "receiver")
+        json.value(view.receiver_share);
+    else
+        json.null();
+    json.end_object();
+
     json.key("workers").begin_array();
     for (size_t w = 0; w < view.workers.size(); ++w) {
         const WorkerCounters& block = *view.workers[w];

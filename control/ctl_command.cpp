@@ -65,6 +65,16 @@ void print_status(element doc) {
                    number(port["rx_queues"]), number(port["packets"]),
                    human_bytes(number(port["bytes"])), number(port["rx_nombuf"]),
                    number(port["rx_errors"]));
+    if (element fanout; doc["fanout"].get(fanout) == simdjson::SUCCESS) {
+        const std::string mode = text(fanout["mode"]);
+        if (mode == "receiver")
+            fmt::print(
+                "\nfan-out: receiver (worker 0 reads the single-queue ports, "
+                "receiver_share {:g})\n",
+                real(fanout["receiver_share"]));
+        else if (mode == "dedicated")
+            fmt::print("\nfan-out: dedicated (an lcore of its own reads the single-queue ports)\n");
+    }
     fmt::print("\n{:<8} {:>14} {:>10} {:>10} {:>7} {:>7}\n", "worker", "packets", "flows",
                "capacity", "fill", "busy");
     for (element worker : doc["workers"].get_array()) {

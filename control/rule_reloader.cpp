@@ -23,6 +23,8 @@ std::vector<std::string> restart_only_changes(const Config& running, const Confi
         if (differs) changed.emplace_back(name);
     };
     check(running.workers != loaded.workers, "dataplane.workers");
+    check(running.fanout != loaded.fanout, "dataplane.fanout");
+    check(running.receiver_share != loaded.receiver_share, "dataplane.receiver_share");
     check(running.memory_mb != loaded.memory_mb, "dataplane.memory_mb");
     check(running.hugepages != loaded.hugepages, "dataplane.hugepages");
     check(running.eal_args != loaded.eal_args, "dataplane.eal_args");

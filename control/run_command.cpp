@@ -62,6 +62,12 @@ extern "C" void on_reload_signal(int) {
 }
 
 constexpr unsigned kInputRingSize = 4096;
+// Worker 0's share of the flows when the configuration leaves it open. Reading a capture
+// file through libpcap costs several times a NIC's receive (measured on the benchmark
+// capture, 2 workers: 0.1 was fastest from a file, 0.3 from memory), so a receiver that
+// reads files keeps fewer flows.
+constexpr double kCaptureReceiverShare = 0.1;
+constexpr double kPortReceiverShare = 0.3;
 // How often the control loop looks for changed configuration or rule files.
 constexpr auto kReloadPollInterval = std::chrono::seconds(1);
 constexpr unsigned kRecordRingSize = 65536;
@@ -138,6 +144,7 @@ private:
     void control_loop();
     void show_progress(bool last);
     void drain_records();
+    [[nodiscard]] std::string fanout_note() const;
     void start_exporters();
     void finish_exporters();
     int finish();
@@ -149,7 +156,10 @@ private:
     // Outlives the ports and workers that read its counts.
     std::unique_ptr<CaptureCounter> capture_counter_;
     unsigned workers_ = 1;
-    bool fanout_needed_ = false;
+    // Who reads single-queue ports: chosen before the EAL starts (a dedicated fan-out needs
+    // an lcore), in use once the ports turn out to include one.
+    FanoutMode fanout_mode_ = FanoutMode::receiver;
+    bool fanout_used_ = false;
 
     rte_mempool* pool_ = nullptr;
     std::vector<Port> ports_;
@@ -166,7 +176,7 @@ private:
     std::vector<rte_ring*> record_rings_;
     std::vector<std::unique_ptr<Worker>> worker_objects_;
     std::unique_ptr<Fanout> fanout_;
-    std::atomic<bool> fanout_done_{false};
+    std::atomic<bool> fanout_done_{false};  // the receiver (worker 0 or fan-out) sends no more
     std::atomic<bool> dataplane_done_{false};
     StatsView view_;
     std::unique_ptr<FlowRecordWriter> writer_;
@@ -240,7 +250,7 @@ void Appliance::build_dataplane() {
     workers_ =
         options_.workers.value_or(config_.workers != 0 ? config_.workers : default_workers());
     if (workers_ == 0) throw RunError("--workers must be at least 1");
-    fanout_needed_ = workers_ > 1;
+    fanout_mode_ = without("receiver-worker") ? FanoutMode::dedicated : config_.fanout;
 
     uint64_t replay_packets = 0;
     if (options_.loop) {
@@ -254,12 +264,25 @@ void Appliance::build_dataplane() {
     // table, the reserve a capture port keeps free, and a looping capture preloaded whole.
     // Every buffer is touched when the pool is made, so a pool sized for the worst NIC
     // setup made a short capture run spend 80 ms filling buffers it never used.
+    // Input rings exist only where packets are placed for other workers (not with one
+    // worker, and never for a receiving worker 0).
+    const uint64_t ring_mbufs =
+        workers_ == 1 ? 0
+                      : uint64_t{kInputRingSize} *
+                            (fanout_mode_ == FanoutMode::dedicated ? workers_ : workers_ - 1);
     const uint64_t per_worker =
-        kInputRingSize + uint64_t{FragmentLimits{}.max_datagrams} * RTE_LIBRTE_IP_FRAG_MAX_FRAG;
-    const uint64_t mbufs = uint64_t{kRxDescriptorsPerQueue} * port_configs_.size() * workers_ +
-                           workers_ * per_worker + kMbufReserve + kMbufSlack + replay_packets;
+        uint64_t{FragmentLimits{}.max_datagrams} * RTE_LIBRTE_IP_FRAG_MAX_FRAG;
+    // Virtual ports (pcap, af_packet, null) allocate their mbufs as they receive; only a NIC
+    // keeps descriptors posted.
+    const auto nic_ports = static_cast<uint64_t>(
+        std::count_if(port_configs_.begin(), port_configs_.end(),
+                      [](const PortConfig& port) { return is_pci_address(port.device); }));
+    const uint64_t mbufs = uint64_t{kRxDescriptorsPerQueue} * nic_ports * workers_ +
+                           workers_ * per_worker + ring_mbufs + kMbufReserve + kMbufSlack +
+                           replay_packets;
     EalPlan plan;
-    plan.lcores = workers_ + (fanout_needed_ ? 1 : 0);
+    // The main lcore takes the first role: worker 0, or the dedicated fan-out.
+    plan.lcores = workers_ + (workers_ > 1 && fanout_mode_ == FanoutMode::dedicated ? 1 : 0);
     plan.hugepages = config_.hugepages;
     // A looping capture is preloaded into mbufs by the pcap PMD: make room for all of it.
     plan.memory_mb = std::max<unsigned>(
@@ -309,15 +332,29 @@ void Appliance::build_dataplane() {
             view_.rx.push_back(RxSlot{port.name, port.id, q, rx_counters_.back().get()});
             if (port.rx_queues > 1)
                 worker_queues[q].push_back(ref);
-            else if (fanout_needed_)
+            else if (workers_ > 1)
                 fanout_queues.push_back(ref);
             else
                 worker_queues[0].push_back(ref);
         }
     }
+    // Multi-queue ports (RSS, a queue per worker) need no fan-out at all.
+    fanout_used_ = !fanout_queues.empty();
+    const bool receiver = fanout_used_ && fanout_mode_ == FanoutMode::receiver;
+    double share = config_.receiver_share;
+    if (share == 0) {
+        const bool files_only = std::all_of(ports_.begin(), ports_.end(), [](const Port& port) {
+            return port.rx_queues > 1 || port.expected_packets != nullptr;
+        });
+        share = files_only ? kCaptureReceiverShare : kPortReceiverShare;
+    }
+    const RedirectionTable table(worker_shares(workers_, receiver ? 0 : kNoWorker, share));
+    view_.fanout_mode = !fanout_used_ ? "none" : receiver ? "receiver" : "dedicated";
+    if (receiver) view_.receiver_share = share;
 
     const ClassifierSettings classifier_settings = classifier_settings_of(config_);
 
+    std::vector<WorkerSetup> worker_setups;
     for (unsigned w = 0; w < workers_; ++w) {
         worker_counters_.push_back(std::make_unique<WorkerCounters>());
         view_.workers.push_back(worker_counters_.back().get());
@@ -346,7 +383,8 @@ void Appliance::build_dataplane() {
         setup.top_flows = top_flows_.back().get();
         setup.timestamp_offset = timestamp_offset;
         setup.timestamp_flag = timestamp_flag;
-        if (fanout_needed_) {
+        // The receiver worker takes its own flows' packets straight from the burst it read.
+        if (fanout_used_ && !(receiver && w == 0)) {
             rte_ring* ring =
                 rte_ring_create(("in_w" + std::to_string(w)).c_str(), kInputRingSize,
                                 static_cast<int>(rte_socket_id()), RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -357,6 +395,8 @@ void Appliance::build_dataplane() {
             view_.rings.push_back(RingSlot{"in_w" + std::to_string(w), ring});
             setup.input_ring = ring;
             setup.input_done = &fanout_done_;
+        } else if (fanout_used_) {
+            input_rings_.push_back(nullptr);
         }
         if (!options_.flows_out.empty() || !options_.ipfix.empty() ||
             !config_.ipfix_collectors.empty()) {
@@ -370,18 +410,26 @@ void Appliance::build_dataplane() {
             view_.rings.push_back(RingSlot{"rec_w" + std::to_string(w), ring});
             setup.record_ring = ring;
         }
-        worker_objects_.push_back(std::make_unique<Worker>(std::move(setup)));
+        worker_setups.push_back(std::move(setup));
     }
-    if (fanout_needed_) {
+    // Built once every ring exists: the receiver worker's dispatcher needs them all.
+    DispatchSetup dispatch;
+    dispatch.queues = fanout_queues;
+    dispatch.rings = input_rings_;
+    dispatch.table = table;
+    dispatch.ports = views;
+    dispatch.pool = pool_;
+    dispatch.self = receiver ? 0 : kNoWorker;
+    dispatch.done = &fanout_done_;
+    if (receiver) worker_setups[0].dispatch = std::move(dispatch);
+    for (WorkerSetup& setup : worker_setups)
+        worker_objects_.push_back(std::make_unique<Worker>(std::move(setup)));
+    if (fanout_used_ && !receiver) {
         fanout_counters_ = std::make_unique<WorkerCounters>();
         view_.fanout = fanout_counters_.get();
         FanoutSetup setup;
-        setup.queues = fanout_queues;
-        setup.worker_rings = input_rings_;
-        setup.ports = views;
-        setup.pool = pool_;
+        setup.dispatch = std::move(dispatch);
         setup.stop = &g_stop;
-        setup.done = &fanout_done_;
         setup.counters = fanout_counters_.get();
         fanout_ = std::make_unique<Fanout>(std::move(setup));
     }
@@ -440,6 +488,14 @@ void Appliance::build_dataplane() {
     }
     for (const ClassifierEntry& entry : classifier_registry())
         view_.classifier_names.emplace_back(entry.name);
+}
+
+// Who read the single-queue ports, for the start and end lines ("" when nobody had to).
+std::string Appliance::fanout_note() const {
+    if (view_.fanout_mode == "receiver")
+        return fmt::format(" (fan-out in worker 0, receiver_share {:g})", view_.receiver_share);
+    if (view_.fanout_mode == "dedicated") return " (fan-out on a dedicated lcore)";
+    return "";
 }
 
 void Appliance::drain_records() {
@@ -579,15 +635,17 @@ int Appliance::finish() {
     if (!damaged_.empty()) status = 1;
     if (options_.json_summary) {
         const std::string json =
-            summary_json(totals, *catalog_, RunFigures{seconds, bytes, workers_, damaged_});
+            summary_json(totals, *catalog_,
+                         RunFigures{seconds, bytes, workers_, view_.fanout_mode,
+                                    view_.receiver_share, damaged_});
         std::fwrite(json.data(), 1, json.size(), stdout);
     } else {
         print_app_table(stdout, totals, *catalog_);
         print_drops(stdout, totals);
         fmt::print(
-            "processed {} packets ({} bytes) in {:.3f} s with {} worker{}: {:.0f} pkt/s, "
+            "processed {} packets ({} bytes) in {:.3f} s with {} worker{}{}: {:.0f} pkt/s, "
             "{:.3f} Gb/s\n",
-            totals.received, bytes, seconds, workers_, workers_ == 1 ? "" : "s",
+            totals.received, bytes, seconds, workers_, workers_ == 1 ? "" : "s", fanout_note(),
             totals.received / seconds, bytes * 8.0 / seconds / 1e9);
         print_conservation(stdout, totals);
     }
@@ -635,15 +693,16 @@ int Appliance::run() {
     server_options.phase = &phase_;
     control_server_ = std::make_unique<ControlServer>(std::move(server_options), view_);
     fmt::print(stderr,
-               "ottscope: {} worker{} on {} port{}; metrics on http://{}/metrics, API on "
+               "ottscope: {} worker{} on {} port{}{}; metrics on http://{}/metrics, API on "
                "http://{}/api/v1/status\n",
                workers_, workers_ == 1 ? "" : "s", ports_.size(), ports_.size() == 1 ? "" : "s",
-               listen, listen);
+               fanout_note(), listen, listen);
 
     started_ = std::chrono::steady_clock::now();
     std::thread control([this] { control_loop(); });
 
-    // The main lcore takes the first role (the fan-out when there is one), the others the rest.
+    // The main lcore takes the first role (the dedicated fan-out when there is one, else
+    // worker 0, the receiver of single-queue ports), the others the rest.
     std::vector<std::pair<lcore_function_t*, void*>> roles;
     if (fanout_) roles.emplace_back(&Fanout::launch, fanout_.get());
     for (auto& worker : worker_objects_) roles.emplace_back(&Worker::launch, worker.get());

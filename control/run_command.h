@@ -38,6 +38,7 @@ inline constexpr Optimisation kOptimisations[] = {
     {"certificate-cache", "decoded TLS certificates kept per worker"},
     {"ndpi-lazy-state", "nDPI flow state taken at the first payload, not the first packet"},
     {"background-count", "capture files counted beside the run, by their record headers"},
+    {"receiver-worker", "worker 0 reads single-queue ports itself (no dedicated fan-out lcore)"},
 };
 
 // Returns the process exit status.

@@ -28,13 +28,17 @@ struct RxSlot {
 };
 
 struct RingSlot {
-    std::string name;  // in_w0: fan-out to worker 0; rec_w0: worker 0's finished flows
+    std::string name;  // in_w1: receiver to worker 1; rec_w0: worker 0's finished flows
     const rte_ring* ring = nullptr;
 };
 
 struct StatsView {
     std::vector<const WorkerCounters*> workers;
     const WorkerCounters* fanout = nullptr;  // its own drops (shutdown), if it exists
+    // Who read the single-queue ports: "receiver" (worker 0), "dedicated" (the fan-out
+    // lcore) or "none" (one worker, or multi-queue ports only); worker 0's share if receiver.
+    std::string fanout_mode = "none";
+    double receiver_share = 0;
     std::vector<RxSlot> rx;
     std::vector<Port> ports;
     const AppCatalog* catalog = nullptr;

@@ -14,6 +14,8 @@ struct RunFigures {
     double seconds = 0;
     uint64_t bytes = 0;  // as received by the ports
     unsigned workers = 1;
+    std::string fanout_mode = "none";  // as StatsView::fanout_mode
+    double receiver_share = 0;
     std::vector<std::string> damaged;  // "FILE: what is wrong" per damaged capture
 };
 

@@ -1,27 +1,19 @@
 #pragma once
-// The receive lcore for single-queue ports: it reads bursts, hashes each packet's flow key
-// symmetrically and hands it to that worker's ring, so both directions of a flow meet in
-// one worker. Rings that are full make it wait: the NIC's own counters then show any loss.
+// The dedicated fan-out lcore for single-queue ports (dataplane.fanout: dedicated): an lcore
+// that only reads the ports and hands every packet to the ring of the worker owning its
+// flow (see dispatch.h). It costs an lcore of its own, which pays off where cores are
+// plentiful and reading is the bottleneck; otherwise worker 0 does the receiving itself.
+// Rings that are full make it wait: the NIC's own counters then show any loss.
 
-#include <array>
 #include <atomic>
-#include <cstdint>
-#include <vector>
 
-#include "rx_poller.h"
-#include "worker.h"
-
-struct rte_ring;
+#include "dispatch.h"
 
 namespace ottscope {
 
 struct FanoutSetup {
-    std::vector<RxQueueRef> queues;
-    std::vector<rte_ring*> worker_rings;
-    std::array<PortView, kMaxPorts> ports{};
-    rte_mempool* pool = nullptr;
+    DispatchSetup dispatch;  // self is kNoWorker: every packet goes to a ring
     const std::atomic<bool>* stop = nullptr;
-    std::atomic<bool>* done = nullptr;   // set once every packet has been handed over
     WorkerCounters* counters = nullptr;  // packets it had to discard at shutdown
 };
 
@@ -30,15 +22,14 @@ public:
     explicit Fanout(FanoutSetup setup);
     void run() noexcept;
     static int launch(void* fanout) noexcept;
-    [[nodiscard]] bool finished() const noexcept {
-        return setup_.done->load(std::memory_order_acquire);
-    }
+    // True once every packet has been handed over (read after rte_eal_mp_wait_lcore()).
+    [[nodiscard]] bool finished() const noexcept { return done_->load(std::memory_order_acquire); }
 
 private:
-    [[nodiscard]] uint32_t worker_of(const struct rte_mbuf* mbuf) const noexcept;
-
-    FanoutSetup setup_;
-    RxPoller poller_;
+    const std::atomic<bool>* stop_;
+    const std::atomic<bool>* done_;
+    WorkerCounters* counters_;
+    Dispatcher dispatcher_;
 };
 
 }  // namespace ottscope

@@ -1,7 +1,7 @@
 #pragma once
 // Ethernet ports as the dataplane sees them: NIC ports (PCI) spread over workers by RSS with a
 // symmetric key, and single-queue ports (the pcap vdev, simple virtual NICs) whose packets
-// one receive lcore fans out to the workers.
+// one lcore (worker 0, or a fan-out lcore of its own) hands out to the workers.
 
 #include <atomic>
 #include <cstdint>

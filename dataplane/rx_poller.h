@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "counters.h"
+#include "link_type.h"
 
 struct rte_mbuf;
 struct rte_mempool;
@@ -17,6 +18,15 @@ namespace ottscope {
 // with an empty pool makes the pcap PMD read a packet and drop it for want of an mbuf. So a
 // capture is read only while this many mbufs stay free.
 constexpr unsigned kMbufReserve = 2048;
+
+constexpr uint16_t kBurstSize = 32;
+constexpr size_t kMaxPorts = 64;
+
+// What a receiving lcore needs to know of a port to decode its frames.
+struct PortView {
+    LinkType link = LinkType::ethernet;
+    uint16_t zone = 0;
+};
 
 struct RxQueueRef {
     uint16_t port = 0;

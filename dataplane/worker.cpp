@@ -48,6 +48,7 @@ Worker::Worker(WorkerSetup setup)
       }())),
       streams_(setup_.stream, setup_.counters->stream),
       linear_(new uint8_t[kLinearBufferSize]) {
+    if (setup_.dispatch) dispatcher_.emplace(std::move(*setup_.dispatch));
     all_classifiers_mask_ = static_cast<uint8_t>((1u << classifiers_.size()) - 1);
     for (size_t i = 0; i < classifiers_.size(); ++i)
         if (setup_.stream.all_tcp || classifiers_[i]->wants_stream())
@@ -61,7 +62,8 @@ int Worker::launch(void* worker) noexcept {
     return 0;
 }
 
-uint16_t Worker::receive(rte_mbuf** mbufs) noexcept {
+uint16_t Worker::receive(rte_mbuf** mbufs, bool& dispatched) noexcept {
+    dispatched = false;
     if (setup_.input_ring != nullptr) {
         const unsigned n = rte_ring_dequeue_burst(
             setup_.input_ring, reinterpret_cast<void**>(mbufs), kBurstSize, nullptr);
@@ -69,8 +71,12 @@ uint16_t Worker::receive(rte_mbuf** mbufs) noexcept {
     }
     // Once told to stop, a worker takes no new packets from its queues but still empties
     // its ring: those packets were received already and must be counted.
-    if (!poller_.empty() && !setup_.stop->load(std::memory_order_relaxed))
-        return poller_.receive(mbufs, kBurstSize);
+    const bool stopping = setup_.stop->load(std::memory_order_relaxed);
+    if (dispatcher_) {
+        const uint16_t own = dispatcher_->poll(mbufs, stopping, counters_, dispatched);
+        if (own != 0) return own;
+    }
+    if (!poller_.empty() && !stopping) return poller_.receive(mbufs, kBurstSize);
     return 0;
 }
 
@@ -82,12 +88,18 @@ bool Worker::fanout_finished() const noexcept {
                                             rte_ring_empty(setup_.input_ring));
 }
 
+// The receiver worker leaves only once it has placed (or, stopping, discarded) every packet
+// it read for others; until then the others wait for its `done` and keep their rings open.
+bool Worker::dispatch_finished() const noexcept {
+    return !dispatcher_ || dispatcher_->finished();
+}
+
 bool Worker::input_exhausted() const noexcept {
     const bool ring_done =
         setup_.input_ring == nullptr ||
         (setup_.input_done->load(std::memory_order_acquire) && rte_ring_empty(setup_.input_ring));
     const bool queues_done = poller_.empty() || poller_.finished();
-    return ring_done && queues_done;
+    return ring_done && queues_done && dispatch_finished();
 }
 
 void Worker::run() noexcept {
@@ -95,14 +107,18 @@ void Worker::run() noexcept {
     unsigned idle_polls = 0;
     if (setup_.rules != nullptr) setup_.rules->worker_online(setup_.index);
     for (;;) {
+        // Also reached while the receiver worker waits for room in a ring (it never waits
+        // inside a burst), so a reload is not held up by a busy receiver.
         if (setup_.rules != nullptr) {
             setup_.rules->quiescent(setup_.index);
             rules_ = setup_.rules->current();
         }
         for (const auto& classifier : classifiers_) classifier->at_safe_point();
         const uint64_t start = rte_get_tsc_cycles();
-        const uint16_t received = receive(mbufs.data());
-        if (received != 0) [[likely]] {
+        bool dispatched = false;
+        const uint16_t received = receive(mbufs.data(), dispatched);
+        // A burst the receiver worker only placed in other rings is work all the same.
+        if (received != 0 || dispatched) [[likely]] {
             idle_polls = 0;
             const uint64_t now_us = tsc_now_us();
             process_burst(mbufs.data(), received, now_us);
@@ -120,8 +136,8 @@ void Worker::run() noexcept {
             counters_.total_cycles.add(spent);
             continue;
         }
-        if (input_exhausted() ||
-            (setup_.stop->load(std::memory_order_relaxed) && fanout_finished())) [[unlikely]]
+        if (input_exhausted() || (setup_.stop->load(std::memory_order_relaxed) &&
+                                  fanout_finished() && dispatch_finished())) [[unlikely]]
             break;
         expire(kExpiryBudgetPerBurst);
         top_flows_.step(table_, kSnapshotSlotsPerIdlePoll);

@@ -1,7 +1,10 @@
 #pragma once
 // One worker per lcore, run to completion: receive a burst, decode, find the flow, let the
 // classifiers see it, count it. The worker owns its flow table, classifier state and
-// counters; it shares nothing mutable with other workers.
+// counters; it shares nothing mutable with other workers. Worker 0 may also be the receiver
+// of the single-queue ports (see dispatch.h): it keeps its own flows' packets and places the
+// others in the other workers' rings, which it alone fills. The others never wait for it to
+// make progress; they only wait for its `done` before they leave, so no packet is stranded.
 
 #include <array>
 #include <atomic>
@@ -12,6 +15,7 @@
 
 #include "classifiers/registry.h"
 #include "counters.h"
+#include "dispatch.h"
 #include "flow_headers.h"
 #include "flow_record.h"
 #include "flow_snapshot.h"
@@ -28,20 +32,14 @@ struct rte_ring;
 
 namespace ottscope {
 
-constexpr uint16_t kBurstSize = 32;
-constexpr size_t kMaxPorts = 64;
-
-struct PortView {
-    LinkType link = LinkType::ethernet;
-    uint16_t zone = 0;
-};
-
 struct WorkerSetup {
     uint16_t index = 0;
     std::vector<RxQueueRef> queues;                 // polled by this worker itself
-    rte_ring* input_ring = nullptr;                 // fed by the fan-out lcore
-    const std::atomic<bool>* input_done = nullptr;  // fan-out has no more packets
-    rte_ring* record_ring = nullptr;                // null when nobody wants flow records
+    rte_ring* input_ring = nullptr;                 // fed by the receiver (worker 0 or fan-out)
+    const std::atomic<bool>* input_done = nullptr;  // the receiver has no more packets
+    // The receiver worker's single-queue ports, rings and redirection table (self = index).
+    std::optional<DispatchSetup> dispatch;
+    rte_ring* record_ring = nullptr;  // null when nobody wants flow records
     const std::atomic<bool>* stop = nullptr;
     std::array<PortView, kMaxPorts> ports{};
     rte_mempool* pool = nullptr;
@@ -105,11 +103,12 @@ private:
         bool keyed = false;         // ... and decoded whole into key, hash and slot
     };
 
-    uint16_t receive(rte_mbuf** mbufs) noexcept;
+    uint16_t receive(rte_mbuf** mbufs, bool& dispatched) noexcept;
     void process_burst(rte_mbuf** mbufs, uint16_t count, uint64_t now_us) noexcept;
     const uint8_t* frame_of(const rte_mbuf* mbuf, uint32_t& frame_length) noexcept;
     [[nodiscard]] bool input_exhausted() const noexcept;
     [[nodiscard]] bool fanout_finished() const noexcept;
+    [[nodiscard]] bool dispatch_finished() const noexcept;
     // May replace `mbuf`: with nullptr when the fragment reassembler kept it, with the
     // reassembled datagram when it completed one. The caller frees what is left.
     // `salvaged`: a first fragment the reassembler gave up on, inspected alone.
@@ -130,6 +129,7 @@ private:
     WorkerSetup setup_;
     WorkerCounters& counters_;
     RxPoller poller_;
+    std::optional<Dispatcher> dispatcher_;  // worker 0 as the receiver of single-queue ports
     FlowTable table_;
     TopFlowsScanner top_flows_;
     FragmentReassembler fragments_;

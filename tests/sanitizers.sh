@@ -68,5 +68,5 @@ wait "$pid" || { cat "$log"; exit 1; }
 grep -q ": holds" "$log" || { cat "$log"; exit 1; }
 if grep -q "WARNING: ThreadSanitizer" "$log"; then cat "$log"; exit 1; fi
 grep -q "rules reloaded" "$log" || { cat "$log"; exit 1; }
-echo "two workers and the fan-out lcore clean under TSan with $scrapes concurrent scrapes and rule reloads"
+echo "two workers (worker 0 receiving) clean under TSan with $scrapes concurrent scrapes and rule reloads"
 rm -rf "$log" "$rules"

@@ -591,8 +591,9 @@ def throughput(a, pcap):
 
     slice_pcap = os.path.join(a.workdir, f"slice-{a.slice}.pcap")
     slice_packets = write_slice(pcap, slice_pcap, a.slice)
-    # The packet loops only: ottscope's worker and fan-out lcores (the fan-out runs with 2
-    # workers), ndpiReader's pcap_loop, which calls its per-packet callback.
+    # The packet loops only: ottscope's worker lcores (with 2 workers worker 0 also reads and
+    # places the packets; Fanout::run runs only with dataplane.fanout: dedicated), ndpiReader's
+    # pcap_loop, which calls its per-packet callback.
     loops = ["ottscope::Worker::run*", "ottscope::Fanout::run*"]
     costs = [("ndpiReader 4.2", *callgrind_ir(["ndpiReader", "-i", slice_pcap, "-v", "0"],
                                               ["pcap_loop"],
@@ -617,8 +618,9 @@ def throughput(a, pcap):
         name, mode, workers, n, seconds, wall, rss = row[:7]
         size = row[7] if len(row) > 7 else bytes_per_packet
         pps = n / seconds
-        # lcores busy: one per worker, plus the fan-out lcore when there are several workers.
-        lcores = workers + (1 if workers > 1 else 0) if name.startswith("ottscope") else 1
+        # lcores busy: one per worker (worker 0 also reads the capture: dataplane.fanout's
+        # default, receiver).
+        lcores = workers if name.startswith("ottscope") else 1
         per_core = pps / min(lcores, cores)
         print(f"{name:<20} {mode:<16} {lcores:>6} {pps:>12,.0f} {pps * size * 8 / 1e9:>7.2f} "
               f"{per_core:>11,.0f} {wall:>7.2f} {rss:>8.0f} {pps / base_pps:>11.2f}x "
@@ -631,7 +633,7 @@ def throughput(a, pcap):
         print(f"{name:<20} {where:<36} {ir:>14,} {ir / slice_packets:>10,.0f} "
               f"{ir / costs[0][1]:>11.2f}x")
     print("\nper core = packets/s divided by the cores the lcores could use; on a 2-core machine "
-          "2 workers plus the fan-out lcore share 2 cores.")
+          "2 workers take both cores, worker 0 also reading the file and placing packets.")
     print("--loop replays the capture again and again from memory: its TCP connections close "
           "and open again every pass (SYN after FIN), so about three flows in four are new "
           "flows, classified again, each pass; UDP flows stay decided. Those rows classify as "
@@ -640,7 +642,7 @@ def throughput(a, pcap):
           "fresh mbuf, as for ottscope --loop); its rate comes from its own 1 s samples after "
           "the capture is loaded; x testpmd/core compares per-core rates with that ceiling.")
     print("Ir counts the packet loops only (file reading through libpcap included for both): "
-          "with 2 workers it adds the fan-out's decode and ring hand-off.")
+          "with 2 workers it adds worker 0's decode for placing and the ring hand-off.")
 
 
 if __name__ == "__main__":

@@ -96,6 +96,9 @@ TEST_F(LiveApi, StatusNamesPortsQueuesWorkersAndDrops) {
     EXPECT_GT(uint64_t(doc["packets"]["received"]), 0u);
     EXPECT_EQ(std::string_view(doc["packets"]["conservation"]), "running");
     EXPECT_TRUE(doc["api"]["loopback"].get_bool().value());
+    // One worker reads its port itself: no fan-out.
+    EXPECT_EQ(std::string_view(doc["fanout"]["mode"]), "none");
+    EXPECT_TRUE(doc["fanout"]["receiver_share"].is_null());
 }
 
 TEST_F(LiveApi, AppsCarryTotalsPerApp) {
@@ -197,6 +200,60 @@ TEST(Ctl, SaysWhenNothingListens) {
     EXPECT_EQ(result.status, 1);
     EXPECT_NE(result.output.find("cannot connect"), std::string::npos) << result.output;
 }
+
+// Two workers replaying the capture: the status and `ctl status` say who reads the port, both
+// workers get packets, and SIGTERM stops the run with every packet counted.
+class TwoWorkerAppliance : public testing::TestWithParam<std::string> {};
+
+TEST_P(TwoWorkerAppliance, StatusSaysWhichFanoutRunsAndStopLosesNothing) {
+    const bool receiver = GetParam() == "receiver";
+    const std::string config = temp_dir() + "/two-" + GetParam() + ".yaml";
+    std::ofstream(config) << "dataplane:\n  fanout: " << GetParam()
+                          << "\n  receiver_share: 0.3\nflow_table:\n  capacity: 4096\n";
+    const std::string address = "127.0.0.1:" + std::to_string(free_port());
+    ChildProcess appliance({binary_path(), "run", "-c", config, "--pcap", demo_capture(), "--loop",
+                            "--workers", "2", "--metrics", address},
+                           temp_dir() + "/two-" + GetParam() + ".log");
+    std::string status;
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    // Until both workers have taken packets: worker 1 only through its ring.
+    ASSERT_TRUE(wait_until(
+        [&] {
+            status = http_request(address, "GET", "/api/v1/status", "").body;
+            return parser.parse(status).get(doc) == simdjson::SUCCESS &&
+                   doc["workers"].get_array().size() == 2 &&
+                   uint64_t(doc["workers"].at(0)["packets"]) > 0 &&
+                   uint64_t(doc["workers"].at(1)["packets"]) > 0;
+        },
+        std::chrono::seconds(20)))
+        << status << appliance.log();
+    EXPECT_EQ(std::string_view(doc["fanout"]["mode"]), GetParam());
+    if (receiver)
+        EXPECT_EQ(double(doc["fanout"]["receiver_share"]), 0.3);
+    else
+        EXPECT_TRUE(doc["fanout"]["receiver_share"].is_null());
+    std::vector<std::string> rings;
+    for (simdjson::dom::element ring : doc["rings"].get_array())
+        rings.emplace_back(std::string_view(ring["name"]));
+    // The receiver worker keeps its own packets: no ring feeds it.
+    const std::vector<std::string> expected_rings =
+        receiver ? std::vector<std::string>{"in_w1"} : std::vector<std::string>{"in_w0", "in_w1"};
+    EXPECT_EQ(rings, expected_rings);
+    const CommandResult ctl = run_command({binary_path(), "ctl", "--api", address, "status"});
+    EXPECT_EQ(ctl.status, 0) << ctl.output;
+    EXPECT_NE(ctl.output.find(receiver ? "fan-out: receiver (worker 0 reads the single-queue "
+                                         "ports, receiver_share 0.3)"
+                                       : "fan-out: dedicated (an lcore of its own reads the "
+                                         "single-queue ports)"),
+              std::string::npos)
+        << ctl.output;
+    EXPECT_EQ(appliance.stop(), 0) << appliance.log();
+    EXPECT_NE(appliance.log().find(": holds"), std::string::npos) << appliance.log();
+}
+
+INSTANTIATE_TEST_SUITE_P(Fanout, TwoWorkerAppliance, testing::Values("receiver", "dedicated"),
+                         [](const auto& info) { return info.param; });
 
 TEST(LingeringAppliance, ReportsTheFinishedRun) {
     const uint16_t port = free_port();

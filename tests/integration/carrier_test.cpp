@@ -43,11 +43,17 @@ std::set<std::string> verdicts(const std::string& records) {
     return flows;
 }
 
+// `fanout`: who reads the capture when there are several workers (dataplane.fanout).
 CommandResult run_ottscope(const std::vector<std::string>& pcaps, const std::string& records,
-                           const std::string& workers = "2") {
-    std::vector<std::string> argv = {
-        binary_path(), "run",   "--workers", workers,
-        "--flows-out", records, "--metrics", "127.0.0.1:" + std::to_string(free_port())};
+                           const std::string& workers = "2",
+                           const std::string& fanout = "receiver") {
+    const std::string config = temp_dir() + "/fanout-" + fanout + ".yaml";
+    std::ofstream(config) << "dataplane:\n  fanout: " << fanout << "\n";
+    std::vector<std::string> argv = {binary_path(), "run",
+                                     "--workers",   workers,
+                                     "-c",          config,
+                                     "--flows-out", records,
+                                     "--metrics",   "127.0.0.1:" + std::to_string(free_port())};
     for (const std::string& pcap : pcaps) {
         argv.push_back("--pcap");
         argv.push_back(pcap);
@@ -120,14 +126,20 @@ TEST_P(Fragmented, ReassembledIntoTheSameFlows) {
     ASSERT_EQ(dir.rfind("error: ", 0), std::string::npos) << dir;
     const std::string name = GetParam();
     const bool six = name == "ipv6-frag";
-    for (const char* workers : {"1", "2"}) {
-        const std::string records = temp_dir() + "/" + name + workers + ".jsonl";
-        const CommandResult run = run_ottscope({dir + "/" + name + ".pcap"}, records, workers);
+    // Fragments are placed by addresses, by worker 0 receiving or by the dedicated fan-out.
+    const std::pair<const char*, const char*> runs[] = {
+        {"1", "receiver"},  {"2", "receiver"},  {"3", "receiver"},
+        {"2", "dedicated"}, {"3", "dedicated"},
+    };
+    for (const auto& [workers, fanout] : runs) {
+        const std::string records = temp_dir() + "/" + name + workers + fanout + ".jsonl";
+        const CommandResult run =
+            run_ottscope({dir + "/" + name + ".pcap"}, records, workers, fanout);
         EXPECT_EQ(run.status, 0) << run.output;
         // Every fragment counted under its flow's app: all datagrams were completed.
         EXPECT_NE(run.output.find(": holds"), std::string::npos) << run.output;
         EXPECT_EQ(run.output.find("fragment"), std::string::npos) << run.output;
-        EXPECT_EQ(verdicts(records), baseline(six)) << workers << " workers";
+        EXPECT_EQ(verdicts(records), baseline(six)) << workers << " workers, " << fanout;
     }
 }
 

@@ -168,7 +168,7 @@ if [[ $status -ne 1 ]] || ! grep -q "give it qpairs equal to the workers" "$work
   fail "2 queue pairs with 1 worker: expected a refusal, got status $status"
 fi
 
-# The same packets from the file, through the net_pcap vdev and the fan-out lcore.
+# The same packets from the file, through the net_pcap vdev read by worker 0 for both workers.
 "$binary" run -c "$work/file.yaml" --pcap "$work/sent.pcap" --workers 2 \
   --metrics 127.0.0.1:0 --flows-out "$work/file.jsonl" >"$work/file.out" 2>&1 ||
   { cat "$work/file.out"; fail "the --pcap run failed"; }

@@ -57,13 +57,77 @@ TEST(DemoCapture, FlowRecordsMatchGolden) {
               sorted_lines(source_root() + "/tests/integration/golden/tume-demo.flows.jsonl"));
 }
 
-TEST(DemoCapture, TwoWorkersGiveTheSameRecords) {
+// Several workers on a single-queue port, with worker 0 receiving (at several shares) or a
+// dedicated fan-out lcore: the same records as one worker, every packet counted.
+struct FanoutRun {
+    const char* name;
+    const char* workers;
+    const char* dataplane;  // the configuration's dataplane section
+    const char* note;       // what the summary says of the fan-out
+};
+
+void PrintTo(const FanoutRun& run, std::ostream* out) {
+    *out << run.name;
+}
+
+class MultiWorker : public testing::TestWithParam<FanoutRun> {};
+
+TEST_P(MultiWorker, SameRecordsAsOneWorkerAndConservationHolds) {
     // Both directions of every flow must meet in one worker after the fan-out.
-    const std::string out = temp_dir() + "/demo2.jsonl";
-    const CommandResult result = run_on({demo_capture()}, out, {"--workers", "2"});
+    const FanoutRun run = GetParam();
+    const std::string config = temp_dir() + "/" + run.name + ".yaml";
+    std::ofstream(config) << "dataplane:\n" << run.dataplane;
+    const std::string out = temp_dir() + "/" + run.name + ".jsonl";
+    const CommandResult result =
+        run_on({demo_capture()}, out, {"--workers", run.workers, "-c", config});
     ASSERT_EQ(result.status, 0) << result.output;
+    EXPECT_NE(result.output.find("conservation: received 149 = apps 149: holds"), std::string::npos)
+        << result.output;
+    EXPECT_NE(
+        result.output.find(std::string("with ") + run.workers + " workers " + run.note + ": "),
+        std::string::npos)
+        << result.output;
     EXPECT_EQ(sorted_lines(out),
               sorted_lines(source_root() + "/tests/integration/golden/tume-demo.flows.jsonl"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Fanout, MultiWorker,
+                         testing::Values(FanoutRun{"Receiver2", "2", "  hugepages: false\n",
+                                                   "(fan-out in worker 0, receiver_share 0.1)"},
+                                         FanoutRun{"ReceiverEqual2", "2", "  receiver_share: 1\n",
+                                                   "(fan-out in worker 0, receiver_share 1)"},
+                                         FanoutRun{"ReceiverSet2", "2", "  receiver_share: 0.3\n",
+                                                   "(fan-out in worker 0, receiver_share 0.3)"},
+                                         FanoutRun{"Receiver3", "3", "  fanout: receiver\n",
+                                                   "(fan-out in worker 0, receiver_share 0.1)"},
+                                         FanoutRun{"Dedicated2", "2", "  fanout: dedicated\n",
+                                                   "(fan-out on a dedicated lcore)"},
+                                         FanoutRun{"Dedicated3", "3", "  fanout: dedicated\n",
+                                                   "(fan-out on a dedicated lcore)"}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(DemoCapture, JsonSummarySaysWhichFanoutRan) {
+    const std::string config = temp_dir() + "/dedicated.yaml";
+    std::ofstream(config) << "dataplane:\n  fanout: dedicated\n";
+    const CommandResult dedicated =
+        run_on({demo_capture()}, "", {"--workers", "2", "-c", config, "--output", "json"});
+    ASSERT_EQ(dedicated.status, 0) << dedicated.output;
+    EXPECT_NE(dedicated.output.find(R"("fanout":{"mode":"dedicated","receiver_share":null})"),
+              std::string::npos)
+        << dedicated.output;
+    const CommandResult receiver =
+        run_on({demo_capture()}, "", {"--workers", "2", "--output", "json"});
+    ASSERT_EQ(receiver.status, 0) << receiver.output;
+    // Capture files only: the automatic share is the small one (kCaptureReceiverShare).
+    EXPECT_NE(receiver.output.find(R"("fanout":{"mode":"receiver","receiver_share":0.1})"),
+              std::string::npos)
+        << receiver.output;
+    const CommandResult single =
+        run_on({demo_capture()}, "", {"--workers", "1", "--output", "json"});
+    ASSERT_EQ(single.status, 0) << single.output;
+    EXPECT_NE(single.output.find(R"("fanout":{"mode":"none","receiver_share":null})"),
+              std::string::npos)
+        << single.output;
 }
 
 // With the shipped rules, the TLS flows of TU Me are named from our own TLS parser's facts
@@ -159,17 +223,21 @@ TEST(DemoCapture, MetricsAreServedWhileLingering) {
 
 TEST(LivePort, StopsAfterDurationWithEveryPacketCounted) {
     // A configured vdev port (net_null: endless zero-filled frames) runs until --duration;
-    // packets in flight between the fan-out lcore and the workers are still counted.
-    const std::string config = temp_dir() + "/null.yaml";
-    std::ofstream(config) << "ports:\n  - name: null0\n    device: net_null0\n"
-                             "flow_table:\n  capacity: 4096\n";
-    for (const char* workers : {"1", "2"}) {
-        const CommandResult result =
-            run_command({binary_path(), "run", "-c", config, "--duration", "0.5", "--workers",
-                         workers, "--metrics", "127.0.0.1:" + std::to_string(free_port())});
-        EXPECT_EQ(result.status, 0) << result.output;
-        EXPECT_NE(result.output.find(": holds"), std::string::npos) << result.output;
-        EXPECT_NE(result.output.find("not_ip"), std::string::npos) << result.output;
+    // packets in flight between the receiver (worker 0 or the fan-out lcore) and the workers
+    // are still counted, and the receiver does not wait for full rings once stopped.
+    for (const char* fanout : {"receiver", "dedicated"}) {
+        const std::string config = temp_dir() + "/null-" + fanout + ".yaml";
+        std::ofstream(config) << "dataplane:\n  fanout: " << fanout
+                              << "\nports:\n  - name: null0\n    device: net_null0\n"
+                                 "flow_table:\n  capacity: 4096\n";
+        for (const char* workers : {"1", "2", "3"}) {
+            const CommandResult result =
+                run_command({binary_path(), "run", "-c", config, "--duration", "0.5", "--workers",
+                             workers, "--metrics", "127.0.0.1:" + std::to_string(free_port())});
+            EXPECT_EQ(result.status, 0) << fanout << " " << workers << "\n" << result.output;
+            EXPECT_NE(result.output.find(": holds"), std::string::npos) << result.output;
+            EXPECT_NE(result.output.find("not_ip"), std::string::npos) << result.output;
+        }
     }
 }
 
@@ -235,6 +303,22 @@ TEST(HostileInput, UnknownConfigKeyIsReportedWithItsPlace) {
     EXPECT_NE(check.output.find(path + ":3:3: unknown key 'wrokers' in dataplane (did you mean "
                                        "'workers'?)"),
               std::string::npos)
+        << check.output;
+    const CommandResult run =
+        run_command({binary_path(), "run", "-c", path, "--pcap", demo_capture()});
+    EXPECT_EQ(run.status, 1);
+    EXPECT_EQ(count_lines(run.output), 1) << run.output;
+}
+
+TEST(HostileInput, ReceiverShareOutOfRangeIsReportedWithItsPlace) {
+    const std::string path = temp_dir() + "/share.yaml";
+    std::ofstream(path) << "dataplane:\n  workers: 2\n  receiver_share: 0\n";
+    const CommandResult check = run_command({binary_path(), "check-config", path});
+    EXPECT_EQ(check.status, 1);
+    EXPECT_NE(
+        check.output.find(path + ":3:19: dataplane.receiver_share is 0, must be above 0 and at "
+                                 "most 1"),
+        std::string::npos)
         << check.output;
     const CommandResult run =
         run_command({binary_path(), "run", "-c", path, "--pcap", demo_capture()});

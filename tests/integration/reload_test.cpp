@@ -58,9 +58,14 @@ std::string write_config(const std::string& dir, const std::string& extra = {}) 
     return config;
 }
 
-TEST(Reload, HundredReloadsUnderLoadLoseNothingAndBrokenFilesNeverTakeEffect) {
-    const std::string dir = temp_dir() + "/hundred";
-    const std::string config = write_config(dir);
+// Two workers replaying a capture keep the receiver (worker 0, or the dedicated fan-out
+// lcore) busy all along: each reload waits for every worker's quiescent state, the busy
+// receiver worker's included.
+class ReloadUnderLoad : public testing::TestWithParam<std::string> {};
+
+TEST_P(ReloadUnderLoad, HundredReloadsLoseNothingAndBrokenFilesNeverTakeEffect) {
+    const std::string dir = temp_dir() + "/hundred-" + GetParam();
+    const std::string config = write_config(dir, "dataplane:\n  fanout: " + GetParam() + "\n");
     write_file(dir + "/rules.d/a.yaml", dns_rule("reload-a"));
     const uint16_t port = free_port();
     ChildProcess appliance({binary_path(), "run", "-c", config, "--pcap",
@@ -110,7 +115,14 @@ TEST(Reload, HundredReloadsUnderLoadLoseNothingAndBrokenFilesNeverTakeEffect) {
         << output;
     EXPECT_NE(output.find("end of sequence flow not found"), std::string::npos);
     EXPECT_NE(output.find("app name 'Bad Name'"), std::string::npos);
+    EXPECT_NE(output.find(GetParam() == "receiver" ? "(fan-out in worker 0"
+                                                   : "(fan-out on a dedicated lcore)"),
+              std::string::npos)
+        << output;
 }
+
+INSTANTIATE_TEST_SUITE_P(Fanout, ReloadUnderLoad, testing::Values("receiver", "dedicated"),
+                         [](const auto& info) { return info.param; });
 
 TEST(Reload, BrokenRulesAtStartupStopNothingStarts) {
     const std::string dir = temp_dir() + "/startup";
