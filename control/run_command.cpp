@@ -20,6 +20,7 @@
 #include <chrono>
 #include <csignal>
 #include <memory>
+#include <mutex>
 #include <regex>
 #include <stdexcept>
 #include <thread>
@@ -144,6 +145,10 @@ private:
     void control_loop();
     void show_progress(bool last);
     void drain_records();
+    void drain_records_while_waiting();
+    void drain_records_locked();
+    // One thread at a time drains the record rings and feeds writer and exporters.
+    std::mutex drain_mutex_;
     [[nodiscard]] std::string fanout_note() const;
     void start_exporters();
     void finish_exporters();
@@ -471,6 +476,8 @@ void Appliance::build_dataplane() {
         }
         return {};
     };
+    if (!record_rings_.empty())
+        publisher_->set_wait_hook([this] { drain_records_while_waiting(); });
     reloader_ = std::make_unique<RuleReloader>(options_.config_path, config_, *catalog_,
                                                *publisher_, std::move(hook), std::move(applied));
     const ReloadOutcome rules = reloader_->load_initial();
@@ -499,6 +506,19 @@ std::string Appliance::fanout_note() const {
 }
 
 void Appliance::drain_records() {
+    std::lock_guard lock(drain_mutex_);
+    drain_records_locked();
+}
+
+// While a reload waits for the workers (RulePublisher's wait hook, on the reloading
+// thread): a worker stalled on a full record ring passes no quiescent state until the ring
+// is drained, and the control thread may be the one waiting.
+void Appliance::drain_records_while_waiting() {
+    std::unique_lock lock(drain_mutex_, std::try_to_lock);
+    if (lock.owns_lock()) drain_records_locked();
+}
+
+void Appliance::drain_records_locked() {
     FlowRecord records[64];
     unsigned worker = 0;
     for (rte_ring* ring : record_rings_) {

@@ -1,10 +1,12 @@
 #include "rule_publisher.h"
 
 #include <rte_rcu_qsbr.h>
-#include <cstdlib>
 
+#include <chrono>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 namespace ottscope {
 
@@ -42,8 +44,13 @@ void RulePublisher::quiescent(unsigned worker) noexcept {
 void RulePublisher::publish(std::unique_ptr<const RuleSet> rules) {
     std::lock_guard lock(publish_mutex_);
     current_.store(rules.get(), std::memory_order_release);
-    // Every online worker passes a quiescent state within a burst; offline ones hold nothing.
-    rte_rcu_qsbr_synchronize(qsbr_, RTE_QSBR_THRID_INVALID);
+    // Every online worker passes a quiescent state within a burst, unless it waits on the
+    // wait hook's work; offline ones hold nothing.
+    const uint64_t token = rte_rcu_qsbr_start(qsbr_);
+    while (rte_rcu_qsbr_check(qsbr_, token, false) == 0) {
+        if (wait_hook_) wait_hook_();
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
     owned_ = std::move(rules);  // frees the previous set
 }
 

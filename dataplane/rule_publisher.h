@@ -5,6 +5,7 @@
 // state, and only then frees the old rules. Workers never lock or wait for a reload.
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -33,12 +34,17 @@ public:
     // Control side: makes `rules` current and frees the previous set once no worker can
     // still be reading it. Safe from any non-worker thread; publications are serialised.
     void publish(std::unique_ptr<const RuleSet> rules);
+    // Called again and again while a publication waits for the workers, before any runs: a
+    // worker may be held up by what the waiting thread would otherwise do itself (a full
+    // flow-record ring the control thread drains), and waiting blind would deadlock.
+    void set_wait_hook(std::function<void()> hook) { wait_hook_ = std::move(hook); }
 
 private:
     rte_rcu_qsbr* qsbr_ = nullptr;
     std::atomic<const RuleSet*> current_{nullptr};
     std::unique_ptr<const RuleSet> owned_;
     std::mutex publish_mutex_;
+    std::function<void()> wait_hook_;
 };
 
 }  // namespace ottscope
