@@ -18,6 +18,8 @@ namespace ottscope {
 // with an empty pool makes the pcap PMD read a packet and drop it for want of an mbuf. So a
 // capture is read only while this many mbufs stay free.
 constexpr unsigned kMbufReserve = 2048;
+// Bursts between two looks at the reserve (at most this many bursts of mbufs taken unseen).
+constexpr unsigned kReserveCheckBursts = 8;
 
 constexpr uint16_t kBurstSize = 32;
 constexpr size_t kMaxPorts = 64;
@@ -58,6 +60,7 @@ private:
     rte_mempool* pool_;
     size_t next_ = 0;
     size_t remaining_ = 0;
+    unsigned reserve_checks_ = 0;
     bool all_finite_ = true;
 };
 
