@@ -613,7 +613,16 @@ def throughput(a, pcap):
     print(f"\ncapture: {pcap}: {packets} packets, {frame_bytes} frame bytes; {cores} cores here")
     print(f"{'tool':<20} {'input':<16} {'lcores':>6} {'packets/s':>12} {'Gb/s':>7} "
           f"{'pkt/s/core':>11} {'wall s':>7} {'RSS MiB':>8} {'x ndpiReader':>12} "
-          f"{'x testpmd/core':>14}")
+          f"{'x testpmd/core':>14} {'ottscope/core x':>15}")
+
+    def per_core_of(row):
+        lcores = row[2] if row[0].startswith("ottscope") else 1
+        return row[3] / row[4] / min(lcores, cores)
+
+    # ottscope 1 worker per core on the same kind of input (file or memory), for the ratio
+    # of ottscope to each row.
+    own = {row[1].split(",")[0]: per_core_of(row) for row in rows
+           if row[0].startswith("ottscope 1 worker")}
     for row in rows:
         name, mode, workers, n, seconds, wall, rss = row[:7]
         size = row[7] if len(row) > 7 else bytes_per_packet
@@ -624,7 +633,8 @@ def throughput(a, pcap):
         per_core = pps / min(lcores, cores)
         print(f"{name:<20} {mode:<16} {lcores:>6} {pps:>12,.0f} {pps * size * 8 / 1e9:>7.2f} "
               f"{per_core:>11,.0f} {wall:>7.2f} {rss:>8.0f} {pps / base_pps:>11.2f}x "
-              f"{per_core / testpmd_per_core:>13.3f}x")
+              f"{per_core / testpmd_per_core:>13.3f}x "
+              f"{own.get(mode.split(',')[0], per_core) / per_core:>14.2f}x")
 
     print(f"\ninstructions per packet (callgrind), first {slice_packets} packets: {slice_pcap}")
     print(f"{'tool':<20} {'counted in':<36} {'Ir':>14} {'Ir/packet':>10} {'x ndpiReader':>12}")
@@ -641,6 +651,8 @@ def throughput(a, pcap):
     print("testpmd rxonly receives and frees (the pcap PMD copies each preloaded packet into a "
           "fresh mbuf, as for ottscope --loop); its rate comes from its own 1 s samples after "
           "the capture is loaded; x testpmd/core compares per-core rates with that ceiling.")
+    print("ottscope/core x: ottscope 1 worker's packets/s per core on the same input (file or "
+          "memory) divided by the row's: what ottscope does per core against each tool.")
     print("Ir counts the packet loops only (file reading through libpcap included for both): "
           "with 2 workers it adds worker 0's decode for placing and the ring hand-off.")
 
