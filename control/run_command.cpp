@@ -426,7 +426,7 @@ void Appliance::build_dataplane() {
     dispatch.pool = pool_;
     dispatch.self = receiver ? 0 : kNoWorker;
     dispatch.done = &fanout_done_;
-    if (receiver) worker_setups[0].dispatch = std::move(dispatch);
+    if (receiver) worker_setups[0].dispatch = dispatch;  // a copy: the fan-out branch moves it
     for (WorkerSetup& setup : worker_setups)
         worker_objects_.push_back(std::make_unique<Worker>(std::move(setup)));
     if (fanout_used_ && !receiver) {
