@@ -5,6 +5,7 @@
 #include "dataplane/counters.h"
 #include "http/http_classifier.h"
 #include "ndpi/ndpi_classifier.h"
+#include "ndpi/ndpi_module_stock.h"
 #include "sip/sip_classifier.h"
 #include "tls/tls_classifier.h"
 
@@ -12,7 +13,11 @@ namespace ottscope {
 namespace {
 
 std::unique_ptr<Classifier> make_ndpi(uint8_t index, const ClassifierSettings& settings) {
-    return std::make_unique<NdpiClassifier>(index, settings.ndpi, settings.catalog);
+    NdpiModule prebuilt = settings.ndpi_modules != nullptr
+                              ? settings.ndpi_modules->take(settings.ndpi.protocols_file)
+                              : NdpiModule{};
+    return std::make_unique<NdpiClassifier>(index, settings.ndpi, settings.catalog,
+                                            std::move(prebuilt));
 }
 
 std::unique_ptr<Classifier> make_tls(uint8_t index, const ClassifierSettings& settings) {

@@ -15,6 +15,7 @@
 namespace ottscope {
 
 struct WorkerCounters;
+class NdpiModuleStock;
 
 constexpr size_t kMaxClassifiers = 4;
 
@@ -29,6 +30,9 @@ struct ClassifierSettings {
     WorkerCounters* counters = nullptr;
     // The TLS classifier keeps decoded certificates per worker; off only to measure it.
     bool tls_certificate_cache = true;
+    // nDPI modules built ahead (may be null: each classifier builds its own). Taken only
+    // when classifiers are made, so reloads never reach it.
+    NdpiModuleStock* ndpi_modules = nullptr;
 };
 
 struct ClassifierEntry {

@@ -19,6 +19,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <regex>
@@ -27,6 +28,7 @@
 
 #include "classifiers/app_catalog.h"
 #include "classifiers/ndpi/ndpi_classifier.h"
+#include "classifiers/ndpi/ndpi_module_stock.h"
 #include "classifiers/registry.h"
 #include "config/config.h"
 #include "control/control_server.h"
@@ -51,8 +53,20 @@ namespace {
 // Set from signal handlers; everything else reaches it through a pointer.
 std::atomic<bool> g_stop{false};
 std::atomic<bool> g_reload{false};
-// The control server, left running to the process exit (see Appliance::run).
-ControlServer* volatile g_control_server_left_to_exit = nullptr;
+// What a finished run leaves to the process exit, reachable on purpose through a volatile
+// store the compiler cannot drop, so leak checkers see it left, not leaked:
+// - the control server, still running: CivetWeb's orderly stop waits out its listener's poll
+//   timeout (two seconds), and the kernel closes the socket at exit anyway;
+// - the workers and the catalog's nDPI module, for memory the exit returns at once: freeing
+//   an nDPI module's automata and trees takes 3-4 ms, and rte_hash_free zeroes every byte
+//   of a flow table's hash (DPDK keeps freed memory clean), faulting in the pages a mostly
+//   empty table never touched: 70 ms for the default million-flow table, per worker.
+struct LeftToExit {
+    std::unique_ptr<ControlServer> control_server;
+    std::vector<std::unique_ptr<Worker>> workers;
+    NdpiModule catalog_module;
+};
+LeftToExit* volatile g_left_to_exit = nullptr;
 
 extern "C" void on_stop_signal(int) {
     g_stop.store(true, std::memory_order_relaxed);
@@ -72,12 +86,17 @@ constexpr double kPortReceiverShare = 0.3;
 // How often the control loop looks for changed configuration or rule files.
 constexpr auto kReloadPollInterval = std::chrono::seconds(1);
 constexpr unsigned kRecordRingSize = 65536;
-// Slack in the packet-buffer pool over what queues, rings and fragment tables can hold at
-// once: the mempool's per-lcore caches and the bursts in hand.
-constexpr unsigned kMbufSlack = 4096;
+// Each lcore's cache in the packet-buffer pool. A cache holds up to one and a half times this
+// before it flushes to the pool's ring.
+constexpr unsigned kMbufCache = 256;
 // Memory reserved per mbuf: data room, mbuf and mempool headers, and the slack the DPDK
 // allocator needs for one very large pool (measured: 1M mbufs do not fit in 2.7 KiB each).
 constexpr size_t kMbufFootprint = 4096;
+// DPDK memory a worker's flow table takes per flow of capacity: only its rte_hash (buckets,
+// extendable buckets, key store and free-slot rings: 126 bytes measured), since the flow
+// slots come from the kernel (PageMemory). Every 4 KiB page of DPDK memory costs the EAL
+// a memseg entry to set up at start without hugepages.
+constexpr uint64_t kHashBytesPerFlow = 160;
 
 struct RunError : std::runtime_error {
     using std::runtime_error::runtime_error;
@@ -139,6 +158,7 @@ public:
     int run();
 
 private:
+    void order_ndpi_modules();
     void prepare_captures();
     void note_capture_damage(const std::vector<CaptureFileInfo>& captures);
     void build_dataplane();
@@ -168,6 +188,8 @@ private:
 
     rte_mempool* pool_ = nullptr;
     std::vector<Port> ports_;
+    // The catalog's and each worker's nDPI module, ordered before DPDK starts.
+    std::unique_ptr<NdpiModuleStock> ndpi_modules_;
     NdpiModule catalog_module_;
     std::unique_ptr<AppCatalog> catalog_;
     std::unique_ptr<RulePublisher> publisher_;
@@ -218,7 +240,9 @@ void Appliance::prepare_captures() {
     }
     // Counting reads every capture whole: it runs beside the dataplane's start and the run.
     const bool background = !without("background-count");
-    capture_counter_ = std::make_unique<CaptureCounter>(captures, background);
+    std::function<void()> first;
+    if (ndpi_modules_) first = [modules = ndpi_modules_.get()] { modules->build(); };
+    capture_counter_ = std::make_unique<CaptureCounter>(captures, background, std::move(first));
     if (!background) capture_counter_->wait();  // as before: read whole, then start
     for (size_t i = 0; i < captures.size(); ++i) {
         auto info = std::optional<CaptureFileInfo>(std::move(captures[i]));
@@ -251,10 +275,19 @@ void Appliance::note_capture_damage(const std::vector<CaptureFileInfo>& captures
     }
 }
 
-void Appliance::build_dataplane() {
+// nDPI modules need no EAL: the capture counter's thread builds them, before it counts, while
+// DPDK starts (see NdpiModuleStock).
+void Appliance::order_ndpi_modules() {
     workers_ =
         options_.workers.value_or(config_.workers != 0 ? config_.workers : default_workers());
     if (workers_ == 0) throw RunError("--workers must be at least 1");
+    if (without("modules-ahead")) return;  // each is built where it is needed, after the EAL
+    std::vector<std::string> protocols_files(workers_ + 1, config_.ndpi_protocols_file);
+    protocols_files.front().clear();  // the catalog's module knows the built-in protocols only
+    ndpi_modules_ = std::make_unique<NdpiModuleStock>(std::move(protocols_files));
+}
+
+void Appliance::build_dataplane() {
     fanout_mode_ = without("receiver-worker") ? FanoutMode::dedicated : config_.fanout;
 
     uint64_t replay_packets = 0;
@@ -282,18 +315,24 @@ void Appliance::build_dataplane() {
     const auto nic_ports = static_cast<uint64_t>(
         std::count_if(port_configs_.begin(), port_configs_.end(),
                       [](const PortConfig& port) { return is_pci_address(port.device); }));
-    const uint64_t mbufs = uint64_t{kRxDescriptorsPerQueue} * nic_ports * workers_ +
-                           workers_ * per_worker + ring_mbufs + kMbufReserve + kMbufSlack +
-                           replay_packets;
+    uint64_t mbufs = uint64_t{kRxDescriptorsPerQueue} * nic_ports * workers_ +
+                     workers_ * per_worker + ring_mbufs + kMbufReserve + replay_packets;
     EalPlan plan;
     // The main lcore takes the first role: worker 0, or the dedicated fan-out.
     plan.lcores = workers_ + (workers_ > 1 && fanout_mode_ == FanoutMode::dedicated ? 1 : 0);
+    // Slack over what queues, rings and fragment tables can hold at once: what each lcore's
+    // cache can keep, the burst it has in hand and a receiver's batch for every worker.
+    // Every buffer is touched when the pool is made (a fixed slack of 4096 cost a capture
+    // run with one worker 9 ms of its start).
+    mbufs += uint64_t{plan.lcores} * (kMbufCache * 3 / 2 + kBurstSize * (workers_ + 1));
     plan.hugepages = config_.hugepages;
     // A looping capture is preloaded into mbufs by the pcap PMD: make room for all of it.
     plan.memory_mb = std::max<unsigned>(
         config_.memory_mb,
         static_cast<unsigned>(mbufs * kMbufFootprint / (1 << 20)) +
-            workers_ * (config_.flow_capacity / 2048 + 64) + 512 +
+            workers_ *
+                static_cast<unsigned>(uint64_t{config_.flow_capacity} * kHashBytesPerFlow >> 20) +
+            workers_ * 64 + 512 +
             (options_.flows_out.empty()
                  ? 0u
                  : static_cast<unsigned>(
@@ -309,7 +348,7 @@ void Appliance::build_dataplane() {
     }
     start_eal(plan);
 
-    pool_ = rte_pktmbuf_pool_create("ottscope_mbufs", static_cast<unsigned>(mbufs), 256, 0,
+    pool_ = rte_pktmbuf_pool_create("ottscope_mbufs", static_cast<unsigned>(mbufs), kMbufCache, 0,
                                     RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
     if (pool_ == nullptr)
         throw RunError(
@@ -322,7 +361,8 @@ void Appliance::build_dataplane() {
     const uint64_t timestamp_flag = timestamp_bit >= 0 ? (1ULL << timestamp_bit) : 0;
     if (timestamp_bit < 0) timestamp_offset = -1;
 
-    catalog_module_ = make_ndpi_module();
+    if (ndpi_modules_) catalog_module_ = ndpi_modules_->take({});
+    if (!catalog_module_) catalog_module_ = make_ndpi_module();
     catalog_ = std::make_unique<AppCatalog>(catalog_module_.get());
     publisher_ = std::make_unique<RulePublisher>(workers_);
 
@@ -357,7 +397,8 @@ void Appliance::build_dataplane() {
     view_.fanout_mode = !fanout_used_ ? "none" : receiver ? "receiver" : "dedicated";
     if (receiver) view_.receiver_share = share;
 
-    const ClassifierSettings classifier_settings = classifier_settings_of(config_);
+    ClassifierSettings classifier_settings = classifier_settings_of(config_);
+    classifier_settings.ndpi_modules = ndpi_modules_.get();
 
     std::vector<WorkerSetup> worker_setups;
     for (unsigned w = 0; w < workers_; ++w) {
@@ -676,6 +717,7 @@ int Appliance::finish() {
 }
 
 int Appliance::run() {
+    order_ndpi_modules();
     prepare_captures();
     build_dataplane();
     if (!options_.flows_out.empty()) {
@@ -755,15 +797,10 @@ int Appliance::run() {
             "ottscope: captures done; serving metrics and the API until SIGTERM or Ctrl-C\n");
         while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    // CivetWeb's orderly stop waits out its listener's poll timeout (two seconds); the process
-    // is about to exit and the kernel closes the socket, so the server is left to the exit.
     reloader_->close();
     control_server_->detach_from_dataplane();
-    // Kept reachable on purpose (a volatile store the compiler cannot drop), so leak checkers
-    // see a server left to the exit, not a leak.
-    g_control_server_left_to_exit = control_server_.release();
-    for (const auto& worker : worker_objects_) worker->leave_to_exit();
-    worker_objects_.clear();
+    g_left_to_exit = new LeftToExit{std::move(control_server_), std::move(worker_objects_),
+                                    std::move(catalog_module_)};
     fanout_.reset();
     stop_ports(ports_);
     return status;

@@ -39,6 +39,7 @@ inline constexpr Optimisation kOptimisations[] = {
     {"ndpi-lazy-state", "nDPI flow state taken at the first payload, not the first packet"},
     {"background-count", "capture files counted beside the run, by their record headers"},
     {"receiver-worker", "worker 0 reads single-queue ports itself (no dedicated fan-out lcore)"},
+    {"modules-ahead", "nDPI modules built while DPDK starts, on the capture counter's thread"},
 };
 
 // Returns the process exit status.

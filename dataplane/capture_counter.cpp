@@ -2,8 +2,10 @@
 
 namespace ottscope {
 
-CaptureCounter::CaptureCounter(std::vector<CaptureFileInfo> captures, bool walk_headers)
-    : captures_(std::move(captures)),
+CaptureCounter::CaptureCounter(std::vector<CaptureFileInfo> captures, bool walk_headers,
+                               std::function<void()> first)
+    : first_(std::move(first)),
+      captures_(std::move(captures)),
       expected_(std::make_unique<std::atomic<uint64_t>[]>(captures_.size())),
       walk_headers_(walk_headers) {
     for (size_t i = 0; i < captures_.size(); ++i)
@@ -16,6 +18,12 @@ CaptureCounter::~CaptureCounter() {
 }
 
 void CaptureCounter::count_all() noexcept {
+    if (first_) {
+        try {
+            first_();
+        } catch (...) {  // what `first` leaves undone is done, and reported, by whoever needs it
+        }
+    }
     for (size_t i = 0; i < captures_.size(); ++i) {
         // A file that cannot be read again is taken as ending where the count ended (its
         // damage says why), so its port still finishes.

@@ -44,7 +44,7 @@ FlowTable::FlowTable(const std::string& name, uint32_t capacity, FlowTimeouts ti
 }
 
 FlowTable::~FlowTable() {
-    if (!leave_to_exit_) rte_hash_free(hash_);
+    rte_hash_free(hash_);
 }
 
 uint32_t FlowTable::find(const FlowKey& key, uint32_t hash) const noexcept {

@@ -131,12 +131,6 @@ public:
 
     static uint32_t hash_key(const FlowKey& key) noexcept;
 
-    // The process is ending: the hash's DPDK memory is left for the EAL's teardown to unmap
-    // whole. rte_hash_free would first zero every byte of it (DPDK keeps freed memory
-    // clean), faulting in the pages a mostly empty table never touched: 70 ms for the
-    // default million-flow table, per worker, on the way out.
-    void leave_to_exit() noexcept { leave_to_exit_ = true; }
-
 private:
     void unlink(uint32_t slot) noexcept;
     void append(uint32_t slot) noexcept;
@@ -148,7 +142,6 @@ private:
     };
 
     rte_hash* hash_ = nullptr;
-    bool leave_to_exit_ = false;
     PageMemory flow_memory_;
     PageMemory free_slot_memory_;
     Flow* flows_ = nullptr;

@@ -74,10 +74,6 @@ public:
     void commit_settings() noexcept;
     void abandon_settings() noexcept;
 
-    // Called once run() has returned and the process is about to end: see
-    // FlowTable::leave_to_exit.
-    void leave_to_exit() noexcept { table_.leave_to_exit(); }
-
     // Entry point for rte_eal_remote_launch.
     static int launch(void* worker) noexcept;
 

@@ -113,8 +113,7 @@ void NdpiModuleDeleter::operator()(ndpi_detection_module_struct* module) const n
     ndpi_exit_detection_module(module);
 }
 
-namespace {
-NdpiModule make_module(const std::string& protocols_file, std::string& error) {
+NdpiModule make_ndpi_module(const std::string& protocols_file, std::string& error) {
     install_ndpi_allocation_counter();
     NdpiModule module(ndpi_init_detection_module(ndpi_no_prefs));
     if (!module) {
@@ -132,19 +131,20 @@ NdpiModule make_module(const std::string& protocols_file, std::string& error) {
     ndpi_finalize_initialization(module.get());
     return module;
 }
-}  // namespace
 
 NdpiModule make_ndpi_module() {
     std::string error;
-    NdpiModule module = make_module({}, error);
+    NdpiModule module = make_ndpi_module({}, error);
     if (!module) throw std::runtime_error(error);
     return module;
 }
 
 std::unique_ptr<NdpiGeneration> make_ndpi_generation(const NdpiSettings& settings,
-                                                     AppCatalog* catalog, std::string& error) {
+                                                     AppCatalog* catalog, std::string& error,
+                                                     NdpiModule prebuilt) {
     auto generation = std::make_unique<NdpiGeneration>();
-    generation->module = make_module(settings.protocols_file, error);
+    generation->module =
+        prebuilt ? std::move(prebuilt) : make_ndpi_module(settings.protocols_file, error);
     if (!generation->module) return nullptr;
     ndpi_detection_module_struct* module = generation->module.get();
     const unsigned count =
@@ -169,7 +169,8 @@ std::unique_ptr<NdpiGeneration> make_ndpi_generation(const NdpiSettings& setting
     return generation;
 }
 
-NdpiClassifier::NdpiClassifier(uint8_t registry_index, NdpiSettings settings, AppCatalog* catalog)
+NdpiClassifier::NdpiClassifier(uint8_t registry_index, NdpiSettings settings, AppCatalog* catalog,
+                               NdpiModule prebuilt)
     : registry_index_(registry_index),
       settings_(std::move(settings)),
       catalog_(catalog),
@@ -179,7 +180,7 @@ NdpiClassifier::NdpiClassifier(uint8_t registry_index, NdpiSettings settings, Ap
           std::aligned_alloc(64, (SIZEOF_FLOW_STRUCT + 63) & ~size_t{63}))) {
     if (scratch_ == nullptr) throw std::bad_alloc();
     std::string error;
-    auto generation = make_ndpi_generation(settings_, catalog_, error);
+    auto generation = make_ndpi_generation(settings_, catalog_, error, std::move(prebuilt));
     if (!generation) throw std::runtime_error(error);
     current_ = generation.get();
     generations_.push_back(std::move(generation));

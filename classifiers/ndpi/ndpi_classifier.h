@@ -44,6 +44,8 @@ struct NdpiModuleDeleter {
 };
 using NdpiModule = std::unique_ptr<ndpi_detection_module_struct, NdpiModuleDeleter>;
 NdpiModule make_ndpi_module();
+// The same with a protocols file (empty: none): null, with `error` set, when it cannot load.
+NdpiModule make_ndpi_module(const std::string& protocols_file, std::string& error);
 
 // Ids nDPI's module can return (its NDPI_NUM_BITS).
 constexpr size_t kNdpiProtocolIds = 512;
@@ -59,13 +61,17 @@ struct NdpiGeneration {
 
 // Builds a generation from settings; custom protocols are added to `catalog` (may be null:
 // then only built-in ids translate). On failure returns null with `error` set.
+// `prebuilt`, when given, is a module already built for settings.protocols_file.
 std::unique_ptr<NdpiGeneration> make_ndpi_generation(const NdpiSettings& settings,
-                                                     AppCatalog* catalog, std::string& error);
+                                                     AppCatalog* catalog, std::string& error,
+                                                     NdpiModule prebuilt = {});
 
 class NdpiClassifier final : public Classifier {
 public:
-    // Throws std::runtime_error when the settings cannot make a module.
-    NdpiClassifier(uint8_t registry_index, NdpiSettings settings, AppCatalog* catalog);
+    // Throws std::runtime_error when the settings cannot make a module. `prebuilt`, when
+    // given, is a module already built for settings.protocols_file (see NdpiModuleStock).
+    NdpiClassifier(uint8_t registry_index, NdpiSettings settings, AppCatalog* catalog,
+                   NdpiModule prebuilt = {});
     ~NdpiClassifier() override;
 
     Progress inspect(void*& state, const PacketView& packet, Verdict& verdict) noexcept override;

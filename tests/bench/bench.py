@@ -477,6 +477,8 @@ def main():
                          "the optimisation ablation")
     ap.add_argument("--ablation", action="store_true",
                     help="also measure each optimisation on and off (ottscope run --without)")
+    ap.add_argument("--whole-repeats", type=int, default=5,
+                    help="interleaved whole-process runs of each tool on the file (medians shown)")
     ap.add_argument("--repeats", type=int, default=3,
                     help="runs per variant of the ablation (the median is shown)")
     ap.add_argument("--verdict-workers", default="1,2", metavar="N,N",
@@ -509,7 +511,8 @@ def main():
 # What `ottscope run --without NAME` turns off (control/run_command.h, kOptimisations), and
 # the worker counts each is measured with.
 ABLATIONS = [("burst-lookup", 1), ("certificate-cache", 1), ("ndpi-lazy-state", 1),
-             ("background-count", 1), ("receiver-worker", 2)]
+             ("background-count", 1), ("modules-ahead", 1), ("modules-ahead", 2),
+             ("receiver-worker", 2)]
 
 
 def ablation(a, pcap):
@@ -655,6 +658,32 @@ def throughput(a, pcap):
           "memory) divided by the row's: what ottscope does per core against each tool.")
     print("Ir counts the packet loops only (file reading through libpcap included for both): "
           "with 2 workers it adds worker 0's decode for placing and the ring hand-off.")
+    whole_process(a, pcap)
+
+
+def whole_process(a, pcap):
+    """Whole processes on the file, start to exit, runs interleaved so that a slow spell of
+    the machine falls on every tool alike; medians and their ratios."""
+    tools = [("ndpiReader 4.2", ["ndpiReader", "-t", "-i", pcap, "-v", "0"])]
+    for workers in (1, 2):
+        tools.append((f"ottscope {workers} worker{'s' if workers > 1 else ''}",
+                      [a.binary, "run", "--pcap", pcap, "--workers", str(workers),
+                       "--metrics", "127.0.0.1:0"]))
+    walls = collections.defaultdict(list)
+    for _ in range(a.whole_repeats):
+        for name, cmd in tools:
+            started = time.monotonic()
+            p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            if p.returncode != 0:
+                sys.exit(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stderr[-2000:]}")
+            walls[name].append(time.monotonic() - started)
+    reference = statistics.median(walls[tools[0][0]])
+    print(f"\nwhole process on the file, start to exit, {a.whole_repeats} interleaved runs each")
+    print(f"{'tool':<20} {'median s':>9} {'min s':>7} {'max s':>7} {'x ndpiReader':>13}")
+    for name, _ in tools:
+        median = statistics.median(walls[name])
+        print(f"{name:<20} {median:>9.3f} {min(walls[name]):>7.3f} {max(walls[name]):>7.3f} "
+              f"{reference / median:>12.2f}x")
 
 
 if __name__ == "__main__":

@@ -4,10 +4,13 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dataplane/capture_counter.h"
@@ -138,6 +141,38 @@ TEST(CaptureCounter, CountsBesideTheCallerAndPublishesEachCount) {
     EXPECT_EQ(expected_packets(counter.expected(2)), 7u);
     EXPECT_EQ(counted[2].bytes, 700u);
     EXPECT_EQ(expected_packets(nullptr), CaptureCounter::kUnknown) << "no capture: no end";
+}
+
+TEST(CaptureCounter, DoesTheStartUpWorkItIsGivenBeforeCounting) {
+    TempCapture file("after-first.pcap", classic_pcap(std::vector<uint32_t>(5, 60), false));
+    CaptureFileError error;
+    auto info = open_capture_file(file.path, error);
+    ASSERT_TRUE(info) << error.message;
+    std::atomic<bool> first_done{false};
+    std::atomic<bool> counted_before_first{false};
+    CaptureCounter* self = nullptr;
+    std::atomic<bool> self_set{false};
+    CaptureCounter counter({*info}, true, [&] {
+        while (!self_set.load()) std::this_thread::yield();
+        counted_before_first = expected_packets(self->expected(0)) != CaptureCounter::kUnknown;
+        first_done = true;
+    });
+    self = &counter;
+    self_set = true;
+    counter.wait();
+    EXPECT_TRUE(first_done);
+    EXPECT_FALSE(counted_before_first) << "the count waits for the work given first";
+    EXPECT_EQ(expected_packets(counter.expected(0)), 5u);
+}
+
+TEST(CaptureCounter, CountsEvenWhenTheWorkGivenFirstThrows) {
+    TempCapture file("first-throws.pcap", classic_pcap(std::vector<uint32_t>(2, 60), false));
+    CaptureFileError error;
+    auto info = open_capture_file(file.path, error);
+    ASSERT_TRUE(info) << error.message;
+    CaptureCounter counter({*info}, true, [] { throw std::runtime_error("no module"); });
+    counter.wait();
+    EXPECT_EQ(expected_packets(counter.expected(0)), 2u);
 }
 
 }  // namespace
