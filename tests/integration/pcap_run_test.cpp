@@ -295,35 +295,29 @@ TEST(HostileInput, UnknownFlag) {
     EXPECT_EQ(count_lines(result.output), 1) << result.output;
 }
 
-TEST(HostileInput, UnknownConfigKeyIsReportedWithItsPlace) {
-    const std::string path = temp_dir() + "/bad.yaml";
-    std::ofstream(path) << "dataplane:\n  workers: 1\n  wrokers: 2\n";
+// A bad config file must be caught where an operator meets it: check-config names its place
+// (PATH followed by `where_and_what`), and run refuses it in one line.
+void expect_config_refused(const std::string& name, const std::string& yaml,
+                           const std::string& where_and_what) {
+    const std::string path = temp_dir() + "/" + name;
+    std::ofstream(path) << yaml;
     const CommandResult check = run_command({binary_path(), "check-config", path});
     EXPECT_EQ(check.status, 1);
-    EXPECT_NE(check.output.find(path + ":3:3: unknown key 'wrokers' in dataplane (did you mean "
-                                       "'workers'?)"),
-              std::string::npos)
-        << check.output;
+    EXPECT_NE(check.output.find(path + where_and_what), std::string::npos) << check.output;
     const CommandResult run =
         run_command({binary_path(), "run", "-c", path, "--pcap", demo_capture()});
     EXPECT_EQ(run.status, 1);
     EXPECT_EQ(count_lines(run.output), 1) << run.output;
 }
 
+TEST(HostileInput, UnknownConfigKeyIsReportedWithItsPlace) {
+    expect_config_refused("bad.yaml", "dataplane:\n  workers: 1\n  wrokers: 2\n",
+                          ":3:3: unknown key 'wrokers' in dataplane (did you mean 'workers'?)");
+}
+
 TEST(HostileInput, ReceiverShareOutOfRangeIsReportedWithItsPlace) {
-    const std::string path = temp_dir() + "/share.yaml";
-    std::ofstream(path) << "dataplane:\n  workers: 2\n  receiver_share: 0\n";
-    const CommandResult check = run_command({binary_path(), "check-config", path});
-    EXPECT_EQ(check.status, 1);
-    EXPECT_NE(
-        check.output.find(path + ":3:19: dataplane.receiver_share is 0, must be above 0 and at "
-                                 "most 1"),
-        std::string::npos)
-        << check.output;
-    const CommandResult run =
-        run_command({binary_path(), "run", "-c", path, "--pcap", demo_capture()});
-    EXPECT_EQ(run.status, 1);
-    EXPECT_EQ(count_lines(run.output), 1) << run.output;
+    expect_config_refused("share.yaml", "dataplane:\n  workers: 2\n  receiver_share: 0\n",
+                          ":3:19: dataplane.receiver_share is 0, must be above 0 and at most 1");
 }
 
 TEST(HostileInput, BrokenYamlSyntax) {
