@@ -106,28 +106,23 @@ INSTANTIATE_TEST_SUITE_P(Fanout, MultiWorker,
                                                    "(fan-out on a dedicated lcore)"}),
                          [](const auto& info) { return std::string(info.param.name); });
 
+// Runs the demo capture with `args` and `--output json`: the summary's fan-out object must
+// be `fanout`.
+void expect_summary_fanout(std::vector<std::string> args, const std::string& fanout) {
+    args.insert(args.end(), {"--output", "json"});
+    const CommandResult result = run_on({demo_capture()}, "", std::move(args));
+    ASSERT_EQ(result.status, 0) << result.output;
+    EXPECT_NE(result.output.find(R"("fanout":)" + fanout), std::string::npos) << result.output;
+}
+
 TEST(DemoCapture, JsonSummarySaysWhichFanoutRan) {
     const std::string config = temp_dir() + "/dedicated.yaml";
     std::ofstream(config) << "dataplane:\n  fanout: dedicated\n";
-    const CommandResult dedicated =
-        run_on({demo_capture()}, "", {"--workers", "2", "-c", config, "--output", "json"});
-    ASSERT_EQ(dedicated.status, 0) << dedicated.output;
-    EXPECT_NE(dedicated.output.find(R"("fanout":{"mode":"dedicated","receiver_share":null})"),
-              std::string::npos)
-        << dedicated.output;
-    const CommandResult receiver =
-        run_on({demo_capture()}, "", {"--workers", "2", "--output", "json"});
-    ASSERT_EQ(receiver.status, 0) << receiver.output;
+    expect_summary_fanout({"--workers", "2", "-c", config},
+                          R"({"mode":"dedicated","receiver_share":null})");
     // Capture files only: the automatic share is the small one (kCaptureReceiverShare).
-    EXPECT_NE(receiver.output.find(R"("fanout":{"mode":"receiver","receiver_share":0.1})"),
-              std::string::npos)
-        << receiver.output;
-    const CommandResult single =
-        run_on({demo_capture()}, "", {"--workers", "1", "--output", "json"});
-    ASSERT_EQ(single.status, 0) << single.output;
-    EXPECT_NE(single.output.find(R"("fanout":{"mode":"none","receiver_share":null})"),
-              std::string::npos)
-        << single.output;
+    expect_summary_fanout({"--workers", "2"}, R"({"mode":"receiver","receiver_share":0.1})");
+    expect_summary_fanout({"--workers", "1"}, R"({"mode":"none","receiver_share":null})");
 }
 
 // With the shipped rules, the TLS flows of TU Me are named from our own TLS parser's facts
