@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 
 namespace ottscope::test {
 
@@ -110,6 +111,54 @@ std::string http_get(uint16_t port, const std::string& path) {
     }
     close(fd);
     return response;
+}
+
+std::vector<CorpusCapture> corpus_manifest(const std::string& shared) {
+    std::vector<CorpusCapture> captures;
+    std::ifstream in(shared + "/pcaps/MANIFEST.tsv");
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+        std::vector<std::string> fields;
+        std::stringstream split(line);
+        for (std::string field; std::getline(split, field, '\t');) fields.push_back(field);
+        if (fields.empty()) continue;
+        CorpusCapture capture{fields[0], {}};
+        if (fields.size() > 5) {
+            std::stringstream tags(fields[5]);
+            for (std::string tag; std::getline(tags, tag, ',');) capture.tags.insert(tag);
+        }
+        captures.push_back(capture);
+    }
+    return captures;
+}
+
+std::string record_field(const std::string& line, const std::string& key) {
+    const std::string marker = "\"" + key + "\":";
+    const size_t at = line.find(marker);
+    if (at == std::string::npos) return {};
+    const size_t start = at + marker.size();
+    if (line[start] == '"') {
+        std::string out;
+        for (size_t i = start + 1; i < line.size() && line[i] != '"'; ++i) {
+            if (line[i] == '\\' && i + 1 < line.size()) ++i;
+            out += line[i];
+        }
+        return out;
+    }
+    const size_t end = line.find_first_of(",}", start);
+    return line.substr(start, end - start);
+}
+
+std::string canonical_address(std::string address) {
+    if (!address.empty() && address.front() == '[') address = address.substr(1, address.size() - 2);
+    in6_addr v6{};
+    if (address.find(':') != std::string::npos && inet_pton(AF_INET6, address.c_str(), &v6) == 1) {
+        char text[INET6_ADDRSTRLEN] = {};
+        inet_ntop(AF_INET6, &v6, text, sizeof(text));
+        return text;
+    }
+    return address;
 }
 
 }  // namespace ottscope::test
