@@ -2,16 +2,20 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <sstream>
+#include <thread>
 
 namespace ottscope::test {
 
@@ -111,6 +115,38 @@ std::string http_get(uint16_t port, const std::string& path) {
     }
     close(fd);
     return response;
+}
+
+LingeringRun run_lingering(const std::vector<std::string>& args, const std::string& ready) {
+    const uint16_t port = free_port();
+    const std::string log = temp_dir() + "/lingering-" + std::to_string(port) + ".log";
+    std::vector<std::string> argv = {binary_path(), "run"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--metrics", "127.0.0.1:" + std::to_string(port), "--linger"});
+    std::vector<char*> pointers;
+    for (std::string& arg : argv) pointers.push_back(arg.data());
+    pointers.push_back(nullptr);
+    const pid_t pid = fork();
+    if (pid == 0) {
+        if (freopen(log.c_str(), "w", stdout) == nullptr) _exit(126);
+        dup2(fileno(stdout), fileno(stderr));
+        execv(pointers[0], pointers.data());
+        _exit(127);
+    }
+    LingeringRun run;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        run.metrics = http_get(port, "/metrics");
+        if (run.metrics.find(ready) != std::string::npos) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    run.metrics = http_get(port, "/metrics");
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    std::ifstream in(log);
+    run.output.assign(std::istreambuf_iterator<char>(in), {});
+    return run;
 }
 
 std::vector<CorpusCapture> corpus_manifest(const std::string& shared) {

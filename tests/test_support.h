@@ -25,6 +25,15 @@ std::vector<std::string> read_lines(const std::string& path);
 uint16_t free_port();
 std::string http_get(uint16_t port, const std::string& path);
 
+struct LingeringRun {
+    std::string metrics;  // the last /metrics body
+    std::string output;   // stdout and stderr together
+};
+// Runs `ottscope run ARGS --metrics PORT --linger` and reads /metrics until it holds `ready`
+// (10 s at most), then once more after 300 ms so that counters still being folded in are,
+// then stops the binary with SIGTERM.
+LingeringRun run_lingering(const std::vector<std::string>& args, const std::string& ready);
+
 // A capture of SHARED/pcaps as MANIFEST.tsv lists it: its path below pcaps/ and its tags.
 struct CorpusCapture {
     std::string path;
