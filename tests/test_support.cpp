@@ -73,6 +73,22 @@ CommandResult run_command(const std::vector<std::string>& argv) {
     return result;
 }
 
+CommandResult run_on_captures(const std::vector<std::string>& pcaps, const std::string& flows_out,
+                              const std::vector<std::string>& extra) {
+    std::vector<std::string> argv = {binary_path(), "run", "--metrics",
+                                     "127.0.0.1:" + std::to_string(free_port())};
+    for (const auto& pcap : pcaps) {
+        argv.push_back("--pcap");
+        argv.push_back(pcap);
+    }
+    if (!flows_out.empty()) {
+        argv.push_back("--flows-out");
+        argv.push_back(flows_out);
+    }
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run_command(argv);
+}
+
 std::vector<std::string> read_lines(const std::string& path) {
     std::vector<std::string> lines;
     std::ifstream in(path);

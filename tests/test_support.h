@@ -21,6 +21,10 @@ std::string shared_root();  // $OTTSCOPE_SHARED, or source_root/../shared; empty
 std::string temp_dir();     // a fresh directory for this test program
 
 CommandResult run_command(const std::vector<std::string>& argv);
+// `ottscope run` over `pcaps` (one --pcap each: ports pcap0, pcap1, ... in this order), flow
+// records to `flows_out` unless it is empty, metrics on a free port, then `extra`.
+CommandResult run_on_captures(const std::vector<std::string>& pcaps, const std::string& flows_out,
+                              const std::vector<std::string>& extra = {});
 std::vector<std::string> read_lines(const std::string& path);
 uint16_t free_port();
 std::string http_get(uint16_t port, const std::string& path);

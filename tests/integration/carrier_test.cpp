@@ -38,16 +38,7 @@ CommandResult run_ottscope(const std::vector<std::string>& pcaps, const std::str
                            const std::string& fanout = "receiver") {
     const std::string config = temp_dir() + "/fanout-" + fanout + ".yaml";
     std::ofstream(config) << "dataplane:\n  fanout: " << fanout << "\n";
-    std::vector<std::string> argv = {binary_path(), "run",
-                                     "--workers",   workers,
-                                     "-c",          config,
-                                     "--flows-out", records,
-                                     "--metrics",   "127.0.0.1:" + std::to_string(free_port())};
-    for (const std::string& pcap : pcaps) {
-        argv.push_back("--pcap");
-        argv.push_back(pcap);
-    }
-    return run_command(argv);
+    return run_on_captures(pcaps, records, {"--workers", workers, "-c", config});
 }
 
 // The wrapped captures, written once per test program.

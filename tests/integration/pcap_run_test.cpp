@@ -27,29 +27,13 @@ std::vector<std::string> sorted_lines(const std::string& path) {
     return lines;
 }
 
-CommandResult run_on(const std::vector<std::string>& pcaps, const std::string& flows_out,
-                     std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {binary_path(), "run", "--metrics",
-                                     "127.0.0.1:" + std::to_string(free_port())};
-    for (const auto& pcap : pcaps) {
-        argv.push_back("--pcap");
-        argv.push_back(pcap);
-    }
-    if (!flows_out.empty()) {
-        argv.push_back("--flows-out");
-        argv.push_back(flows_out);
-    }
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    return run_command(argv);
-}
-
 int count_lines(const std::string& text) {
     return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
 }
 
 TEST(DemoCapture, FlowRecordsMatchGolden) {
     const std::string out = temp_dir() + "/demo.jsonl";
-    const CommandResult result = run_on({demo_capture()}, out, {"--workers", "1"});
+    const CommandResult result = run_on_captures({demo_capture()}, out, {"--workers", "1"});
     ASSERT_EQ(result.status, 0) << result.output;
     EXPECT_NE(result.output.find("conservation: received 149 = apps 149: holds"), std::string::npos)
         << result.output;
@@ -79,7 +63,7 @@ TEST_P(MultiWorker, SameRecordsAsOneWorkerAndConservationHolds) {
     std::ofstream(config) << "dataplane:\n" << run.dataplane;
     const std::string out = temp_dir() + "/" + run.name + ".jsonl";
     const CommandResult result =
-        run_on({demo_capture()}, out, {"--workers", run.workers, "-c", config});
+        run_on_captures({demo_capture()}, out, {"--workers", run.workers, "-c", config});
     ASSERT_EQ(result.status, 0) << result.output;
     EXPECT_NE(result.output.find("conservation: received 149 = apps 149: holds"), std::string::npos)
         << result.output;
@@ -110,7 +94,7 @@ INSTANTIATE_TEST_SUITE_P(Fanout, MultiWorker,
 // be `fanout`.
 void expect_summary_fanout(std::vector<std::string> args, const std::string& fanout) {
     args.insert(args.end(), {"--output", "json"});
-    const CommandResult result = run_on({demo_capture()}, "", std::move(args));
+    const CommandResult result = run_on_captures({demo_capture()}, "", std::move(args));
     ASSERT_EQ(result.status, 0) << result.output;
     EXPECT_NE(result.output.find(R"("fanout":)" + fanout), std::string::npos) << result.output;
 }
@@ -130,7 +114,7 @@ TEST(DemoCapture, JsonSummarySaysWhichFanoutRan) {
 // TLS flow no rule matches keeps nDPI's label.
 TEST(DemoCapture, ShippedRulesNameTuMeTlsFlowsFromOurParser) {
     const std::string out = temp_dir() + "/demo-rules.jsonl";
-    const CommandResult result = run_on(
+    const CommandResult result = run_on_captures(
         {demo_capture()}, out, {"--workers", "1", "-c", source_root() + "/config/ottscope.yaml"});
     ASSERT_EQ(result.status, 0) << result.output;
     const auto lines = sorted_lines(out);
@@ -154,7 +138,8 @@ TEST(DemoCapture, TlsFieldsCanBeLeftOutOfRecords) {
         out << "flow_records:\n  tls_fields: false\n";
     }
     const std::string out = temp_dir() + "/demo-no-tls.jsonl";
-    const CommandResult result = run_on({demo_capture()}, out, {"--workers", "1", "-c", config});
+    const CommandResult result =
+        run_on_captures({demo_capture()}, out, {"--workers", "1", "-c", config});
     ASSERT_EQ(result.status, 0) << result.output;
     const auto lines = read_lines(out);
     ASSERT_EQ(lines.size(), 10u);
@@ -246,7 +231,7 @@ TEST(HostileInput, PciPortWithoutHugepages) {
 }
 
 TEST(HostileInput, MissingCapture) {
-    const CommandResult result = run_on({"/nonexistent/capture.pcap"}, "");
+    const CommandResult result = run_on_captures({"/nonexistent/capture.pcap"}, "");
     EXPECT_EQ(result.status, 1);
     EXPECT_NE(result.output.find("/nonexistent/capture.pcap"), std::string::npos) << result.output;
     EXPECT_EQ(count_lines(result.output), 1) << result.output;
@@ -255,7 +240,7 @@ TEST(HostileInput, MissingCapture) {
 TEST(HostileInput, GarbageCapture) {
     const std::string path = temp_dir() + "/garbage.pcap";
     std::ofstream(path) << "this is not a capture file, just text pretending to be one\n";
-    const CommandResult result = run_on({path}, "");
+    const CommandResult result = run_on_captures({path}, "");
     EXPECT_EQ(result.status, 1);
     EXPECT_NE(result.output.find(path), std::string::npos) << result.output;
     EXPECT_EQ(count_lines(result.output), 1) << result.output;
@@ -267,7 +252,7 @@ TEST(HostileInput, TruncatedCaptureIsProcessedUpToTheDamage) {
     const std::string path = temp_dir() + "/truncated.pcap";
     std::ofstream(path, std::ios::binary) << bytes.substr(0, bytes.size() / 2 + 7);
     const std::string out = temp_dir() + "/truncated.jsonl";
-    const CommandResult result = run_on({path}, out);
+    const CommandResult result = run_on_captures({path}, out);
     EXPECT_EQ(result.status, 1) << result.output;
     EXPECT_NE(result.output.find(path + ": damaged after packet"), std::string::npos)
         << result.output;
@@ -278,7 +263,7 @@ TEST(HostileInput, TruncatedCaptureIsProcessedUpToTheDamage) {
 TEST(HostileInput, EmptyCaptureFile) {
     const std::string path = temp_dir() + "/empty.pcap";
     std::ofstream(path).close();
-    const CommandResult result = run_on({path}, "");
+    const CommandResult result = run_on_captures({path}, "");
     EXPECT_EQ(result.status, 1);
     EXPECT_EQ(count_lines(result.output), 1) << result.output;
 }

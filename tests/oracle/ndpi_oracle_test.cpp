@@ -50,15 +50,8 @@ struct BatchResult {
 };
 
 BatchResult run_batch(const std::vector<std::string>& paths, const std::string& records) {
-    std::vector<std::string> argv = {
-        binary_path(), "run",   "--workers", "1",
-        "--flows-out", records, "--metrics", "127.0.0.1:" + std::to_string(free_port())};
-    for (const auto& path : paths) {
-        argv.push_back("--pcap");
-        argv.push_back(path);
-    }
     BatchResult batch;
-    const CommandResult result = run_command(argv);
+    const CommandResult result = run_on_captures(paths, records, {"--workers", "1"});
     batch.status = result.status;
     batch.output = result.output;
     for (const std::string& line : read_lines(records)) {

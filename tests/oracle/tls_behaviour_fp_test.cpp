@@ -34,16 +34,8 @@ std::vector<std::string> split(const std::string& line, char separator) {
 
 std::vector<std::string> run(const std::vector<std::string>& pcaps, const std::string& name) {
     const std::string records = temp_dir() + "/" + name + ".jsonl";
-    std::vector<std::string> argv = {binary_path(), "run",
-                                     "-c",          source_root() + "/config/ottscope.yaml",
-                                     "--workers",   "1",
-                                     "--flows-out", records,
-                                     "--metrics",   "127.0.0.1:" + std::to_string(free_port())};
-    for (const auto& pcap : pcaps) {
-        argv.push_back("--pcap");
-        argv.push_back(pcap);
-    }
-    const CommandResult result = run_command(argv);
+    const CommandResult result = run_on_captures(
+        pcaps, records, {"-c", source_root() + "/config/ottscope.yaml", "--workers", "1"});
     EXPECT_EQ(result.status, 0) << result.output;
     return read_lines(records);
 }

@@ -115,14 +115,7 @@ using Ours = std::map<std::string, std::map<FlowId, TlsValues>>;
 
 Ours run_batch(const std::vector<std::string>& paths, std::string& output) {
     const std::string records = temp_dir() + "/tls-oracle.jsonl";
-    std::vector<std::string> argv = {
-        binary_path(), "run",   "--workers", "1",
-        "--flows-out", records, "--metrics", "127.0.0.1:" + std::to_string(free_port())};
-    for (const auto& path : paths) {
-        argv.push_back("--pcap");
-        argv.push_back(path);
-    }
-    const CommandResult result = run_command(argv);
+    const CommandResult result = run_on_captures(paths, records, {"--workers", "1"});
     output = result.output;
     EXPECT_EQ(result.status, 0) << result.output;
     Ours ours;
