@@ -34,6 +34,17 @@ void reason_map(JsonWriter& json, std::string_view name, const Names& names,
 
 }  // namespace
 
+void fanout_json(JsonWriter& json, std::string_view mode, double receiver_share) {
+    json.key("fanout").begin_object();
+    json.field("mode", mode);
+    json.key("receiver_share");
+    if (mode == "receiver")
+        json.value(receiver_share);
+    else
+        json.null();
+    json.end_object();
+}
+
 std::string status_json(const StatsView& view, const Totals& totals,
                         std::span<const double> busy_ratios, const StatusContext& context) {
     JsonWriter json;
@@ -131,14 +142,7 @@ std::string status_json(const StatsView& view, const Totals& totals,
     }
     json.end_array();
 
-    json.key("fanout").begin_object();
-    json.field("mode", view.fanout_mode);
-    json.key("receiver_share");
-    if (view.fanout_mode == "receiver")
-        json.value(view.receiver_share);
-    else
-        json.null();
-    json.end_object();
+    fanout_json(json, view.fanout_mode, view.receiver_share);
 
     json.key("workers").begin_array();
     for (size_t w = 0; w < view.workers.size(); ++w) {

@@ -6,11 +6,14 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "stats_view.h"
 
 namespace ottscope {
+
+class JsonWriter;
 
 struct ReloadReport {
     bool ok = true;
@@ -46,5 +49,8 @@ struct TopFlow {
 std::string flows_json(const StatsView& view, std::span<const TopFlow> flows, uint32_t top,
                        uint64_t table_flows, bool complete);
 std::string reload_json(const ReloadReport& report);
+// The `fanout` object (mode as StatsView::fanout_mode), in one place so that scripts reading
+// /api/v1/status and those reading `run --output json` parse the same shape.
+void fanout_json(JsonWriter& json, std::string_view mode, double receiver_share);
 
 }  // namespace ottscope

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "control/api_views.h"
 #include "control/json_writer.h"
 
 namespace ottscope {
@@ -122,14 +123,7 @@ std::string summary_json(const Totals& totals, const AppCatalog& catalog,
     json.field("counted", totals.counted).field("holds", totals.received == totals.counted);
     json.end_object();
     json.field("seconds", figures.seconds).field("workers", figures.workers);
-    json.key("fanout").begin_object();
-    json.field("mode", figures.fanout_mode);
-    json.key("receiver_share");
-    if (figures.fanout_mode == "receiver")
-        json.value(figures.receiver_share);
-    else
-        json.null();
-    json.end_object();
+    fanout_json(json, figures.fanout_mode, figures.receiver_share);
     json.field("packets", totals.received).field("bytes", figures.bytes);
     json.field("packets_per_second",
                figures.seconds > 0 ? static_cast<double>(totals.received) / figures.seconds : 0.0);

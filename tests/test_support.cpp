@@ -2,15 +2,20 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
+#include <sstream>
+#include <thread>
 
 namespace ottscope::test {
 
@@ -68,6 +73,22 @@ CommandResult run_command(const std::vector<std::string>& argv) {
     return result;
 }
 
+CommandResult run_on_captures(const std::vector<std::string>& pcaps, const std::string& flows_out,
+                              const std::vector<std::string>& extra) {
+    std::vector<std::string> argv = {binary_path(), "run", "--metrics",
+                                     "127.0.0.1:" + std::to_string(free_port())};
+    for (const auto& pcap : pcaps) {
+        argv.push_back("--pcap");
+        argv.push_back(pcap);
+    }
+    if (!flows_out.empty()) {
+        argv.push_back("--flows-out");
+        argv.push_back(flows_out);
+    }
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run_command(argv);
+}
+
 std::vector<std::string> read_lines(const std::string& path) {
     std::vector<std::string> lines;
     std::ifstream in(path);
@@ -110,6 +131,86 @@ std::string http_get(uint16_t port, const std::string& path) {
     }
     close(fd);
     return response;
+}
+
+LingeringRun run_lingering(const std::vector<std::string>& args, const std::string& ready) {
+    const uint16_t port = free_port();
+    const std::string log = temp_dir() + "/lingering-" + std::to_string(port) + ".log";
+    std::vector<std::string> argv = {binary_path(), "run"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--metrics", "127.0.0.1:" + std::to_string(port), "--linger"});
+    std::vector<char*> pointers;
+    for (std::string& arg : argv) pointers.push_back(arg.data());
+    pointers.push_back(nullptr);
+    const pid_t pid = fork();
+    if (pid == 0) {
+        if (freopen(log.c_str(), "w", stdout) == nullptr) _exit(126);
+        dup2(fileno(stdout), fileno(stderr));
+        execv(pointers[0], pointers.data());
+        _exit(127);
+    }
+    LingeringRun run;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        run.metrics = http_get(port, "/metrics");
+        if (run.metrics.find(ready) != std::string::npos) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    run.metrics = http_get(port, "/metrics");
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    std::ifstream in(log);
+    run.output.assign(std::istreambuf_iterator<char>(in), {});
+    return run;
+}
+
+std::vector<CorpusCapture> corpus_manifest(const std::string& shared) {
+    std::vector<CorpusCapture> captures;
+    std::ifstream in(shared + "/pcaps/MANIFEST.tsv");
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+        std::vector<std::string> fields;
+        std::stringstream split(line);
+        for (std::string field; std::getline(split, field, '\t');) fields.push_back(field);
+        if (fields.empty()) continue;
+        CorpusCapture capture{fields[0], {}};
+        if (fields.size() > 5) {
+            std::stringstream tags(fields[5]);
+            for (std::string tag; std::getline(tags, tag, ',');) capture.tags.insert(tag);
+        }
+        captures.push_back(capture);
+    }
+    return captures;
+}
+
+std::string record_field(const std::string& line, const std::string& key) {
+    const std::string marker = "\"" + key + "\":";
+    const size_t at = line.find(marker);
+    if (at == std::string::npos) return {};
+    const size_t start = at + marker.size();
+    if (line[start] == '"') {
+        std::string out;
+        for (size_t i = start + 1; i < line.size() && line[i] != '"'; ++i) {
+            if (line[i] == '\\' && i + 1 < line.size()) ++i;
+            out += line[i];
+        }
+        return out;
+    }
+    const size_t end = line.find_first_of(",}", start);
+    return line.substr(start, end - start);
+}
+
+std::string canonical_address(std::string address) {
+    if (!address.empty() && address.front() == '[') address = address.substr(1, address.size() - 2);
+    in6_addr v6{};
+    if (address.find(':') != std::string::npos && inet_pton(AF_INET6, address.c_str(), &v6) == 1) {
+        char text[INET6_ADDRSTRLEN] = {};
+        inet_ntop(AF_INET6, &v6, text, sizeof(text));
+        return text;
+    }
+    return address;
 }
 
 }  // namespace ottscope::test

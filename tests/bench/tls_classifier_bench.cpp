@@ -13,39 +13,14 @@
 
 #include "classifiers/rule_set.h"
 #include "classifiers/tls/tls_classifier.h"
-#include "tls_pair.h"
+#include "classifiers/tls/tls_handshake.h"
 
 namespace ottscope {
 namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-struct Transcript {
-    Bytes client;
-    Bytes server;
-};
-
-Transcript handshake(int max_version) {
-    static const synth::TestPki pki;
-    static const synth::ServerIdentity identity =
-        pki.issue_server("sip.jajah.com", {"sip.jajah.com", "*.jajah.com"}, 7);
-    synth::TlsPair pair(
-        pki, identity,
-        {"sip.jajah.com", max_version, "h2", synth::TestPki::kLeafNotBefore + 86400});
-    Transcript t;
-    for (int round = 0; round < 10; ++round) {
-        const bool client_done = pair.step_handshake(synth::Side::kClient);
-        Bytes out = pair.take_output(synth::Side::kClient);
-        t.client.insert(t.client.end(), out.begin(), out.end());
-        pair.deliver(synth::Side::kServer, out);
-        const bool server_done = pair.step_handshake(synth::Side::kServer);
-        out = pair.take_output(synth::Side::kServer);
-        t.server.insert(t.server.end(), out.begin(), out.end());
-        pair.deliver(synth::Side::kClient, out);
-        if (client_done && server_done) break;
-    }
-    return t;
-}
+using test::Transcript;
 
 RuleSet jajah_rules() {
     AppRule rule;
@@ -95,7 +70,8 @@ size_t classify_flow(TlsClassifier& classifier, const Transcript& t, const RuleS
 }
 
 void BM_TlsFlowClassified(benchmark::State& state) {
-    const Transcript t = handshake(state.range(0) == 12 ? TLS1_2_VERSION : TLS1_3_VERSION);
+    const Transcript t = test::real_handshake(
+        "sip.jajah.com", state.range(0) == 12 ? TLS1_2_VERSION : TLS1_3_VERSION, "h2");
     const RuleSet rules = jajah_rules();
     TlsClassifier classifier(1);
     size_t packets = 0;

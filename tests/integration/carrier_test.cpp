@@ -12,7 +12,6 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "tests/test_support.h"
 
@@ -21,24 +20,14 @@ namespace {
 
 constexpr const char* kPython = "/usr/bin/python3";  // Debian's, the one with scapy
 
-// A flat field of one of our JSON records, found by its key.
-std::string field(const std::string& line, const std::string& key) {
-    const std::string marker = "\"" + key + "\":";
-    const size_t at = line.find(marker);
-    if (at == std::string::npos) return {};
-    const size_t start = at + marker.size();
-    if (line[start] == '"') return line.substr(start + 1, line.find('"', start + 1) - start - 1);
-    return line.substr(start, line.find_first_of(",}", start) - start);
-}
-
 // flow 5-tuple -> app and nDPI name, one string per flow.
 std::set<std::string> verdicts(const std::string& records) {
     std::set<std::string> flows;
     for (const std::string& line : read_lines(records)) {
-        flows.insert(field(line, "proto") + " " + field(line, "src_ip") + ":" +
-                     field(line, "src_port") + " " + field(line, "dst_ip") + ":" +
-                     field(line, "dst_port") + " -> " + field(line, "app") + "/" +
-                     field(line, "ndpi"));
+        flows.insert(record_field(line, "proto") + " " + record_field(line, "src_ip") + ":" +
+                     record_field(line, "src_port") + " " + record_field(line, "dst_ip") + ":" +
+                     record_field(line, "dst_port") + " -> " + record_field(line, "app") + "/" +
+                     record_field(line, "ndpi"));
     }
     return flows;
 }
@@ -49,16 +38,7 @@ CommandResult run_ottscope(const std::vector<std::string>& pcaps, const std::str
                            const std::string& fanout = "receiver") {
     const std::string config = temp_dir() + "/fanout-" + fanout + ".yaml";
     std::ofstream(config) << "dataplane:\n  fanout: " << fanout << "\n";
-    std::vector<std::string> argv = {binary_path(), "run",
-                                     "--workers",   workers,
-                                     "-c",          config,
-                                     "--flows-out", records,
-                                     "--metrics",   "127.0.0.1:" + std::to_string(free_port())};
-    for (const std::string& pcap : pcaps) {
-        argv.push_back("--pcap");
-        argv.push_back(pcap);
-    }
-    return run_command(argv);
+    return run_on_captures(pcaps, records, {"--workers", workers, "-c", config});
 }
 
 // The wrapped captures, written once per test program.
@@ -190,7 +170,7 @@ TEST(GtpuRecords, TunnelFieldNamesOuterAddressesAndBothTeids) {
                             R"("teid_up":268435457,)"),
                   std::string::npos)
             << line;
-        if (field(line, "pkts_s2c") != "0") {
+        if (record_field(line, "pkts_s2c") != "0") {
             EXPECT_NE(line.find(R"("teid_down":536870914})"), std::string::npos) << line;
         }
     }
@@ -198,28 +178,13 @@ TEST(GtpuRecords, TunnelFieldNamesOuterAddressesAndBothTeids) {
 
 // --- The shared corpus.
 
-struct Capture {
-    std::string path;
-    std::set<std::string> tags;
-};
-
-std::vector<Capture> corpus(const std::string& shared, const std::set<std::string>& wanted) {
-    std::vector<Capture> captures;
-    std::ifstream in(shared + "/pcaps/MANIFEST.tsv");
-    std::string line;
-    std::getline(in, line);  // header
-    while (std::getline(in, line)) {
-        std::vector<std::string> fields;
-        std::stringstream split(line);
-        for (std::string f; std::getline(split, f, '\t');) fields.push_back(f);
-        if (fields.size() < 6) continue;
-        Capture capture{fields[0], {}};
-        std::stringstream tags(fields[5]);
-        for (std::string tag; std::getline(tags, tag, ',');) capture.tags.insert(tag);
+// The manifest's captures with any of the `wanted` tags.
+std::vector<CorpusCapture> corpus(const std::string& shared, const std::set<std::string>& wanted) {
+    std::vector<CorpusCapture> captures;
+    for (CorpusCapture& capture : corpus_manifest(shared))
         if (std::any_of(capture.tags.begin(), capture.tags.end(),
                         [&](const std::string& t) { return wanted.count(t) != 0; }))
-            captures.push_back(capture);
-    }
+            captures.push_back(std::move(capture));
     return captures;
 }
 
@@ -237,7 +202,7 @@ TEST(CarrierCorpus, ConservationOnEveryTaggedCaptureAndGtpInnerFlows) {
     };
     // One process per capture: each one's conservation line stands alone.
     size_t gtp_checked = 0;
-    for (const Capture& capture : captures) {
+    for (const CorpusCapture& capture : captures) {
         SCOPED_TRACE(capture.path);
         const std::string records = temp_dir() + "/corpus.jsonl";
         const CommandResult run = run_ottscope({shared + "/pcaps/" + capture.path}, records, "1");

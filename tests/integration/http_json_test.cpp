@@ -4,16 +4,12 @@
 // sent in the JSON bodies must appear nowhere the appliance writes.
 
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <fstream>
 #include <regex>
 #include <sstream>
-#include <thread>
 
 #include "tests/test_support.h"
 
@@ -56,38 +52,6 @@ std::string file_text(const std::string& path) {
     return text.str();
 }
 
-// Runs the binary over `capture` lingering, and returns /metrics once every packet counts.
-std::string metrics_of_run(const std::string& capture, const std::string& flows_out,
-                           std::string& output) {
-    const uint16_t port = free_port();
-    const std::string log = temp_dir() + "/linger.log";
-    const pid_t pid = fork();
-    if (pid == 0) {
-        const std::string metrics = "127.0.0.1:" + std::to_string(port);
-        const std::string binary = binary_path();
-        freopen(log.c_str(), "w", stdout);
-        freopen(log.c_str(), "a", stderr);
-        const std::string config = shipped_config();
-        execl(binary.c_str(), binary.c_str(), "run", "-c", config.c_str(), "--pcap",
-              capture.c_str(), "--metrics", metrics.c_str(), "--flows-out", flows_out.c_str(),
-              "--linger", static_cast<char*>(nullptr));
-        _exit(127);
-    }
-    std::string body;
-    for (int attempt = 0; attempt < 100; ++attempt) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        body = http_get(port, "/metrics");
-        if (body.find("ottscope_http_requests_total{") != std::string::npos) break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    body = http_get(port, "/metrics");
-    kill(pid, SIGTERM);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    output = file_text(log);
-    return body;
-}
-
 class NetnsCapture : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
@@ -122,8 +86,10 @@ TEST_F(NetnsCapture, FlowRecordsMatchGolden) {
 
 TEST_F(NetnsCapture, SubscriberValuesAppearInNoOutput) {
     const std::string out = temp_dir() + "/netns-privacy.jsonl";
-    std::string output;
-    const std::string metrics = metrics_of_run(capture_, out, output);
+    const LingeringRun run =
+        run_lingering({"-c", shipped_config(), "--pcap", capture_, "--flows-out", out},
+                      "ottscope_http_requests_total{");
+    const std::string& metrics = run.metrics;
     ASSERT_NE(
         metrics.find("ottscope_http_requests_total{app=\"tume-provisioning\",method=\"POST\"} 1"),
         std::string::npos)
@@ -136,7 +102,7 @@ TEST_F(NetnsCapture, SubscriberValuesAppearInNoOutput) {
     for (const std::string& value : kSubscriberValues) {
         EXPECT_EQ(metrics.find(value), std::string::npos) << value;
         EXPECT_EQ(records.find(value), std::string::npos) << value;
-        EXPECT_EQ(output.find(value), std::string::npos) << value;
+        EXPECT_EQ(run.output.find(value), std::string::npos) << value;
     }
     // The capture holds them (the test would prove nothing otherwise).
     EXPECT_NE(file_text(capture_).find("+34699333444"), std::string::npos);

@@ -27,29 +27,13 @@ std::vector<std::string> sorted_lines(const std::string& path) {
     return lines;
 }
 
-CommandResult run_on(const std::vector<std::string>& pcaps, const std::string& flows_out,
-                     std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {binary_path(), "run", "--metrics",
-                                     "127.0.0.1:" + std::to_string(free_port())};
-    for (const auto& pcap : pcaps) {
-        argv.push_back("--pcap");
-        argv.push_back(pcap);
-    }
-    if (!flows_out.empty()) {
-        argv.push_back("--flows-out");
-        argv.push_back(flows_out);
-    }
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    return run_command(argv);
-}
-
 int count_lines(const std::string& text) {
     return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
 }
 
 TEST(DemoCapture, FlowRecordsMatchGolden) {
     const std::string out = temp_dir() + "/demo.jsonl";
-    const CommandResult result = run_on({demo_capture()}, out, {"--workers", "1"});
+    const CommandResult result = run_on_captures({demo_capture()}, out, {"--workers", "1"});
     ASSERT_EQ(result.status, 0) << result.output;
     EXPECT_NE(result.output.find("conservation: received 149 = apps 149: holds"), std::string::npos)
         << result.output;
@@ -79,7 +63,7 @@ TEST_P(MultiWorker, SameRecordsAsOneWorkerAndConservationHolds) {
     std::ofstream(config) << "dataplane:\n" << run.dataplane;
     const std::string out = temp_dir() + "/" + run.name + ".jsonl";
     const CommandResult result =
-        run_on({demo_capture()}, out, {"--workers", run.workers, "-c", config});
+        run_on_captures({demo_capture()}, out, {"--workers", run.workers, "-c", config});
     ASSERT_EQ(result.status, 0) << result.output;
     EXPECT_NE(result.output.find("conservation: received 149 = apps 149: holds"), std::string::npos)
         << result.output;
@@ -106,28 +90,23 @@ INSTANTIATE_TEST_SUITE_P(Fanout, MultiWorker,
                                                    "(fan-out on a dedicated lcore)"}),
                          [](const auto& info) { return std::string(info.param.name); });
 
+// Runs the demo capture with `args` and `--output json`: the summary's fan-out object must
+// be `fanout`.
+void expect_summary_fanout(std::vector<std::string> args, const std::string& fanout) {
+    args.insert(args.end(), {"--output", "json"});
+    const CommandResult result = run_on_captures({demo_capture()}, "", std::move(args));
+    ASSERT_EQ(result.status, 0) << result.output;
+    EXPECT_NE(result.output.find(R"("fanout":)" + fanout), std::string::npos) << result.output;
+}
+
 TEST(DemoCapture, JsonSummarySaysWhichFanoutRan) {
     const std::string config = temp_dir() + "/dedicated.yaml";
     std::ofstream(config) << "dataplane:\n  fanout: dedicated\n";
-    const CommandResult dedicated =
-        run_on({demo_capture()}, "", {"--workers", "2", "-c", config, "--output", "json"});
-    ASSERT_EQ(dedicated.status, 0) << dedicated.output;
-    EXPECT_NE(dedicated.output.find(R"("fanout":{"mode":"dedicated","receiver_share":null})"),
-              std::string::npos)
-        << dedicated.output;
-    const CommandResult receiver =
-        run_on({demo_capture()}, "", {"--workers", "2", "--output", "json"});
-    ASSERT_EQ(receiver.status, 0) << receiver.output;
+    expect_summary_fanout({"--workers", "2", "-c", config},
+                          R"({"mode":"dedicated","receiver_share":null})");
     // Capture files only: the automatic share is the small one (kCaptureReceiverShare).
-    EXPECT_NE(receiver.output.find(R"("fanout":{"mode":"receiver","receiver_share":0.1})"),
-              std::string::npos)
-        << receiver.output;
-    const CommandResult single =
-        run_on({demo_capture()}, "", {"--workers", "1", "--output", "json"});
-    ASSERT_EQ(single.status, 0) << single.output;
-    EXPECT_NE(single.output.find(R"("fanout":{"mode":"none","receiver_share":null})"),
-              std::string::npos)
-        << single.output;
+    expect_summary_fanout({"--workers", "2"}, R"({"mode":"receiver","receiver_share":0.1})");
+    expect_summary_fanout({"--workers", "1"}, R"({"mode":"none","receiver_share":null})");
 }
 
 // With the shipped rules, the TLS flows of TU Me are named from our own TLS parser's facts
@@ -135,7 +114,7 @@ TEST(DemoCapture, JsonSummarySaysWhichFanoutRan) {
 // TLS flow no rule matches keeps nDPI's label.
 TEST(DemoCapture, ShippedRulesNameTuMeTlsFlowsFromOurParser) {
     const std::string out = temp_dir() + "/demo-rules.jsonl";
-    const CommandResult result = run_on(
+    const CommandResult result = run_on_captures(
         {demo_capture()}, out, {"--workers", "1", "-c", source_root() + "/config/ottscope.yaml"});
     ASSERT_EQ(result.status, 0) << result.output;
     const auto lines = sorted_lines(out);
@@ -159,7 +138,8 @@ TEST(DemoCapture, TlsFieldsCanBeLeftOutOfRecords) {
         out << "flow_records:\n  tls_fields: false\n";
     }
     const std::string out = temp_dir() + "/demo-no-tls.jsonl";
-    const CommandResult result = run_on({demo_capture()}, out, {"--workers", "1", "-c", config});
+    const CommandResult result =
+        run_on_captures({demo_capture()}, out, {"--workers", "1", "-c", config});
     ASSERT_EQ(result.status, 0) << result.output;
     const auto lines = read_lines(out);
     ASSERT_EQ(lines.size(), 10u);
@@ -251,7 +231,7 @@ TEST(HostileInput, PciPortWithoutHugepages) {
 }
 
 TEST(HostileInput, MissingCapture) {
-    const CommandResult result = run_on({"/nonexistent/capture.pcap"}, "");
+    const CommandResult result = run_on_captures({"/nonexistent/capture.pcap"}, "");
     EXPECT_EQ(result.status, 1);
     EXPECT_NE(result.output.find("/nonexistent/capture.pcap"), std::string::npos) << result.output;
     EXPECT_EQ(count_lines(result.output), 1) << result.output;
@@ -260,7 +240,7 @@ TEST(HostileInput, MissingCapture) {
 TEST(HostileInput, GarbageCapture) {
     const std::string path = temp_dir() + "/garbage.pcap";
     std::ofstream(path) << "this is not a capture file, just text pretending to be one\n";
-    const CommandResult result = run_on({path}, "");
+    const CommandResult result = run_on_captures({path}, "");
     EXPECT_EQ(result.status, 1);
     EXPECT_NE(result.output.find(path), std::string::npos) << result.output;
     EXPECT_EQ(count_lines(result.output), 1) << result.output;
@@ -272,7 +252,7 @@ TEST(HostileInput, TruncatedCaptureIsProcessedUpToTheDamage) {
     const std::string path = temp_dir() + "/truncated.pcap";
     std::ofstream(path, std::ios::binary) << bytes.substr(0, bytes.size() / 2 + 7);
     const std::string out = temp_dir() + "/truncated.jsonl";
-    const CommandResult result = run_on({path}, out);
+    const CommandResult result = run_on_captures({path}, out);
     EXPECT_EQ(result.status, 1) << result.output;
     EXPECT_NE(result.output.find(path + ": damaged after packet"), std::string::npos)
         << result.output;
@@ -283,7 +263,7 @@ TEST(HostileInput, TruncatedCaptureIsProcessedUpToTheDamage) {
 TEST(HostileInput, EmptyCaptureFile) {
     const std::string path = temp_dir() + "/empty.pcap";
     std::ofstream(path).close();
-    const CommandResult result = run_on({path}, "");
+    const CommandResult result = run_on_captures({path}, "");
     EXPECT_EQ(result.status, 1);
     EXPECT_EQ(count_lines(result.output), 1) << result.output;
 }
@@ -295,35 +275,29 @@ TEST(HostileInput, UnknownFlag) {
     EXPECT_EQ(count_lines(result.output), 1) << result.output;
 }
 
-TEST(HostileInput, UnknownConfigKeyIsReportedWithItsPlace) {
-    const std::string path = temp_dir() + "/bad.yaml";
-    std::ofstream(path) << "dataplane:\n  workers: 1\n  wrokers: 2\n";
+// A bad config file must be caught where an operator meets it: check-config names its place
+// (PATH followed by `where_and_what`), and run refuses it in one line.
+void expect_config_refused(const std::string& name, const std::string& yaml,
+                           const std::string& where_and_what) {
+    const std::string path = temp_dir() + "/" + name;
+    std::ofstream(path) << yaml;
     const CommandResult check = run_command({binary_path(), "check-config", path});
     EXPECT_EQ(check.status, 1);
-    EXPECT_NE(check.output.find(path + ":3:3: unknown key 'wrokers' in dataplane (did you mean "
-                                       "'workers'?)"),
-              std::string::npos)
-        << check.output;
+    EXPECT_NE(check.output.find(path + where_and_what), std::string::npos) << check.output;
     const CommandResult run =
         run_command({binary_path(), "run", "-c", path, "--pcap", demo_capture()});
     EXPECT_EQ(run.status, 1);
     EXPECT_EQ(count_lines(run.output), 1) << run.output;
 }
 
+TEST(HostileInput, UnknownConfigKeyIsReportedWithItsPlace) {
+    expect_config_refused("bad.yaml", "dataplane:\n  workers: 1\n  wrokers: 2\n",
+                          ":3:3: unknown key 'wrokers' in dataplane (did you mean 'workers'?)");
+}
+
 TEST(HostileInput, ReceiverShareOutOfRangeIsReportedWithItsPlace) {
-    const std::string path = temp_dir() + "/share.yaml";
-    std::ofstream(path) << "dataplane:\n  workers: 2\n  receiver_share: 0\n";
-    const CommandResult check = run_command({binary_path(), "check-config", path});
-    EXPECT_EQ(check.status, 1);
-    EXPECT_NE(
-        check.output.find(path + ":3:19: dataplane.receiver_share is 0, must be above 0 and at "
-                                 "most 1"),
-        std::string::npos)
-        << check.output;
-    const CommandResult run =
-        run_command({binary_path(), "run", "-c", path, "--pcap", demo_capture()});
-    EXPECT_EQ(run.status, 1);
-    EXPECT_EQ(count_lines(run.output), 1) << run.output;
+    expect_config_refused("share.yaml", "dataplane:\n  workers: 2\n  receiver_share: 0\n",
+                          ":3:19: dataplane.receiver_share is 0, must be above 0 and at most 1");
 }
 
 TEST(HostileInput, BrokenYamlSyntax) {

@@ -3,7 +3,6 @@
 // that packet conservation holds on every capture of the corpus. Many captures go through
 // one process run (up to 30 pcap ports per run) to keep the suite fast.
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,7 +10,6 @@
 #include <map>
 #include <regex>
 #include <set>
-#include <sstream>
 
 #include "tests/test_support.h"
 
@@ -20,46 +18,8 @@ namespace {
 
 constexpr size_t kCapturesPerRun = 30;
 
-struct ManifestRow {
-    std::string path;
-    std::set<std::string> tags;
-};
-
-std::vector<ManifestRow> manifest(const std::string& shared) {
-    std::vector<ManifestRow> rows;
-    std::ifstream in(shared + "/pcaps/MANIFEST.tsv");
-    std::string line;
-    std::getline(in, line);  // header
-    while (std::getline(in, line)) {
-        std::vector<std::string> fields;
-        std::stringstream split(line);
-        for (std::string field; std::getline(split, field, '\t');) fields.push_back(field);
-        if (fields.empty()) continue;
-        ManifestRow row{fields[0], {}};
-        if (fields.size() > 5) {
-            std::stringstream tags(fields[5]);
-            for (std::string tag; std::getline(tags, tag, ',');) row.tags.insert(tag);
-        }
-        rows.push_back(row);
-    }
-    return rows;
-}
-
 // A flow as both tools name it: protocol, VLAN and the two endpoints, order-independent.
 using FlowId = std::tuple<std::string, std::string, std::string, std::string>;
-
-// ndpiReader shortens a single zero group of an IPv6 address to "::", ottscope writes RFC 5952
-// text: compare addresses, not spellings.
-std::string canonical_address(std::string address) {
-    if (!address.empty() && address.front() == '[') address = address.substr(1, address.size() - 2);
-    in6_addr v6{};
-    if (address.find(':') != std::string::npos && inet_pton(AF_INET6, address.c_str(), &v6) == 1) {
-        char text[INET6_ADDRSTRLEN] = {};
-        inet_ntop(AF_INET6, &v6, text, sizeof(text));
-        return text;
-    }
-    return address;
-}
 
 FlowId flow_id(const std::string& proto, const std::string& a, const std::string& a_port,
                const std::string& b, const std::string& b_port, const std::string& vlan) {
@@ -82,20 +42,6 @@ std::map<FlowId, std::string> expected_flows(const std::string& out_file) {
     return flows;
 }
 
-// Our own records are flat JSON written by ottscope: a field is found by its key.
-std::string field(const std::string& line, const std::string& key) {
-    const std::string marker = "\"" + key + "\":";
-    const size_t at = line.find(marker);
-    if (at == std::string::npos) return {};
-    size_t start = at + marker.size();
-    if (line[start] == '"') {
-        const size_t end = line.find('"', start + 1);
-        return line.substr(start + 1, end - start - 1);
-    }
-    const size_t end = line.find_first_of(",}", start);
-    return line.substr(start, end - start);
-}
-
 struct BatchResult {
     int status = -1;
     std::string output;
@@ -104,22 +50,16 @@ struct BatchResult {
 };
 
 BatchResult run_batch(const std::vector<std::string>& paths, const std::string& records) {
-    std::vector<std::string> argv = {
-        binary_path(), "run",   "--workers", "1",
-        "--flows-out", records, "--metrics", "127.0.0.1:" + std::to_string(free_port())};
-    for (const auto& path : paths) {
-        argv.push_back("--pcap");
-        argv.push_back(path);
-    }
     BatchResult batch;
-    const CommandResult result = run_command(argv);
+    const CommandResult result = run_on_captures(paths, records, {"--workers", "1"});
     batch.status = result.status;
     batch.output = result.output;
     for (const std::string& line : read_lines(records)) {
-        batch.flows[field(line, "port")]
-                   [flow_id(field(line, "proto"), field(line, "src_ip"), field(line, "src_port"),
-                            field(line, "dst_ip"), field(line, "dst_port"), field(line, "vlan"))] =
-            field(line, "ndpi");
+        batch.flows[record_field(line, "port")]
+                   [flow_id(record_field(line, "proto"), record_field(line, "src_ip"),
+                            record_field(line, "src_port"), record_field(line, "dst_ip"),
+                            record_field(line, "dst_port"), record_field(line, "vlan"))] =
+            record_field(line, "ndpi");
     }
     return batch;
 }
@@ -149,7 +89,7 @@ TEST(NdpiOracle, AgreesWithNdpiReaderOnTheRegressionCorpus) {
     if (shared.empty())
         GTEST_SKIP() << "../shared is absent: the nDPI oracle needs ../shared/pcaps";
     std::vector<std::string> captures;
-    for (const ManifestRow& row : manifest(shared))
+    for (const CorpusCapture& row : corpus_manifest(shared))
         if (row.path.rfind("ndpi-4.2/", 0) == 0 && !row.tags.count("truncated-or-bad"))
             captures.push_back(row.path);
     ASSERT_FALSE(captures.empty());
@@ -204,7 +144,7 @@ TEST(NdpiOracle, ConservationHoldsOnEveryCorpusCapture) {
     if (shared.empty()) GTEST_SKIP() << "../shared is absent";
     std::vector<std::string> whole;
     std::vector<std::string> damaged;
-    for (const ManifestRow& row : manifest(shared)) {
+    for (const CorpusCapture& row : corpus_manifest(shared)) {
         if (row.path.rfind("ndpi-4.2/", 0) == 0) continue;  // run by the agreement test
         (row.tags.count("truncated-or-bad") ? damaged : whole).push_back(row.path);
     }

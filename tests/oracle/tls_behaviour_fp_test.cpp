@@ -6,7 +6,6 @@
 // Prints flows examined, false positives and their rate, and the true positives; fails if
 // the false-positive rate reaches kMaxFalsePositiveRate.
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -25,33 +24,6 @@ namespace {
 constexpr double kMaxFalsePositiveRate = 0.01;
 constexpr size_t kCapturesPerRun = 30;
 
-std::string field(const std::string& line, const std::string& key) {
-    const std::string marker = "\"" + key + "\":";
-    const size_t at = line.find(marker);
-    if (at == std::string::npos) return {};
-    const size_t start = at + marker.size();
-    if (line[start] == '"') {
-        std::string out;
-        for (size_t i = start + 1; i < line.size() && line[i] != '"'; ++i) {
-            if (line[i] == '\\' && i + 1 < line.size()) ++i;
-            out += line[i];
-        }
-        return out;
-    }
-    const size_t end = line.find_first_of(",}", start);
-    return line.substr(start, end - start);
-}
-
-// The sidecar writes IPv6 addresses in full, flow records in their short form.
-std::string canonical_address(const std::string& address) {
-    in6_addr v6{};
-    if (address.find(':') == std::string::npos || inet_pton(AF_INET6, address.c_str(), &v6) != 1)
-        return address;
-    char text[INET6_ADDRSTRLEN] = {};
-    inet_ntop(AF_INET6, &v6, text, sizeof(text));
-    return text;
-}
-
 std::vector<std::string> split(const std::string& line, char separator) {
     std::vector<std::string> fields;
     std::string part;
@@ -62,25 +34,17 @@ std::vector<std::string> split(const std::string& line, char separator) {
 
 std::vector<std::string> run(const std::vector<std::string>& pcaps, const std::string& name) {
     const std::string records = temp_dir() + "/" + name + ".jsonl";
-    std::vector<std::string> argv = {binary_path(), "run",
-                                     "-c",          source_root() + "/config/ottscope.yaml",
-                                     "--workers",   "1",
-                                     "--flows-out", records,
-                                     "--metrics",   "127.0.0.1:" + std::to_string(free_port())};
-    for (const auto& pcap : pcaps) {
-        argv.push_back("--pcap");
-        argv.push_back(pcap);
-    }
-    const CommandResult result = run_command(argv);
+    const CommandResult result = run_on_captures(
+        pcaps, records, {"-c", source_root() + "/config/ottscope.yaml", "--workers", "1"});
     EXPECT_EQ(result.status, 0) << result.output;
     return read_lines(records);
 }
 
 // A TCP flow the TLS classifier saw a handshake of (or nDPI calls TLS).
 bool tls_flow(const std::string& record) {
-    return field(record, "proto") == "TCP" &&
-           (!field(record, "ja4").empty() || !field(record, "ja3s").empty() ||
-            field(record, "ndpi").starts_with("TLS"));
+    return record_field(record, "proto") == "TCP" &&
+           (!record_field(record, "ja4").empty() || !record_field(record, "ja3s").empty() ||
+            record_field(record, "ndpi").starts_with("TLS"));
 }
 
 struct Figures {
@@ -104,14 +68,9 @@ struct Figures {
 TEST(TlsBehaviourFalsePositives, SharedTlsCaptures) {
     const std::string shared = shared_root();
     if (shared.empty()) GTEST_SKIP() << "../shared is absent: the measure needs ../shared/pcaps";
-    std::ifstream manifest(shared + "/pcaps/MANIFEST.tsv");
     std::vector<std::string> captures;
-    for (std::string line; std::getline(manifest, line);) {
-        const std::vector<std::string> f = split(line, '\t');
-        if (f.size() < 6 || f[0] == "path") continue;
-        const std::vector<std::string> tags = split(f[5], ',');
-        if (std::find(tags.begin(), tags.end(), "tls") != tags.end()) captures.push_back(f[0]);
-    }
+    for (const CorpusCapture& capture : corpus_manifest(shared))
+        if (capture.tags.count("tls") != 0) captures.push_back(capture.path);
     ASSERT_GE(captures.size(), 100u);
     Figures figures;
     for (size_t first = 0; first < captures.size(); first += kCapturesPerRun) {
@@ -121,20 +80,21 @@ TEST(TlsBehaviourFalsePositives, SharedTlsCaptures) {
         for (const std::string& record : run(pcaps, "shared-tls")) {
             if (!tls_flow(record)) continue;
             // Records name their capture by port: pcapN, N counting the batch's captures.
-            const std::string port = field(record, "port");
+            const std::string port = record_field(record, "port");
             const size_t index = first + std::stoul(port.substr(port.find_first_of("0123456789")));
             const std::string& capture = captures.at(index);
             const bool sip = capture.starts_with("keylog/sip_call_");
-            const bool labelled = field(record, "app") == "sip-tls";
+            const bool labelled = record_field(record, "app") == "sip-tls";
             ++figures.examined;
             figures.sip_flows += sip ? 1 : 0;
             figures.true_positives += sip && labelled ? 1 : 0;
             if (!sip && labelled) {
                 ++figures.false_positives;
-                figures.examples.push_back(
-                    capture + " " + field(record, "src_ip") + ":" + field(record, "src_port") +
-                    " -> " + field(record, "dst_ip") + ":" + field(record, "dst_port") + " (" +
-                    field(record, "confidence") + ")");
+                figures.examples.push_back(capture + " " + record_field(record, "src_ip") + ":" +
+                                           record_field(record, "src_port") + " -> " +
+                                           record_field(record, "dst_ip") + ":" +
+                                           record_field(record, "dst_port") + " (" +
+                                           record_field(record, "confidence") + ")");
             }
         }
     }
@@ -173,22 +133,22 @@ TEST(TlsBehaviourFalsePositives, BenchmarkMix) {
     size_t unmatched = 0;
     for (const std::string& record : run({pcap}, "bench-mix")) {
         if (!tls_flow(record)) continue;
-        const auto kind = kinds.find(canonical_address(field(record, "src_ip")) + ":" +
-                                     field(record, "src_port"));
+        const auto kind = kinds.find(canonical_address(record_field(record, "src_ip")) + ":" +
+                                     record_field(record, "src_port"));
         if (kind == kinds.end()) {
             ++unmatched;
             continue;
         }
         const bool sip = kind->second == "sip-tls-443";
-        const bool labelled = field(record, "app") == "sip-tls";
+        const bool labelled = record_field(record, "app") == "sip-tls";
         ++figures.examined;
         figures.sip_flows += sip ? 1 : 0;
         figures.true_positives += sip && labelled ? 1 : 0;
         if (!sip && labelled) {
             ++figures.false_positives;
             if (figures.examples.size() < 5)
-                figures.examples.push_back(kind->second + " " + field(record, "src_ip") + ":" +
-                                           field(record, "src_port"));
+                figures.examples.push_back(kind->second + " " + record_field(record, "src_ip") +
+                                           ":" + record_field(record, "src_port"));
         }
     }
     figures.print("benchmark mix (mkbench --packets 200000 --flows 5000 --seed 7)");

@@ -3,7 +3,6 @@
 // reference implementation's expected output (JA4 of the ja4/ captures). Many captures go
 // through one process run; each disagreement is put in a class that says why.
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -18,16 +17,6 @@ namespace ottscope::test {
 namespace {
 
 constexpr size_t kCapturesPerRun = 30;
-
-std::string canonical_address(const std::string& address) {
-    in6_addr v6{};
-    if (address.find(':') != std::string::npos && inet_pton(AF_INET6, address.c_str(), &v6) == 1) {
-        char text[INET6_ADDRSTRLEN] = {};
-        inet_ntop(AF_INET6, &v6, text, sizeof(text));
-        return text;
-    }
-    return address;
-}
 
 // A TCP flow by its two endpoints, order-independent (VLANs and tunnels are not in the
 // tshark columns: the innermost addresses are used on both sides).
@@ -121,45 +110,23 @@ std::map<FlowId, std::string> ja4_flows(const std::string& json) {
     return flows;
 }
 
-std::string field(const std::string& line, const std::string& key) {
-    const std::string marker = "\"" + key + "\":";
-    const size_t at = line.find(marker);
-    if (at == std::string::npos) return {};
-    const size_t start = at + marker.size();
-    if (line[start] == '"') {
-        std::string out;
-        for (size_t i = start + 1; i < line.size() && line[i] != '"'; ++i) {
-            if (line[i] == '\\' && i + 1 < line.size()) ++i;
-            out += line[i];
-        }
-        return out;
-    }
-    const size_t end = line.find_first_of(",}", start);
-    return line.substr(start, end - start);
-}
-
 // Our records of a batch: port name ("pcapN") -> flow -> values.
 using Ours = std::map<std::string, std::map<FlowId, TlsValues>>;
 
 Ours run_batch(const std::vector<std::string>& paths, std::string& output) {
     const std::string records = temp_dir() + "/tls-oracle.jsonl";
-    std::vector<std::string> argv = {
-        binary_path(), "run",   "--workers", "1",
-        "--flows-out", records, "--metrics", "127.0.0.1:" + std::to_string(free_port())};
-    for (const auto& path : paths) {
-        argv.push_back("--pcap");
-        argv.push_back(path);
-    }
-    const CommandResult result = run_command(argv);
+    const CommandResult result = run_on_captures(paths, records, {"--workers", "1"});
     output = result.output;
     EXPECT_EQ(result.status, 0) << result.output;
     Ours ours;
     for (const std::string& line : read_lines(records)) {
-        if (field(line, "proto") != "TCP") continue;
-        TlsValues v{field(line, "sni"), field(line, "ja3"), field(line, "ja3s"),
-                    field(line, "alpn"), field(line, "ja4")};
-        ours[field(line, "port")][flow_id(field(line, "src_ip"), field(line, "src_port"),
-                                          field(line, "dst_ip"), field(line, "dst_port"))] = v;
+        if (record_field(line, "proto") != "TCP") continue;
+        TlsValues v{record_field(line, "sni"), record_field(line, "ja3"),
+                    record_field(line, "ja3s"), record_field(line, "alpn"),
+                    record_field(line, "ja4")};
+        ours[record_field(line, "port")]
+            [flow_id(record_field(line, "src_ip"), record_field(line, "src_port"),
+                     record_field(line, "dst_ip"), record_field(line, "dst_port"))] = v;
     }
     return ours;
 }

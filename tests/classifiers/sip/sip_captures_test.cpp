@@ -5,17 +5,11 @@
 // them in flow records, /metrics or the log.
 
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include "tests/test_support.h"
 
@@ -121,42 +115,19 @@ TEST(SipPrivacy, SubscriberValuesLeaveNoTrace) {
     ASSERT_GE(secrets.size(), 5u);
 
     const std::string flows = temp_dir() + "/subscriber.jsonl";
-    const std::string log = temp_dir() + "/subscriber.log";
-    const uint16_t port = free_port();
-    const pid_t pid = fork();
-    if (pid == 0) {
-        const std::string binary = binary_path();
-        const std::string metrics = "127.0.0.1:" + std::to_string(port);
-        const std::string config = shipped_config();
-        if (freopen(log.c_str(), "w", stdout) == nullptr) _exit(126);
-        dup2(fileno(stdout), fileno(stderr));
-        execl(binary.c_str(), binary.c_str(), "run", "-c", config.c_str(), "--workers", "1",
-              "--pcap", pcap.c_str(), "--flows-out", flows.c_str(), "--metrics", metrics.c_str(),
-              "--linger", static_cast<char*>(nullptr));
-        _exit(127);
-    }
-    std::string body;
-    for (int attempt = 0; attempt < 100; ++attempt) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        body = http_get(port, "/metrics");
-        if (body.find("app=\"SIP\"") != std::string::npos) break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    body = http_get(port, "/metrics");
-    kill(pid, SIGTERM);
-    int status = 0;
-    waitpid(pid, &status, 0);
+    const LingeringRun run = run_lingering(
+        {"-c", shipped_config(), "--workers", "1", "--pcap", pcap, "--flows-out", flows},
+        "app=\"SIP\"");
+    const std::string& body = run.metrics;
 
     std::string records;
     for (const std::string& line : read_lines(flows)) records += line + "\n";
-    std::ifstream log_file(log);
-    const std::string log_text((std::istreambuf_iterator<char>(log_file)), {});
     ASSERT_NE(records.find("\"classifier\":\"sip\""), std::string::npos) << records;
     ASSERT_NE(body.find("app=\"SIP\""), std::string::npos) << body;
     for (const std::string& secret : secrets) {
         EXPECT_EQ(records.find(secret), std::string::npos) << secret << " in flow records";
         EXPECT_EQ(body.find(secret), std::string::npos) << secret << " in /metrics";
-        EXPECT_EQ(log_text.find(secret), std::string::npos) << secret << " in the log";
+        EXPECT_EQ(run.output.find(secret), std::string::npos) << secret << " in the log";
     }
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <optional>
 #include <string>
@@ -89,21 +90,26 @@ inline std::optional<Session> read_session(const std::string& path) {
 }
 
 // Feeds the session's segments to the classifier as a worker would (the reassembled
-// stream so far, new bytes from where the direction's previous segment ended) until it is
-// done, or concludes it at the end; returns what it annotated.
-inline FlowAnnotations replay(Classifier& classifier, const Session& session) {
+// stream so far, new bytes from where the direction's previous segment ended, FIN and RST as
+// stream flags) until it is done, or concludes it at the end; returns what it annotated.
+// `before_segment(n)`, called before each segment with the number already fed, is where a
+// test changes what a flow meets midway (a key log put in force by a reload).
+inline FlowAnnotations replay(Classifier& classifier, const Session& session, Verdict& verdict,
+                              const std::function<void(size_t)>& before_segment = {}) {
     void* state = nullptr;
-    Verdict verdict;
     size_t previous[2] = {};
     uint32_t packets = 0;
     bool done = false;
     for (const Segment& segment : session.segments) {
+        if (before_segment) before_segment(packets);
         PacketView view;
         view.ip_protocol = 6;
         view.direction = static_cast<Direction>(segment.direction);
         view.flow_packets = ++packets;
         view.stream = {session.streams[segment.direction].data(), segment.stream_end};
         view.stream_new_offset = static_cast<uint32_t>(previous[segment.direction]);
+        if ((segment.flags & 0x01) != 0) view.stream_flags |= stream_flag::fin;
+        if ((segment.flags & 0x04) != 0) view.stream_flags |= stream_flag::rst;
         previous[segment.direction] = segment.stream_end;
         if (classifier.inspect(state, view, verdict) == Progress::done) {
             done = true;
@@ -114,6 +120,11 @@ inline FlowAnnotations replay(Classifier& classifier, const Session& session) {
     FlowAnnotations annotations;
     classifier.annotate(state, annotations);
     return annotations;
+}
+
+inline FlowAnnotations replay(Classifier& classifier, const Session& session) {
+    Verdict verdict;
+    return replay(classifier, session, verdict);
 }
 
 }  // namespace ottscope::test

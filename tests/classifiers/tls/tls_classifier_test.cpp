@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "classifiers/rule_set.h"
-#include "tls_pair.h"
+#include "tls_handshake.h"
 
 namespace ottscope {
 namespace {
@@ -106,31 +106,8 @@ Bytes records(uint8_t type, const Bytes& payload, size_t record_size = 16384) {
 
 // --- real handshakes -----------------------------------------------------------------------
 
-struct Transcript {
-    Bytes client;  // everything the client sent until both ends finished the handshake
-    Bytes server;
-};
-
-Transcript real_handshake(const std::string& sni, int max_version, const std::string& alpn) {
-    static const synth::TestPki pki;
-    static const synth::ServerIdentity identity =
-        pki.issue_server("sip.jajah.com", {"sip.jajah.com", "*.jajah.com"}, 7);
-    synth::TlsPair pair(pki, identity,
-                        {sni, max_version, alpn, synth::TestPki::kLeafNotBefore + 86400});
-    Transcript t;
-    for (int round = 0; round < 10; ++round) {
-        const bool client_done = pair.step_handshake(synth::Side::kClient);
-        Bytes out = pair.take_output(synth::Side::kClient);
-        t.client.insert(t.client.end(), out.begin(), out.end());
-        pair.deliver(synth::Side::kServer, out);
-        const bool server_done = pair.step_handshake(synth::Side::kServer);
-        out = pair.take_output(synth::Side::kServer);
-        t.server.insert(t.server.end(), out.begin(), out.end());
-        pair.deliver(synth::Side::kClient, out);
-        if (client_done && server_done) break;
-    }
-    return t;
-}
+using test::real_handshake;
+using test::Transcript;
 
 // Feeds a flow's two streams to the classifier, a segment at a time, like the worker does.
 class FlowDriver {

@@ -23,7 +23,6 @@ namespace ottscope {
 namespace {
 
 using test::read_session;
-using test::Segment;
 using test::Session;
 
 std::string keylog_dir() {
@@ -47,35 +46,15 @@ struct Outcome {
 void run(const Session& session, std::shared_ptr<const tls::KeyLog> keylog, Outcome& outcome,
          std::shared_ptr<const tls::KeyLog> late = nullptr, size_t late_after = 0) {
     TlsClassifier classifier(1, nullptr, std::move(keylog), &outcome.counters);
-    void* state = nullptr;
-    bool done = false;
-    size_t previous_end[2] = {};
-    uint32_t packets = 0;
-    for (const Segment& segment : session.segments) {
-        if (late != nullptr && packets == late_after) {
+    const FlowAnnotations annotations =
+        test::replay(classifier, session, outcome.verdict, [&](size_t fed) {
+            if (late == nullptr || fed != late_after) return;
             ClassifierSettings settings;
             settings.tls_keylog = late;
             EXPECT_EQ(classifier.stage_settings(settings), "");
             classifier.commit_settings();
             classifier.at_safe_point();
-        }
-        PacketView view;
-        view.ip_protocol = 6;
-        view.direction = static_cast<Direction>(segment.direction);
-        view.flow_packets = ++packets;
-        view.stream = {session.streams[segment.direction].data(), segment.stream_end};
-        view.stream_new_offset = static_cast<uint32_t>(previous_end[segment.direction]);
-        if ((segment.flags & 0x01) != 0) view.stream_flags |= stream_flag::fin;
-        if ((segment.flags & 0x04) != 0) view.stream_flags |= stream_flag::rst;
-        previous_end[segment.direction] = segment.stream_end;
-        if (classifier.inspect(state, view, outcome.verdict) == Progress::done) {
-            done = true;
-            break;
-        }
-    }
-    if (!done) classifier.conclude(state, PacketView{}, outcome.verdict);
-    FlowAnnotations annotations;
-    classifier.annotate(state, annotations);
+        });
     outcome.decrypted = std::string(annotations.tls.decrypted.view());
     EXPECT_EQ(classifier.state_bytes_in_use(), 0u);
 }
