@@ -70,7 +70,7 @@ void print_status(element doc) {
         if (mode == "receiver")
             fmt::print(
                 "\nfan-out: receiver (worker 0 reads the single-queue ports, "
-                "receiver_share {:g})\n",
+                "receiver_share {:.3g})\n",
                 real(fanout["receiver_share"]));
         else if (mode == "dedicated")
             fmt::print("\nfan-out: dedicated (an lcore of its own reads the single-queue ports)\n");

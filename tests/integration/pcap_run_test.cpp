@@ -77,13 +77,13 @@ TEST_P(MultiWorker, SameRecordsAsOneWorkerAndConservationHolds) {
 
 INSTANTIATE_TEST_SUITE_P(Fanout, MultiWorker,
                          testing::Values(FanoutRun{"Receiver2", "2", "  hugepages: false\n",
-                                                   "(fan-out in worker 0, receiver_share 0.1)"},
+                                                   "(fan-out in worker 0, receiver_share 0.00391)"},
                                          FanoutRun{"ReceiverEqual2", "2", "  receiver_share: 1\n",
                                                    "(fan-out in worker 0, receiver_share 1)"},
                                          FanoutRun{"ReceiverSet2", "2", "  receiver_share: 0.3\n",
                                                    "(fan-out in worker 0, receiver_share 0.3)"},
                                          FanoutRun{"Receiver3", "3", "  fanout: receiver\n",
-                                                   "(fan-out in worker 0, receiver_share 0.1)"},
+                                                   "(fan-out in worker 0, receiver_share 0.00391)"},
                                          FanoutRun{"Dedicated2", "2", "  fanout: dedicated\n",
                                                    "(fan-out on a dedicated lcore)"},
                                          FanoutRun{"Dedicated3", "3", "  fanout: dedicated\n",
@@ -105,7 +105,7 @@ TEST(DemoCapture, JsonSummarySaysWhichFanoutRan) {
     expect_summary_fanout({"--workers", "2", "-c", config},
                           R"({"mode":"dedicated","receiver_share":null})");
     // Capture files only: the automatic share is the small one (kCaptureReceiverShare).
-    expect_summary_fanout({"--workers", "2"}, R"({"mode":"receiver","receiver_share":0.1})");
+    expect_summary_fanout({"--workers", "2"}, R"({"mode":"receiver","receiver_share":0.00390625})");
     expect_summary_fanout({"--workers", "1"}, R"({"mode":"none","receiver_share":null})");
 }
 
