@@ -51,11 +51,11 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 
 def timed(cmd):
     """Runs cmd under /usr/bin/time -v; returns (stdout, wall seconds, peak RSS MiB)."""
+    started = time.monotonic()
     p = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True)
+    seconds = time.monotonic() - started  # /usr/bin/time's own figure has 10 ms steps
     if p.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}")
-    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", p.stderr)
-    seconds = (int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3)))
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1)) / 1024
     return p.stdout, seconds, rss
 
@@ -478,7 +478,8 @@ def main():
     ap.add_argument("--ablation", action="store_true",
                     help="also measure each optimisation on and off (ottscope run --without)")
     ap.add_argument("--whole-repeats", type=int, default=5,
-                    help="interleaved whole-process runs of each tool on the file (medians shown)")
+                    help="interleaved runs of each tool on the file (the table and the whole-"
+                         "process comparison show their medians)")
     ap.add_argument("--repeats", type=int, default=3,
                     help="runs per variant of the ablation (the median is shown)")
     ap.add_argument("--verdict-workers", default="1,2", metavar="N,N",
@@ -568,19 +569,33 @@ def throughput(a, pcap):
     cores = os.cpu_count()
     rows = []
 
-    out, wall, rss = timed(["ndpiReader", "-t", "-i", pcap, "-v", "0"])
-    ms = float(re.search(r"Packet Processing Time:\s+(\d+) msec", out).group(1))
-    packets = int(re.search(r"IP packets:\s+\d+\s+of (\d+) packets total", out).group(1))
-    frame_bytes = None
-    rows.append(["ndpiReader 4.2", "file, 1 pass", 1, packets, ms / 1000, wall, rss])
-
+    # The file rows: each tool run --whole-repeats times, interleaved, so that a slow spell of
+    # the machine falls on every tool alike; the table shows medians.
+    file_tools = [("ndpiReader 4.2", 1, ["ndpiReader", "-t", "-i", pcap, "-v", "0"])]
     for workers in (1, 2):
-        out, wall, rss = timed([a.binary, "run", "--pcap", pcap, "--workers", str(workers),
-                                "--metrics", "127.0.0.1:0"])
-        m = re.search(r"processed (\d+) packets \((\d+) bytes\) in ([\d.]+) s", out)
-        frame_bytes = int(m.group(2))
-        rows.append([f"ottscope {workers} worker{'s' if workers > 1 else ''}", "file, 1 pass",
-                     workers, int(m.group(1)), float(m.group(3)), wall, rss])
+        file_tools.append((f"ottscope {workers} worker{'s' if workers > 1 else ''}", workers,
+                           [a.binary, "run", "--pcap", pcap, "--workers", str(workers),
+                            "--metrics", "127.0.0.1:0"]))
+    file_runs = collections.defaultdict(list)
+    packets = frame_bytes = None
+    for _ in range(a.whole_repeats):
+        for name, workers, cmd in file_tools:
+            out, wall, rss = timed(cmd)
+            if name.startswith("ndpiReader"):
+                ms = float(re.search(r"Packet Processing Time:\s+(\d+) msec", out).group(1))
+                packets = int(re.search(r"IP packets:\s+\d+\s+of (\d+) packets total",
+                                        out).group(1))
+                n, seconds = packets, ms / 1000
+            else:
+                m = re.search(r"processed (\d+) packets \((\d+) bytes\) in ([\d.]+) s", out)
+                n, frame_bytes, seconds = int(m.group(1)), int(m.group(2)), float(m.group(3))
+            file_runs[name].append((n, seconds, wall, rss))
+    for name, workers, _ in file_tools:
+        runs = file_runs[name]
+        rows.append([name, "file, 1 pass", workers, runs[0][0],
+                     statistics.median(r[1] for r in runs), statistics.median(r[2] for r in runs),
+                     statistics.median(r[3] for r in runs)])
+
     for workers in (1, 2):
         out, wall, rss = timed([a.binary, "run", "--pcap", pcap, "--workers", str(workers), "--loop",
                                 "--duration", str(a.seconds), "--metrics", "127.0.0.1:0"])
@@ -658,31 +673,19 @@ def throughput(a, pcap):
           "memory) divided by the row's: what ottscope does per core against each tool.")
     print("Ir counts the packet loops only (file reading through libpcap included for both): "
           "with 2 workers it adds worker 0's decode for placing and the ring hand-off.")
-    whole_process(a, pcap)
+    whole_process(a, [(name, file_runs[name]) for name, _, _ in file_tools])
 
 
-def whole_process(a, pcap):
-    """Whole processes on the file, start to exit, runs interleaved so that a slow spell of
-    the machine falls on every tool alike; medians and their ratios."""
-    tools = [("ndpiReader 4.2", ["ndpiReader", "-t", "-i", pcap, "-v", "0"])]
-    for workers in (1, 2):
-        tools.append((f"ottscope {workers} worker{'s' if workers > 1 else ''}",
-                      [a.binary, "run", "--pcap", pcap, "--workers", str(workers),
-                       "--metrics", "127.0.0.1:0"]))
-    walls = collections.defaultdict(list)
-    for _ in range(a.whole_repeats):
-        for name, cmd in tools:
-            started = time.monotonic()
-            p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-            if p.returncode != 0:
-                sys.exit(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stderr[-2000:]}")
-            walls[name].append(time.monotonic() - started)
-    reference = statistics.median(walls[tools[0][0]])
+def whole_process(a, runs_by_tool):
+    """Whole processes on the file, start to exit, from the interleaved file runs: medians,
+    spread and their ratios to ndpiReader's median."""
+    reference = statistics.median(r[2] for r in runs_by_tool[0][1])
     print(f"\nwhole process on the file, start to exit, {a.whole_repeats} interleaved runs each")
     print(f"{'tool':<20} {'median s':>9} {'min s':>7} {'max s':>7} {'x ndpiReader':>13}")
-    for name, _ in tools:
-        median = statistics.median(walls[name])
-        print(f"{name:<20} {median:>9.3f} {min(walls[name]):>7.3f} {max(walls[name]):>7.3f} "
+    for name, runs in runs_by_tool:
+        walls = [r[2] for r in runs]
+        median = statistics.median(walls)
+        print(f"{name:<20} {median:>9.3f} {min(walls):>7.3f} {max(walls):>7.3f} "
               f"{reference / median:>12.2f}x")
 
 
