@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <new>
 
 namespace ottscope::tls {
 namespace {
@@ -43,10 +44,7 @@ private:
     size_t length_ = 0;
 };
 
-void digest_hex(const EVP_MD* md, const char* data, size_t length, char* out, size_t hex_chars) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int digest_length = 0;
-    if (EVP_Digest(data, length, digest, &digest_length, md, nullptr) != 1) digest_length = 0;
+void to_hex(const unsigned char* digest, unsigned digest_length, char* out, size_t hex_chars) {
     static constexpr char kHex[] = "0123456789abcdef";
     for (size_t i = 0; i < hex_chars; ++i) {
         const unsigned byte = i / 2 < digest_length ? digest[i / 2] : 0;
@@ -110,12 +108,13 @@ void ja4_alpn(const ClientHello& hello, char* out) noexcept {
 }
 
 // sha256 of the text, first 12 hex characters; "000000000000" for an empty list.
-void ja4_hash(const TextOut& text, bool empty, char* out) noexcept {
+void ja4_hash(const TextOut& text, bool empty, FingerprintDigests& digests, char* out) noexcept {
     if (empty) {
         std::fill_n(out, 12, '0');
         return;
     }
-    digest_hex(EVP_sha256(), text.data(), text.length(), out, 12);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    to_hex(digest, digests.sha256(text.data(), text.length(), digest), out, 12);
 }
 
 std::span<uint16_t> sorted_copy(std::span<const uint16_t> values, FingerprintScratch& scratch,
@@ -130,6 +129,44 @@ std::span<uint16_t> sorted_copy(std::span<const uint16_t> values, FingerprintScr
 }
 
 }  // namespace
+
+FingerprintDigests::FingerprintDigests()
+    : md5_(EVP_MD_fetch(nullptr, "MD5", nullptr)),
+      sha256_(EVP_MD_fetch(nullptr, "SHA256", nullptr)),
+      context_(EVP_MD_CTX_new()) {
+    if (md5_ == nullptr || sha256_ == nullptr || context_ == nullptr) {
+        release();
+        throw std::bad_alloc();  // startup only: built with the classifier, before any packet
+    }
+}
+
+FingerprintDigests::~FingerprintDigests() {
+    release();
+}
+
+void FingerprintDigests::release() noexcept {
+    EVP_MD_CTX_free(context_);
+    EVP_MD_free(sha256_);
+    EVP_MD_free(md5_);
+}
+
+unsigned FingerprintDigests::md5(const char* data, size_t length, unsigned char* out) noexcept {
+    return digest(md5_, data, length, out);
+}
+
+unsigned FingerprintDigests::sha256(const char* data, size_t length, unsigned char* out) noexcept {
+    return digest(sha256_, data, length, out);
+}
+
+unsigned FingerprintDigests::digest(EVP_MD* md, const char* data, size_t length,
+                                    unsigned char* out) noexcept {
+    unsigned int digest_length = 0;
+    if (EVP_DigestInit_ex2(context_, md, nullptr) != 1 ||
+        EVP_DigestUpdate(context_, data, length) != 1 ||
+        EVP_DigestFinal_ex(context_, out, &digest_length) != 1)
+        return 0;
+    return digest_length;
+}
 
 size_t ja3_string(const ClientHello& hello, FingerprintScratch& scratch) noexcept {
     TextOut out(scratch.text);
@@ -147,7 +184,9 @@ size_t ja3_string(const ClientHello& hello, FingerprintScratch& scratch) noexcep
 
 void ja3(const ClientHello& hello, FingerprintScratch& scratch, Ja3Text& out) noexcept {
     const size_t length = ja3_string(hello, scratch);
-    digest_hex(EVP_md5(), scratch.text.data(), length, out.data(), kJa3Length);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    to_hex(digest, scratch.digests.md5(scratch.text.data(), length, digest), out.data(),
+           kJa3Length);
     out[kJa3Length] = '\0';
 }
 
@@ -163,7 +202,9 @@ size_t ja3s_string(const ServerHello& hello, FingerprintScratch& scratch) noexce
 
 void ja3s(const ServerHello& hello, FingerprintScratch& scratch, Ja3Text& out) noexcept {
     const size_t length = ja3s_string(hello, scratch);
-    digest_hex(EVP_md5(), scratch.text.data(), length, out.data(), kJa3Length);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    to_hex(digest, scratch.digests.md5(scratch.text.data(), length, digest), out.data(),
+           kJa3Length);
     out[kJa3Length] = '\0';
 }
 
@@ -183,7 +224,7 @@ void ja4(const ClientHello& hello, FingerprintScratch& scratch, Ja4Text& out, bo
     {
         TextOut text(scratch.text);
         text.join(ciphers, ',', [&](uint16_t v) { text.hex4(v); });
-        ja4_hash(text, ciphers.empty(), at + 11);
+        ja4_hash(text, ciphers.empty(), scratch.digests, at + 11);
     }
     at[23] = '_';
     const std::span<uint16_t> extensions = sorted_copy(hello.extensions.view(), scratch, true);
@@ -194,7 +235,7 @@ void ja4(const ClientHello& hello, FingerprintScratch& scratch, Ja4Text& out, bo
             text.put('_');
             text.join(hello.signature_algorithms.view(), ',', [&](uint16_t v) { text.hex4(v); });
         }
-        ja4_hash(text, extensions.empty(), at + 24);
+        ja4_hash(text, extensions.empty(), scratch.digests, at + 24);
     }
     out[kJa4Length] = '\0';
 }
