@@ -92,12 +92,8 @@ bool parse_certificate(std::span<const uint8_t> der, CertificateInfo& out) noexc
 
 CertificateDecoder::CertificateDecoder()
     : keyless_(OSSL_LIB_CTX_new()),
-      null_provider_(keyless_ != nullptr ? OSSL_PROVIDER_load(keyless_, "null") : nullptr),
-      sha1_(EVP_MD_fetch(nullptr, "SHA1", nullptr)),
-      sha256_(EVP_MD_fetch(nullptr, "SHA256", nullptr)),
-      digest_ctx_(EVP_MD_CTX_new()) {
-    if (null_provider_ == nullptr || sha1_ == nullptr || sha256_ == nullptr ||
-        digest_ctx_ == nullptr) {
+      null_provider_(keyless_ != nullptr ? OSSL_PROVIDER_load(keyless_, "null") : nullptr) {
+    if (null_provider_ == nullptr) {
         release();
         throw std::bad_alloc();  // startup only: built with the classifier, before any packet
     }
@@ -108,24 +104,13 @@ CertificateDecoder::~CertificateDecoder() {
 }
 
 void CertificateDecoder::release() noexcept {
-    EVP_MD_CTX_free(digest_ctx_);
-    EVP_MD_free(sha256_);
-    EVP_MD_free(sha1_);
     if (null_provider_ != nullptr) OSSL_PROVIDER_unload(null_provider_);
     OSSL_LIB_CTX_free(keyless_);
 }
 
-bool CertificateDecoder::digest(evp_md_st* md, std::span<const uint8_t> bytes,
-                                uint8_t* out) noexcept {
-    unsigned int length = 0;
-    return EVP_DigestInit_ex2(digest_ctx_, md, nullptr) == 1 &&
-           EVP_DigestUpdate(digest_ctx_, bytes.data(), bytes.size()) == 1 &&
-           EVP_DigestFinal_ex(digest_ctx_, out, &length) == 1;
-}
-
 bool CertificateDecoder::sha256(std::span<const uint8_t> bytes,
                                 std::array<uint8_t, 32>& out) noexcept {
-    return digest(sha256_, bytes, out.data());
+    return digests_.digest(Digester::Algorithm::sha256, bytes, out.data()) == out.size();
 }
 
 // d2i_X509 decodes the subject's public key on the way, through OpenSSL 3's decoder
@@ -145,7 +130,8 @@ bool CertificateDecoder::decode(std::span<const uint8_t> der, CertificateInfo& o
     // The fingerprints are over the certificate's encoding as read (X509_digest would take
     // the digests in the keyless context, which has none).
     const std::span<const uint8_t> read = der.first(static_cast<size_t>(at - der.data()));
-    return digest(sha1_, read, out.sha1.data()) && sha256(read, out.sha256);
+    return digests_.digest(Digester::Algorithm::sha1, read, out.sha1.data()) == out.sha1.size() &&
+           sha256(read, out.sha256);
 }
 
 }  // namespace ottscope::tls

@@ -8,8 +8,8 @@
 #include <span>
 #include <string_view>
 
-struct evp_md_st;
-struct evp_md_ctx_st;
+#include "digester.h"
+
 struct ossl_lib_ctx_st;
 struct ossl_provider_st;
 
@@ -70,14 +70,11 @@ public:
     bool sha256(std::span<const uint8_t> bytes, std::array<uint8_t, 32>& out) noexcept;
 
 private:
-    bool digest(evp_md_st* md, std::span<const uint8_t> bytes, uint8_t* out) noexcept;
     void release() noexcept;
 
     ossl_lib_ctx_st* keyless_;  // only the "null" provider: no key decoders
     ossl_provider_st* null_provider_;
-    evp_md_st* sha1_;
-    evp_md_st* sha256_;
-    evp_md_ctx_st* digest_ctx_;
+    Digester digests_;
 };
 
 }  // namespace ottscope::tls

@@ -3,7 +3,6 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <new>
 
 namespace ottscope::tls {
 namespace {
@@ -44,7 +43,12 @@ private:
     size_t length_ = 0;
 };
 
-void to_hex(const unsigned char* digest, unsigned digest_length, char* out, size_t hex_chars) {
+// The first `hex_chars` hex digits of the text's digest (zeros if OpenSSL failed).
+void digest_hex(Digester& digests, Digester::Algorithm algorithm, const char* text, size_t length,
+                char* out, size_t hex_chars) noexcept {
+    uint8_t digest[EVP_MAX_MD_SIZE];
+    const unsigned digest_length =
+        digests.digest(algorithm, {reinterpret_cast<const uint8_t*>(text), length}, digest);
     static constexpr char kHex[] = "0123456789abcdef";
     for (size_t i = 0; i < hex_chars; ++i) {
         const unsigned byte = i / 2 < digest_length ? digest[i / 2] : 0;
@@ -108,13 +112,12 @@ void ja4_alpn(const ClientHello& hello, char* out) noexcept {
 }
 
 // sha256 of the text, first 12 hex characters; "000000000000" for an empty list.
-void ja4_hash(const TextOut& text, bool empty, FingerprintDigests& digests, char* out) noexcept {
+void ja4_hash(const TextOut& text, bool empty, Digester& digests, char* out) noexcept {
     if (empty) {
         std::fill_n(out, 12, '0');
         return;
     }
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    to_hex(digest, digests.sha256(text.data(), text.length(), digest), out, 12);
+    digest_hex(digests, Digester::Algorithm::sha256, text.data(), text.length(), out, 12);
 }
 
 std::span<uint16_t> sorted_copy(std::span<const uint16_t> values, FingerprintScratch& scratch,
@@ -129,44 +132,6 @@ std::span<uint16_t> sorted_copy(std::span<const uint16_t> values, FingerprintScr
 }
 
 }  // namespace
-
-FingerprintDigests::FingerprintDigests()
-    : md5_(EVP_MD_fetch(nullptr, "MD5", nullptr)),
-      sha256_(EVP_MD_fetch(nullptr, "SHA256", nullptr)),
-      context_(EVP_MD_CTX_new()) {
-    if (md5_ == nullptr || sha256_ == nullptr || context_ == nullptr) {
-        release();
-        throw std::bad_alloc();  // startup only: built with the classifier, before any packet
-    }
-}
-
-FingerprintDigests::~FingerprintDigests() {
-    release();
-}
-
-void FingerprintDigests::release() noexcept {
-    EVP_MD_CTX_free(context_);
-    EVP_MD_free(sha256_);
-    EVP_MD_free(md5_);
-}
-
-unsigned FingerprintDigests::md5(const char* data, size_t length, unsigned char* out) noexcept {
-    return digest(md5_, data, length, out);
-}
-
-unsigned FingerprintDigests::sha256(const char* data, size_t length, unsigned char* out) noexcept {
-    return digest(sha256_, data, length, out);
-}
-
-unsigned FingerprintDigests::digest(EVP_MD* md, const char* data, size_t length,
-                                    unsigned char* out) noexcept {
-    unsigned int digest_length = 0;
-    if (EVP_DigestInit_ex2(context_, md, nullptr) != 1 ||
-        EVP_DigestUpdate(context_, data, length) != 1 ||
-        EVP_DigestFinal_ex(context_, out, &digest_length) != 1)
-        return 0;
-    return digest_length;
-}
 
 size_t ja3_string(const ClientHello& hello, FingerprintScratch& scratch) noexcept {
     TextOut out(scratch.text);
@@ -184,9 +149,8 @@ size_t ja3_string(const ClientHello& hello, FingerprintScratch& scratch) noexcep
 
 void ja3(const ClientHello& hello, FingerprintScratch& scratch, Ja3Text& out) noexcept {
     const size_t length = ja3_string(hello, scratch);
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    to_hex(digest, scratch.digests.md5(scratch.text.data(), length, digest), out.data(),
-           kJa3Length);
+    digest_hex(scratch.digests, Digester::Algorithm::md5, scratch.text.data(), length, out.data(),
+               kJa3Length);
     out[kJa3Length] = '\0';
 }
 
@@ -202,9 +166,8 @@ size_t ja3s_string(const ServerHello& hello, FingerprintScratch& scratch) noexce
 
 void ja3s(const ServerHello& hello, FingerprintScratch& scratch, Ja3Text& out) noexcept {
     const size_t length = ja3s_string(hello, scratch);
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    to_hex(digest, scratch.digests.md5(scratch.text.data(), length, digest), out.data(),
-           kJa3Length);
+    digest_hex(scratch.digests, Digester::Algorithm::md5, scratch.text.data(), length, out.data(),
+               kJa3Length);
     out[kJa3Length] = '\0';
 }
 
