@@ -2,11 +2,10 @@
 
 #include <cstring>
 
+#include "packet_decoder.h"
+
 namespace ottscope {
 namespace {
-constexpr uint8_t kTcp = 6;
-constexpr uint8_t kUdp = 17;
-constexpr uint8_t kTcpSyn = 0x02;
 constexpr uint8_t kDefaultTtl = 64;
 constexpr size_t kIpv4Header = 20;
 constexpr size_t kIpv6Header = 40;
@@ -26,9 +25,9 @@ size_t rebuild_client_headers(const FlowKey& key, bool client_is_lower, FlowHead
     const IpAddress& server = client_is_lower ? key.upper_address : key.lower_address;
     const uint16_t client_port = client_is_lower ? key.lower_port : key.upper_port;
     const uint16_t server_port = client_is_lower ? key.upper_port : key.lower_port;
-    const size_t transport = key.ip_protocol == kTcp   ? kTcpHeader
-                             : key.ip_protocol == kUdp ? kUdpHeader
-                                                       : 0;
+    const size_t transport = key.ip_protocol == ip_protocol::tcp   ? kTcpHeader
+                             : key.ip_protocol == ip_protocol::udp ? kUdpHeader
+                                                                   : 0;
     size_t ip_header = 0;
     if (key.ip_version == 6) {
         ip_header = kIpv6Header;
@@ -52,11 +51,11 @@ size_t rebuild_client_headers(const FlowKey& key, bool client_is_lower, FlowHead
         put16(&l4[0], client_port);
         put16(&l4[2], server_port);
     }
-    if (key.ip_protocol == kTcp) {
+    if (key.ip_protocol == ip_protocol::tcp) {
         l4[12] = 5 << 4;  // data offset: no options
-        l4[13] = kTcpSyn;
+        l4[13] = tcp_flag::syn;
         put16(&l4[14], 65535);
-    } else if (key.ip_protocol == kUdp) {
+    } else if (key.ip_protocol == ip_protocol::udp) {
         put16(&l4[4], static_cast<uint16_t>(kUdpHeader));
     }
     return ip_header + transport;

@@ -26,8 +26,8 @@ constexpr int kMaxMplsLabels = 8;
 constexpr int kMaxTunnelDepth = 4;
 
 constexpr uint8_t kProtoIpInIp = 4;
-constexpr uint8_t kProtoTcp = 6;
-constexpr uint8_t kProtoUdp = 17;
+constexpr uint8_t kProtoTcp = ip_protocol::tcp;
+constexpr uint8_t kProtoUdp = ip_protocol::udp;
 constexpr uint8_t kProtoIpv6InIp = 41;
 constexpr uint8_t kProtoGre = 47;
 constexpr uint16_t kGtpUserPort = 2152;

@@ -50,6 +50,11 @@ struct DecodeResult {
     }
 };
 
+namespace ip_protocol {
+constexpr uint8_t tcp = 6;
+constexpr uint8_t udp = 17;
+}  // namespace ip_protocol
+
 namespace tcp_flag {
 constexpr uint8_t fin = 0x01;
 constexpr uint8_t syn = 0x02;

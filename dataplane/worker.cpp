@@ -15,9 +15,6 @@
 namespace ottscope {
 namespace {
 constexpr size_t kLinearBufferSize = 65536;
-constexpr uint8_t kIpProtoTcp = 6;
-constexpr uint8_t kTcpSyn = 0x02;
-constexpr uint8_t kTcpAck = 0x10;
 constexpr unsigned kExpiryBudgetPerBurst = 8;
 // Spin this many empty polls before yielding the core: a dedicated core never gets here
 // under load, a shared one (tests, small VMs) stops burning cycles it could give away.
@@ -351,8 +348,9 @@ void Worker::process(rte_mbuf*& mbuf, uint64_t tsc_now_us_value, bool salvaged,
         Flow& created = table_[slot];
         // The first packet's sender is taken for the client, unless that packet is the
         // server's SYN-ACK (the SYN was missed, or came before the capture began).
-        const bool server_reply = packet.ip_protocol == kIpProtoTcp &&
-                                  (packet.tcp_flags & (kTcpSyn | kTcpAck)) == (kTcpSyn | kTcpAck);
+        constexpr uint8_t kSynAck = tcp_flag::syn | tcp_flag::ack;
+        const bool server_reply =
+            packet.ip_protocol == ip_protocol::tcp && (packet.tcp_flags & kSynAck) == kSynAck;
         created.client_is_lower = server_reply ? !source_is_lower : source_is_lower;
         created.classifiers_pending = all_classifiers_mask_;
         counters_.flows_created.add();
@@ -399,7 +397,7 @@ void Worker::classify(Flow& flow, const DecodedPacket& packet, uint8_t direction
     view.rules = rules_;
     // Stream reassembly: only while a classifier that reads the stream is still undecided.
     const bool streaming = (flow.classifiers_pending & stream_classifiers_mask_) != 0;
-    if (streaming && packet.ip_protocol == kIpProtoTcp) {
+    if (streaming && packet.ip_protocol == ip_protocol::tcp) {
         const StreamDelivery stream =
             streams_.feed(flow.stream, direction, packet.tcp_seq, packet.tcp_flags, view.payload);
         view.stream = stream.stream;
