@@ -154,7 +154,7 @@ std::string status_json(const StatsView& view, const Totals& totals,
         json.field("flow_capacity", static_cast<uint64_t>(view.flow_capacity));
         json.field("flows_created", block.flows_created.read());
         json.field("busy_ratio", w < busy_ratios.size() ? busy_ratios[w] : 0.0);
-        json.field("record_stalls", block.record_stalls.read());
+        json.field("records_dropped", block.records_dropped.read());
         json.field("classifier_state_bytes", block.classifier_state_bytes.read());
         json.end_object();
     }

@@ -39,6 +39,54 @@ double as_double(uint64_t value) {
     return static_cast<double>(value);
 }
 
+// Where finished flows' records went: every record a worker produced is written by a sink or
+// dropped under a (sink, reason), so a stuck reader or a full disk shows here at once.
+void render_record_sinks(const StatsView& view,
+                         const std::vector<std::shared_ptr<const ExportStats>>& exports,
+                         std::vector<MetricFamily>& families) {
+    auto dropped = family("ottscope_flow_records_dropped_total",
+                          "Flow records lost, by sink (ring: the worker's record ring was full, "
+                          "for every sink) and reason.",
+                          MetricType::Counter);
+    uint64_t ring_full = 0;
+    for (const WorkerCounters* worker : view.workers) ring_full += worker->records_dropped.read();
+    add_sample(dropped, {{"sink", "ring"}, {"reason", "full"}}, as_double(ring_full));
+    if (!exports.empty())
+        for (size_t i = 0; i < kExportDropNames.size(); ++i) {
+            uint64_t sum = 0;
+            for (const auto& stats : exports) sum += stats->dropped[i].load();
+            add_sample(dropped, {{"sink", "ipfix"}, {"reason", std::string(kExportDropNames[i])}},
+                       as_double(sum));
+        }
+    if (view.jsonl != nullptr) {
+        const RecordSinkStats& jsonl = *view.jsonl;
+        for (size_t i = 0; i < kSinkDropNames.size(); ++i)
+            add_sample(dropped, {{"sink", "jsonl"}, {"reason", std::string(kSinkDropNames[i])}},
+                       as_double(jsonl.dropped[i].load()));
+        auto written = family("ottscope_flow_records_written_total",
+                              "Flow records a sink wrote out whole.", MetricType::Counter);
+        add_sample(written, {{"sink", "jsonl"}}, as_double(jsonl.written.load()));
+        auto errors = family("ottscope_flow_record_sink_errors_total",
+                             "Failed opens and writes of a flow-record output, by cause.",
+                             MetricType::Counter);
+        for (size_t i = 0; i < kSinkErrorNames.size(); ++i)
+            add_sample(errors, {{"sink", "jsonl"}, {"reason", std::string(kSinkErrorNames[i])}},
+                       as_double(jsonl.errors[i].load()));
+        auto open = family("ottscope_flow_record_sink_open",
+                           "1 while the flow-record output is open (a FIFO has a reader).",
+                           MetricType::Gauge);
+        add_sample(open, {{"sink", "jsonl"}}, jsonl.open.load() ? 1 : 0);
+        auto backlog = family("ottscope_flow_record_sink_backlog_bytes",
+                              "Bytes of flow records waiting for the output.", MetricType::Gauge);
+        add_sample(backlog, {{"sink", "jsonl"}}, as_double(jsonl.backlog_bytes.load()));
+        families.push_back(std::move(written));
+        families.push_back(std::move(errors));
+        families.push_back(std::move(open));
+        families.push_back(std::move(backlog));
+    }
+    families.push_back(std::move(dropped));
+}
+
 // HTTP classifier counters, summed over workers; only apps that saw HTTP get samples.
 void render_http(const StatsView& view, const AppCatalog& catalog,
                  std::vector<MetricFamily>& families) {
@@ -323,6 +371,7 @@ std::string render_metrics(const StatsView& view, const Totals& totals,
         families.push_back(std::move(queued));
         families.push_back(std::move(up));
     }
+    render_record_sinks(view, exports, families);
     render_http(view, catalog, families);
     render_tls_decrypt(view, families);
 

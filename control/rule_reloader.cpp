@@ -70,6 +70,7 @@ std::vector<RuleReloader::FileStamp> RuleReloader::stamps(const Config& config) 
             stamp.mtime_ns =
                 static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec;
             stamp.size = info.st_size;
+            stamp.inode = info.st_ino;
         }
         result.push_back(std::move(stamp));
     }
@@ -119,14 +120,21 @@ ReloadOutcome RuleReloader::load_initial() {
     return outcome;
 }
 
-void RuleReloader::close() {
-    std::lock_guard lock(mutex_);
+bool RuleReloader::close(std::chrono::milliseconds patience) {
+    closing_.store(true);
+    std::unique_lock lock(mutex_, std::defer_lock);
+    if (!lock.try_lock_for(patience)) return false;
     closed_ = true;
+    return true;
 }
 
 ReloadOutcome RuleReloader::reload(std::string_view trigger) {
-    std::lock_guard lock(mutex_);
     ReloadOutcome outcome;
+    if (closing_.load()) {
+        outcome.messages.emplace_back("the appliance is shutting down; nothing reloaded");
+        return outcome;
+    }
+    std::lock_guard lock(mutex_);
     if (closed_) {
         outcome.messages.emplace_back("the appliance is shutting down; nothing reloaded");
         return outcome;
@@ -161,6 +169,7 @@ ReloadOutcome RuleReloader::reload(std::string_view trigger) {
 void RuleReloader::reload_if_changed() {
     bool changed = false;
     {
+        if (closing_.load()) return;
         std::lock_guard lock(mutex_);
         if (closed_) return;
         Config config = startup_config_;
@@ -169,7 +178,10 @@ void RuleReloader::reload_if_changed() {
             if (loaded.ok()) config = std::move(loaded.config);
         }
         std::vector<FileStamp> now = stamps(config);
-        if (now == watched_) return;
+        if (now == watched_) {
+            settling_.clear();
+            return;
+        }
         // Only files the classifier settings read changed (a TLS key log grows while clients
         // log): hand those settings over again, without recompiling the rules or counting a
         // configuration reload.
@@ -189,6 +201,15 @@ void RuleReloader::reload_if_changed() {
             watched_ = std::move(now);
             return;
         }
+        // A file still being written (an editor saving in place, a copy under way) changes from
+        // one look to the next: only a change that held still for a whole poll interval is
+        // loaded, so a half-written file is not applied. Renaming a finished file into place
+        // is seen at once and settles at the next look.
+        if (now != settling_) {
+            settling_ = std::move(now);
+            return;
+        }
+        settling_.clear();
         changed = true;
     }
     if (changed) reload("file-change");

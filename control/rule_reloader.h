@@ -5,6 +5,7 @@
 // stay in force and every error is logged with its location.
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -61,9 +62,10 @@ public:
     // only the classifier settings' own files changed (a growing TLS key log), hands those
     // settings over again and leaves the rules and the reload counters as they are.
     void reload_if_changed();
-    // Before the workers go away: waits for a reload under way and refuses later ones (an API
-    // request may still arrive while the appliance shuts down).
-    void close();
+    // At the end of a run: refuses later reloads (an API request may still arrive while the
+    // appliance shuts down). Waits at most `patience` for a reload under way; false when one
+    // is still running, whose objects must then be left to the process exit.
+    bool close(std::chrono::milliseconds patience);
 
     [[nodiscard]] const ReloadStatus& status() const noexcept { return status_; }
     [[nodiscard]] std::string digest() const;
@@ -73,6 +75,7 @@ private:
         std::string path;
         int64_t mtime_ns = 0;
         int64_t size = -1;
+        uint64_t inode = 0;  // a file renamed into place has a new one
         bool operator==(const FileStamp&) const = default;
     };
     [[nodiscard]] std::vector<FileStamp> stamps(const Config& config) const;
@@ -85,9 +88,11 @@ private:
     ClassifierSettingsHook classifiers_;
     ReloadAppliedHook applied_;
     ReloadStatus status_;
-    mutable std::mutex mutex_;
+    mutable std::timed_mutex mutex_;
+    std::atomic<bool> closing_{false};
     std::string digest_;
     std::vector<FileStamp> watched_;
+    std::vector<FileStamp> settling_;  // changed at the last look; loaded if still so
     uint64_t next_version_ = 1;
     bool closed_ = false;
 };

@@ -12,13 +12,14 @@
 #include <rte_ring_elem.h>
 
 #include <fmt/format.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
 
 #include <atomic>
 #include <chrono>
-#include <csignal>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -33,6 +34,8 @@
 #include "config/config.h"
 #include "control/control_server.h"
 #include "control/flow_record_writer.h"
+#include "control/jsonl_sink.h"
+#include "control/record_drain.h"
 #include "control/ipfix_export_set.h"
 #include "control/keylog_store.h"
 #include "control/rule_reloader.h"
@@ -61,10 +64,12 @@ std::atomic<bool> g_reload{false};
 //   an nDPI module's automata and trees takes 3-4 ms, and rte_hash_free zeroes every byte
 //   of a flow table's hash (DPDK keeps freed memory clean), faulting in the pages a mostly
 //   empty table never touched: 70 ms for the default million-flow table, per worker.
+// - a flow-record sink whose writer is stuck in a system call (a hung file system).
 struct LeftToExit {
     std::unique_ptr<ControlServer> control_server;
     std::vector<std::unique_ptr<Worker>> workers;
     NdpiModule catalog_module;
+    std::unique_ptr<JsonLinesSink> stuck_sink;
 };
 LeftToExit* volatile g_left_to_exit = nullptr;
 
@@ -76,6 +81,26 @@ extern "C" void on_reload_signal(int) {
     g_reload.store(true, std::memory_order_relaxed);
 }
 
+bool stop_requested() {
+    return g_stop.load(std::memory_order_relaxed);
+}
+
+// Without SA_RESTART: a thread blocked in a system call when a stop signal arrives returns
+// with EINTR instead of sleeping on, so a stop is never held up by an output that does not
+// move. SIGPIPE is ignored: a FIFO reader that goes away is a write error (EPIPE), counted.
+void install_signal_handlers() {
+    struct sigaction action {};
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0;
+    action.sa_handler = on_stop_signal;
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+    action.sa_handler = on_reload_signal;
+    sigaction(SIGHUP, &action, nullptr);
+    action.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &action, nullptr);
+}
+
 constexpr unsigned kInputRingSize = 4096;
 // Worker 0's share of the flows when the configuration leaves it open. Reading a capture
 // file through libpcap costs several times a NIC's receive, so a receiver that reads files
@@ -85,8 +110,12 @@ constexpr unsigned kInputRingSize = 4096;
 // chosen while the capture count still ran beside the workers). From memory 0.3 was fastest.
 constexpr double kCaptureReceiverShare = 1.0 / kRedirectionBuckets;
 constexpr double kPortReceiverShare = 0.3;
-// How often the control loop looks for changed configuration or rule files.
+// How often the reload thread looks for changed configuration, rule or key-log files.
 constexpr auto kReloadPollInterval = std::chrono::seconds(1);
+// Grace for flow records still queued at the end of a run: generous when the capture ended
+// (a collector or reader may be slow), short after a stop signal, which must end the run
+// within a second.
+constexpr auto kSinkGrace = std::chrono::seconds(10);
 constexpr unsigned kRecordRingSize = 65536;
 // Each lcore's cache in the packet-buffer pool. A cache holds up to one and a half times this
 // before it flushes to the pool's ring.
@@ -157,7 +186,12 @@ public:
 
     Appliance(const RunOptions& options, Config config)
         : options_(options), config_(std::move(config)) {}
+    ~Appliance();
+    Appliance(const Appliance&) = delete;
+    Appliance& operator=(const Appliance&) = delete;
     int run();
+    // False when a reload was still running at the end: then this object is left to the exit.
+    [[nodiscard]] bool reloads_settled() const noexcept { return reloads_settled_; }
 
 private:
     void order_ndpi_modules();
@@ -165,14 +199,12 @@ private:
     void note_capture_damage(const std::vector<CaptureFileInfo>& captures);
     void build_dataplane();
     void control_loop();
+    void reload_loop();
     void show_progress(bool last);
-    void drain_records();
-    void drain_records_while_waiting();
-    void drain_records_locked();
-    // One thread at a time drains the record rings and feeds writer and exporters.
-    std::mutex drain_mutex_;
     [[nodiscard]] std::string fanout_note() const;
     void start_exporters();
+    void start_record_drain();
+    int finish_sinks();
     void finish_exporters();
     int finish();
 
@@ -208,15 +240,37 @@ private:
     std::atomic<bool> fanout_done_{false};  // the receiver (worker 0 or fan-out) sends no more
     std::atomic<bool> dataplane_done_{false};
     StatsView view_;
-    std::unique_ptr<FlowRecordWriter> writer_;
+    std::unique_ptr<JsonLinesSink> jsonl_;
     std::unique_ptr<IpfixExportSet> exports_;
+    std::unique_ptr<RecordDrain> drain_;
+    // Reloads run on a thread of their own: a slow one (a large rules file, a key log that
+    // grew) holds up neither the record drain, nor the stop, nor progress and --duration.
+    std::thread reload_thread_;
+    std::mutex reload_wake_mutex_;
+    std::condition_variable reload_wake_;
+    std::atomic<bool> reload_busy_{false};
+    std::atomic<bool> reload_thread_done_{false};
+    bool sink_stuck_ = false;
+    bool reloads_settled_ = true;
     std::unique_ptr<ControlServer> control_server_;
     std::atomic<int> phase_{static_cast<int>(RunPhase::starting)};
     std::chrono::steady_clock::time_point started_;
+    std::chrono::steady_clock::time_point dataplane_ended_;
     // Progress display: the previous sample, for the current rate.
     std::chrono::steady_clock::time_point progress_at_;
     uint64_t progress_packets_ = 0;
 };
+
+// Reached with threads still running only when run() failed half-way.
+Appliance::~Appliance() {
+    dataplane_done_.store(true, std::memory_order_release);
+    if (drain_) drain_->join();
+    if (reload_thread_.joinable()) {
+        reload_thread_done_.store(true);
+        reload_wake_.notify_one();
+        reload_thread_.join();
+    }
+}
 
 void Appliance::prepare_captures() {
     for (const PortSettings& settings : config_.ports) {
@@ -516,8 +570,6 @@ void Appliance::build_dataplane() {
         }
         return {};
     };
-    if (!record_rings_.empty())
-        publisher_->set_wait_hook([this] { drain_records_while_waiting(); });
     reloader_ = std::make_unique<RuleReloader>(options_.config_path, config_, *catalog_,
                                                *publisher_, std::move(hook), std::move(applied));
     const ReloadOutcome rules = reloader_->load_initial();
@@ -545,35 +597,6 @@ std::string Appliance::fanout_note() const {
     return "";
 }
 
-void Appliance::drain_records() {
-    std::lock_guard lock(drain_mutex_);
-    drain_records_locked();
-}
-
-// While a reload waits for the workers (RulePublisher's wait hook, on the reloading
-// thread): a worker stalled on a full record ring passes no quiescent state until the ring
-// is drained, and the control thread may be the one waiting.
-void Appliance::drain_records_while_waiting() {
-    std::unique_lock lock(drain_mutex_, std::try_to_lock);
-    if (lock.owns_lock()) drain_records_locked();
-}
-
-void Appliance::drain_records_locked() {
-    FlowRecord records[64];
-    unsigned worker = 0;
-    for (rte_ring* ring : record_rings_) {
-        unsigned n = 0;
-        while ((n = rte_ring_dequeue_burst_elem(ring, records, sizeof(FlowRecord), 64, nullptr)) !=
-               0)
-            for (unsigned i = 0; i < n; ++i) {
-                if (writer_) writer_->write(records[i]);
-                if (exports_) exports_->offer(records[i], worker);
-            }
-        ++worker;
-    }
-    if (exports_) exports_->pump(std::chrono::steady_clock::now());
-}
-
 void Appliance::start_exporters() {
     // With record rings, export can be switched on, changed or off by a reload.
     if (record_rings_.empty()) return;
@@ -587,11 +610,56 @@ void Appliance::start_exporters() {
     view_.exports = exports_.get();
 }
 
-// Records still queued get a bounded time to leave: a collector that is away does not
-// hold the appliance's exit, and what stays behind is counted (reason shutdown).
+void Appliance::start_record_drain() {
+    if (record_rings_.empty()) return;
+    if (!options_.flows_out.empty()) {
+        try {
+            jsonl_ = std::make_unique<JsonLinesSink>(options_.flows_out);
+        } catch (const std::runtime_error& e) {
+            throw RunError(e.what());
+        }
+        view_.jsonl = &jsonl_->stats();
+    }
+    RecordDrainOutputs outputs;
+    outputs.jsonl = jsonl_.get();
+    if (jsonl_)
+        outputs.format_jsonl = [this, fields = FlowRecordFields{config_.flow_record_tls_fields}](
+                                   const FlowRecord& record) {
+            return format_flow_record(record, *catalog_, view_.classifier_names,
+                                      view_.zone_names, fields);
+        };
+    outputs.ipfix = exports_.get();
+    drain_ = std::make_unique<RecordDrain>(record_rings_, std::move(outputs));
+    drain_->start(dataplane_done_);
+}
+
+// Records still queued get a bounded time to leave: a reader or collector that is away does
+// not hold the appliance's exit, and what stays behind is counted (reason shutdown).
+int Appliance::finish_sinks() {
+    if (!jsonl_) return 0;
+    const bool ended = jsonl_->finish(
+        std::chrono::steady_clock::now() + (stop_requested() ? std::chrono::milliseconds(300)
+                                                             : std::chrono::milliseconds(kSinkGrace)),
+        &stop_requested);
+    const RecordSinkStats& stats = jsonl_->stats();
+    const uint64_t dropped = stats.dropped_total();
+    std::string reasons;
+    for (size_t i = 0; i < kSinkDropNames.size(); ++i)
+        if (const uint64_t n = stats.dropped[i].load(); n != 0)
+            reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", n, kSinkDropNames[i]);
+    fmt::print(stderr, "ottscope: flow records to {}: {} written, {} dropped{}\n",
+               options_.flows_out, stats.written.load(), dropped,
+               reasons.empty() ? "" : " (" + reasons + ")");
+    sink_stuck_ = !ended;
+    // Records lost to a failed write make the run fail, as a capture run's output is its result.
+    return stats.dropped[static_cast<size_t>(SinkDrop::write_error)].load() != 0 ? 1 : 0;
+}
+
 void Appliance::finish_exporters() {
     if (!exports_) return;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    const auto deadline =
+        std::chrono::steady_clock::now() +
+        (stop_requested() ? std::chrono::milliseconds(300) : std::chrono::milliseconds(kSinkGrace));
     for (const std::string& line : exports_->finish(deadline))
         fmt::print(stderr, "ottscope: {}\n", line);
 }
@@ -630,40 +698,51 @@ void Appliance::show_progress(bool last) {
         fmt::print(stderr, "{}\n", line);
 }
 
+// Progress, --duration and reload requests: never blocks on anything, so a stop by
+// --duration comes on time whatever a reload or a sink is doing.
 void Appliance::control_loop() {
     progress_at_ = started_;
     const auto progress_every = isatty(STDERR_FILENO) != 0 ? std::chrono::milliseconds(500)
                                                            : std::chrono::milliseconds(5000);
     auto last_progress = std::chrono::steady_clock::now();
-    auto last_reload_poll = last_progress;
     while (!dataplane_done_.load(std::memory_order_acquire)) {
-        if (!record_rings_.empty()) drain_records();
         const auto now = std::chrono::steady_clock::now();
         if (options_.duration_seconds > 0 &&
             now - started_ > std::chrono::duration<double>(options_.duration_seconds))
             g_stop.store(true);
-        if (g_reload.exchange(false, std::memory_order_relaxed)) reloader_->reload("sighup");
-        if (config_.watch_rule_files && now - last_reload_poll >= kReloadPollInterval) {
-            reloader_->reload_if_changed();
-            last_reload_poll = now;
-        }
+        if (g_reload.load(std::memory_order_relaxed)) reload_wake_.notify_one();
         if (options_.progress && now - last_progress > progress_every) {
             show_progress(false);
             last_progress = now;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    if (!record_rings_.empty()) drain_records();
     if (options_.progress) show_progress(true);
 }
 
-int Appliance::finish() {
-    int status = 0;
-    if (writer_ && !writer_->close()) {
-        fmt::print(stderr, "ottscope: writing flow records to {} failed: {}\n", options_.flows_out,
-                   writer_->error());
-        status = 1;
+// SIGHUP and changed files (the HTTP API reloads on its own thread). Runs until the end of
+// the run, lingering included; a reload under way at exit is left to the process exit.
+void Appliance::reload_loop() {
+    auto last_poll = std::chrono::steady_clock::now();
+    std::unique_lock lock(reload_wake_mutex_);
+    while (!reload_thread_done_.load()) {
+        reload_wake_.wait_for(lock, std::chrono::milliseconds(100));
+        if (reload_thread_done_.load()) break;
+        lock.unlock();
+        reload_busy_.store(true);
+        if (g_reload.exchange(false, std::memory_order_relaxed)) reloader_->reload("sighup");
+        const auto now = std::chrono::steady_clock::now();
+        if (config_.watch_rule_files && now - last_poll >= kReloadPollInterval) {
+            reloader_->reload_if_changed();
+            last_poll = now;
+        }
+        reload_busy_.store(false);
+        lock.lock();
     }
+}
+
+int Appliance::finish() {
+    int status = finish_sinks();
     Totals totals = sum_totals(view_);
     // A stopped run does not wait for the rest of a count it no longer needs.
     if (g_stop.load()) capture_counter_->abandon();
@@ -687,8 +766,8 @@ int Appliance::finish() {
             status = 1;
         }
     }
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    // The run's time ends with the dataplane, not with the wait for slow sinks.
+    const double seconds = std::chrono::duration<double>(dataplane_ended_ - started_).count();
     uint64_t bytes = 0;
     for (const RxSlot& slot : view_.rx) bytes += slot.counters->bytes.read();
     if (totals.received != totals.counted) status = 1;
@@ -723,17 +802,8 @@ int Appliance::run() {
     order_ndpi_modules();
     prepare_captures();
     build_dataplane();
-    if (!options_.flows_out.empty()) {
-        std::vector<std::string> zone_names;
-        for (const Port& port : ports_) {
-            if (zone_names.size() <= port.zone) zone_names.resize(port.zone + 1);
-            if (zone_names[port.zone].empty()) zone_names[port.zone] = port.name;
-        }
-        writer_ = std::make_unique<FlowRecordWriter>(
-            options_.flows_out, *catalog_, view_.classifier_names, std::move(zone_names),
-            FlowRecordFields{config_.flow_record_tls_fields});
-    }
     start_exporters();
+    start_record_drain();
     const std::string listen = options_.metrics_listen.value_or(config_.metrics_listen);
     ControlServerOptions server_options;
     server_options.listen = listen;
@@ -765,6 +835,7 @@ int Appliance::run() {
 
     started_ = std::chrono::steady_clock::now();
     std::thread control([this] { control_loop(); });
+    reload_thread_ = std::thread([this] { reload_loop(); });
 
     // The main lcore takes the first role (the dedicated fan-out when there is one, else
     // worker 0, the receiver of single-queue ports), the others the rest.
@@ -789,9 +860,11 @@ int Appliance::run() {
         if (!worker->finished()) throw RunError("a worker lcore ended without finishing");
     if (fanout_ && !fanout_->finished())
         throw RunError("the fan-out lcore ended without finishing");
+    dataplane_ended_ = std::chrono::steady_clock::now();
     dataplane_done_.store(true, std::memory_order_release);
     phase_.store(static_cast<int>(RunPhase::finished), std::memory_order_release);
     control.join();
+    if (drain_) drain_->join();
 
     const int status = finish();
     if (options_.linger && !g_stop.load()) {
@@ -800,10 +873,19 @@ int Appliance::run() {
             "ottscope: captures done; serving metrics and the API until SIGTERM or Ctrl-C\n");
         while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    reloader_->close();
+    // A reload still under way (a slow file system) is not waited for: the appliance and
+    // what the reload touches are left to the process exit instead.
+    reload_thread_done_.store(true);
+    reload_wake_.notify_one();
+    reloads_settled_ = reloader_->close(std::chrono::milliseconds(200));
+    if (reloads_settled_)
+        reload_thread_.join();
+    else
+        reload_thread_.detach();
     control_server_->detach_from_dataplane();
     g_left_to_exit = new LeftToExit{std::move(control_server_), std::move(worker_objects_),
-                                    std::move(catalog_module_)};
+                                    std::move(catalog_module_),
+                                    sink_stuck_ ? std::move(jsonl_) : nullptr};
     fanout_.reset();
     stop_ports(ports_);
     return status;
@@ -826,12 +908,12 @@ int run_appliance(const RunOptions& options) {
                    "ottscope: nothing to read: give --pcap FILE or ports in the configuration\n");
         return 1;
     }
-    std::signal(SIGINT, on_stop_signal);
-    std::signal(SIGTERM, on_stop_signal);
-    std::signal(SIGHUP, on_reload_signal);
+    install_signal_handlers();
     try {
-        Appliance appliance(options, std::move(config));
-        return appliance.run();
+        auto appliance = std::make_unique<Appliance>(options, std::move(config));
+        const int status = appliance->run();
+        if (!appliance->reloads_settled()) (void)appliance.release();  // see Appliance::run
+        return status;
     } catch (const std::exception& e) {
         fmt::print(stderr, "ottscope: {}\n", e.what());
         return 1;

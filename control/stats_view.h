@@ -9,6 +9,7 @@
 
 #include "classifiers/app_catalog.h"
 #include "control/ipfix_export_set.h"
+#include "control/record_sink_stats.h"
 #include "control/rule_reloader.h"
 #include "dataplane/counters.h"
 #include "dataplane/flow_snapshot.h"
@@ -50,6 +51,7 @@ struct StatsView {
     std::vector<std::string> zone_names;          // port name of each flow zone
     uint32_t flow_capacity = 0;                   // per worker
     const IpfixExportSet* exports = nullptr;      // IPFIX collectors, if export is on
+    const RecordSinkStats* jsonl = nullptr;       // the --flows-out writer, if there is one
 };
 
 struct AppTotals {

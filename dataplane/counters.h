@@ -83,7 +83,9 @@ struct alignas(64) WorkerCounters {
     Counter classifier_state_bytes;
     Counter busy_cycles;  // cycles spent on bursts that carried packets
     Counter total_cycles;
-    Counter record_stalls;  // times the flow-record ring was full and the worker waited
+    // Finished flows whose record found the worker's record ring full: dropped, never waited
+    // for (the sinks behind the ring may be stuck; packets must keep flowing).
+    Counter records_dropped;
     StreamCounters stream;
 
     // IP reassembly

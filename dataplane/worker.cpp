@@ -492,13 +492,9 @@ void Worker::emit_record(const Flow& flow, FlowEnd why) noexcept {
     record.tunnel = flow.tunnel;
     record.end = why;
     record.annotations = annotations_;
-    // Records are never dropped: if the control thread is behind, the worker waits for it.
-    bool stalled = false;
-    while (rte_ring_enqueue_elem(setup_.record_ring, &record, sizeof(record)) != 0) {
-        if (!stalled) counters_.record_stalls.add();
-        stalled = true;
-        rte_pause();
-    }
+    // The worker never waits for whoever drains the ring: a full ring costs the record, counted.
+    if (rte_ring_enqueue_elem(setup_.record_ring, &record, sizeof(record)) != 0) [[unlikely]]
+        counters_.records_dropped.add();
 }
 
 }  // namespace ottscope

@@ -88,27 +88,66 @@ const char* parse_line(std::string_view text, Line& out) noexcept {
 
 }  // namespace
 
-KeyLog::KeyLog(std::vector<KeyLogEntry> entries) : entries_(std::move(entries)) {
-    std::stable_sort(entries_.begin(), entries_.end(), [](const auto& a, const auto& b) {
+namespace {
+
+void sort_and_merge(std::vector<KeyLogEntry>& entries) {
+    std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
         return a.client_random < b.client_random;
     });
     // One entry per session: later lines complete (or replace) earlier ones.
-    std::vector<KeyLogEntry> merged;
-    merged.reserve(entries_.size());
-    for (const KeyLogEntry& entry : entries_) {
-        if (merged.empty() || merged.back().client_random != entry.client_random) {
-            merged.push_back(entry);
+    size_t kept = 0;
+    for (size_t i = 0; i < entries.size(); ++i) {
+        const KeyLogEntry& entry = entries[i];
+        if (kept == 0 || entries[kept - 1].client_random != entry.client_random) {
+            entries[kept++] = entry;
             continue;
         }
-        KeyLogEntry& into = merged.back();
+        KeyLogEntry& into = entries[kept - 1];
         if (entry.master.present()) into.master = entry.master;
         if (entry.client_traffic.present()) into.client_traffic = entry.client_traffic;
         if (entry.server_traffic.present()) into.server_traffic = entry.server_traffic;
     }
-    entries_ = std::move(merged);
+    entries.resize(kept);
 }
 
-const KeyLogEntry* KeyLog::find(std::span<const uint8_t, 32> client_random) const noexcept {
+}  // namespace
+
+KeyLog::KeyLog(std::vector<KeyLogEntry> entries, std::shared_ptr<const KeyLog> base)
+    : entries_(std::move(entries)) {
+    sort_and_merge(entries_);
+    if (base && base->layers_ + 1 > kMaxLayers) {
+        // Flatten: the base's layers, oldest first, then these lines.
+        std::vector<const KeyLog*> chain;
+        for (const KeyLog* layer = base.get(); layer != nullptr; layer = layer->base_.get())
+            chain.push_back(layer);
+        std::vector<KeyLogEntry> all;
+        all.reserve(base->sessions_ + entries_.size());
+        for (auto layer = chain.rbegin(); layer != chain.rend(); ++layer)
+            all.insert(all.end(), (*layer)->entries_.begin(), (*layer)->entries_.end());
+        all.insert(all.end(), entries_.begin(), entries_.end());
+        sort_and_merge(all);
+        entries_ = std::move(all);
+        sessions_ = entries_.size();
+        return;
+    }
+    sessions_ = entries_.size();
+    if (!base) return;
+    // A session whose secrets began in an earlier layer: this layer's entry carries them all,
+    // so the first layer that knows a session knows everything about it.
+    for (KeyLogEntry& entry : entries_) {
+        const KeyLogEntry* earlier = base->find(entry.client_random);
+        if (earlier == nullptr) continue;
+        --sessions_;
+        if (!entry.master.present()) entry.master = earlier->master;
+        if (!entry.client_traffic.present()) entry.client_traffic = earlier->client_traffic;
+        if (!entry.server_traffic.present()) entry.server_traffic = earlier->server_traffic;
+    }
+    sessions_ += base->sessions_;
+    layers_ = base->layers_ + 1;
+    base_ = std::move(base);
+}
+
+const KeyLogEntry* KeyLog::find_here(std::span<const uint8_t, 32> client_random) const noexcept {
     const auto at =
         std::lower_bound(entries_.begin(), entries_.end(), client_random,
                          [](const KeyLogEntry& entry, std::span<const uint8_t, 32> key) {
@@ -120,16 +159,28 @@ const KeyLogEntry* KeyLog::find(std::span<const uint8_t, 32> client_random) cons
     return &*at;
 }
 
-KeyLogParse parse_keylog(std::string_view text, std::string_view file_name) {
+const KeyLogEntry* KeyLog::find(std::span<const uint8_t, 32> client_random) const noexcept {
+    for (const KeyLog* layer = this; layer != nullptr; layer = layer->base_.get())
+        if (const KeyLogEntry* found = layer->find_here(client_random)) return found;
+    return nullptr;
+}
+
+KeyLogParse parse_keylog(std::string_view text, std::string_view file_name,
+                         std::shared_ptr<const KeyLog> base, size_t first_line) {
     KeyLogParse result;
     std::vector<KeyLogEntry> entries;
-    size_t number = 0;
+    size_t number = first_line - 1;
+    const size_t total = text.size();
     while (!text.empty()) {
         const size_t end = text.find('\n');
         const bool terminated = end != std::string_view::npos;
         std::string_view line = text.substr(0, end);
         text.remove_prefix(terminated ? end + 1 : text.size());
         ++number;
+        if (terminated) {
+            result.consumed = total - text.size();
+            ++result.line_count;
+        }
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         const size_t first = line.find_first_not_of(" \t");
         if (first == std::string_view::npos || line[first] == '#') continue;
@@ -161,7 +212,7 @@ KeyLogParse parse_keylog(std::string_view text, std::string_view file_name) {
         }
         entries.push_back(entry);
     }
-    result.keylog = std::make_shared<const KeyLog>(std::move(entries));
+    result.keylog = std::make_shared<const KeyLog>(std::move(entries), std::move(base));
     return result;
 }
 

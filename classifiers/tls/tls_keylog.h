@@ -32,22 +32,41 @@ struct KeyLogEntry {
     KeyLogSecret server_traffic;  // TLS 1.3 SERVER_TRAFFIC_SECRET_0
 };
 
+// A key log grows while clients run, so a new snapshot is the previous one plus the lines
+// appended since: a layer over its base, whose entries it completes. Lookups try the newest
+// layer first; past kMaxLayers the layers are flattened into one, so a lookup stays a few
+// binary searches and an append costs its own lines, not the whole file.
 class KeyLog {
 public:
-    explicit KeyLog(std::vector<KeyLogEntry> entries);  // sorted and merged here
+    static constexpr unsigned kMaxLayers = 16;
+
+    // Sorted and merged here; `base` (may be null) holds what earlier lines logged.
+    explicit KeyLog(std::vector<KeyLogEntry> entries,
+                    std::shared_ptr<const KeyLog> base = nullptr);
 
     // The secrets logged for a session, by its ClientHello random; null when none.
     [[nodiscard]] const KeyLogEntry* find(
         std::span<const uint8_t, 32> client_random) const noexcept;
-    [[nodiscard]] size_t size() const noexcept { return entries_.size(); }
+    // Sessions with secrets, over every layer.
+    [[nodiscard]] size_t size() const noexcept { return sessions_; }
+    [[nodiscard]] unsigned layers() const noexcept { return layers_; }
 
 private:
+    [[nodiscard]] const KeyLogEntry* find_here(
+        std::span<const uint8_t, 32> client_random) const noexcept;
+
     std::vector<KeyLogEntry> entries_;  // sorted by client_random, one per session
+    std::shared_ptr<const KeyLog> base_;
+    size_t sessions_ = 0;
+    unsigned layers_ = 1;
 };
 
 struct KeyLogParse {
     std::shared_ptr<const KeyLog> keylog;  // never null, possibly empty
     size_t lines = 0;
+    // Bytes up to the end of the last complete line: where the next incremental read starts.
+    size_t consumed = 0;
+    size_t line_count = 0;  // newline-terminated lines in those bytes
     size_t malformed = 0;  // lines that are neither comments, blank, nor LABEL HEX HEX
     // "FILE:LINE: what is wrong", for the first few malformed lines (never their text).
     std::vector<std::string> errors;
@@ -56,7 +75,9 @@ struct KeyLogParse {
 
 // Parses key log text. A last line without a newline is still being written by its client:
 // it is taken when it parses and otherwise ignored (not counted as malformed).
-KeyLogParse parse_keylog(std::string_view text, std::string_view file_name);
+// `base`: the snapshot the text was appended to; `first_line`: the text's first line number.
+KeyLogParse parse_keylog(std::string_view text, std::string_view file_name,
+                         std::shared_ptr<const KeyLog> base = nullptr, size_t first_line = 1);
 KeyLogParse load_keylog_file(const std::string& path);
 
 }  // namespace ottscope::tls
