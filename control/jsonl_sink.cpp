@@ -53,8 +53,8 @@ JsonLinesSink::JsonLinesSink(std::string path, size_t backlog_bytes)
         pipe_like_ = fifo_;
         if (!fifo_) {
             // Non-blocking: a FIFO put in place since the stat must not hold up start-up.
-            fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK,
-                         0644);
+            fd_ =
+                ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644);
             if (fd_ < 0)
                 throw std::runtime_error("cannot write flow records to " + path_ + ": " +
                                          std::strerror(errno));

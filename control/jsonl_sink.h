@@ -68,8 +68,8 @@ private:
     bool pipe_like_ = false;  // FIFO or standard output that is not a regular file
     bool owns_fd_ = true;
     int fd_ = -1;
-    bool gave_up_ = false;      // standard output broke: nothing can reopen it
-    off_t line_boundary_ = 0;   // regular files: the end of the last whole line written
+    bool gave_up_ = false;     // standard output broke: nothing can reopen it
+    off_t line_boundary_ = 0;  // regular files: the end of the last whole line written
     Clock::time_point next_open_attempt_{};
     RateLimitedLog error_log_;
     // Shared with the producer, guarded by mutex_.

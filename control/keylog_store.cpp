@@ -77,8 +77,8 @@ std::shared_ptr<const tls::KeyLog> KeyLogStore::snapshot(const std::string& path
     if (!S_ISREG(info.st_mode)) return unreadable("not a regular file");
     const auto size = static_cast<uint64_t>(info.st_size);
     if (size > kMaxBytes)
-        return unreadable(fmt::format("{} bytes, more than the {} a key log may have", size,
-                                      kMaxBytes));
+        return unreadable(
+            fmt::format("{} bytes, more than the {} a key log may have", size, kMaxBytes));
     const int64_t mtime_ns =
         static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec;
     const bool same_file = current_ && path == path_ && info.st_ino == inode_ && size_ >= 0;

@@ -3,8 +3,9 @@
 // workers (classifiers/tls/tls_keylog.h). The file grows while clients log their secrets:
 // when it only grew, just the lines appended since the last read are read and layered over
 // the last snapshot; a file replaced or cut shorter is read again whole. Only regular files
-// up to kMaxBytes are read, opened so that a FIFO in their place cannot block the reader. Problems are reported by FILE:LINE on stderr, never with
-// the line's text (every line holds a secret). Thread-safe: startup and the reloader use it.
+// up to kMaxBytes are read, opened so that a FIFO in their place cannot block the reader. Problems
+// are reported by FILE:LINE on stderr, never with the line's text (every line holds a secret).
+// Thread-safe: startup and the reloader use it.
 
 #include <atomic>
 #include <cstdint>

@@ -34,10 +34,10 @@
 #include "config/config.h"
 #include "control/control_server.h"
 #include "control/flow_record_writer.h"
-#include "control/jsonl_sink.h"
-#include "control/record_drain.h"
 #include "control/ipfix_export_set.h"
+#include "control/jsonl_sink.h"
 #include "control/keylog_store.h"
+#include "control/record_drain.h"
 #include "control/rule_reloader.h"
 #include "control/stats_view.h"
 #include "control/summary.h"
@@ -625,8 +625,8 @@ void Appliance::start_record_drain() {
     if (jsonl_)
         outputs.format_jsonl = [this, fields = FlowRecordFields{config_.flow_record_tls_fields}](
                                    const FlowRecord& record) {
-            return format_flow_record(record, *catalog_, view_.classifier_names,
-                                      view_.zone_names, fields);
+            return format_flow_record(record, *catalog_, view_.classifier_names, view_.zone_names,
+                                      fields);
         };
     outputs.ipfix = exports_.get();
     drain_ = std::make_unique<RecordDrain>(record_rings_, std::move(outputs));
@@ -637,10 +637,11 @@ void Appliance::start_record_drain() {
 // not hold the appliance's exit, and what stays behind is counted (reason shutdown).
 int Appliance::finish_sinks() {
     if (!jsonl_) return 0;
-    const bool ended = jsonl_->finish(
-        std::chrono::steady_clock::now() + (stop_requested() ? std::chrono::milliseconds(300)
-                                                             : std::chrono::milliseconds(kSinkGrace)),
-        &stop_requested);
+    const bool ended =
+        jsonl_->finish(std::chrono::steady_clock::now() +
+                           (stop_requested() ? std::chrono::milliseconds(300)
+                                             : std::chrono::milliseconds(kSinkGrace)),
+                       &stop_requested);
     const RecordSinkStats& stats = jsonl_->stats();
     const uint64_t dropped = stats.dropped_total();
     std::string reasons;
@@ -883,9 +884,9 @@ int Appliance::run() {
     else
         reload_thread_.detach();
     control_server_->detach_from_dataplane();
-    g_left_to_exit = new LeftToExit{std::move(control_server_), std::move(worker_objects_),
-                                    std::move(catalog_module_),
-                                    sink_stuck_ ? std::move(jsonl_) : nullptr};
+    g_left_to_exit =
+        new LeftToExit{std::move(control_server_), std::move(worker_objects_),
+                       std::move(catalog_module_), sink_stuck_ ? std::move(jsonl_) : nullptr};
     fanout_.reset();
     stop_ports(ports_);
     return status;

@@ -41,8 +41,7 @@ public:
     static constexpr unsigned kMaxLayers = 16;
 
     // Sorted and merged here; `base` (may be null) holds what earlier lines logged.
-    explicit KeyLog(std::vector<KeyLogEntry> entries,
-                    std::shared_ptr<const KeyLog> base = nullptr);
+    explicit KeyLog(std::vector<KeyLogEntry> entries, std::shared_ptr<const KeyLog> base = nullptr);
 
     // The secrets logged for a session, by its ClientHello random; null when none.
     [[nodiscard]] const KeyLogEntry* find(
@@ -67,7 +66,7 @@ struct KeyLogParse {
     // Bytes up to the end of the last complete line: where the next incremental read starts.
     size_t consumed = 0;
     size_t line_count = 0;  // newline-terminated lines in those bytes
-    size_t malformed = 0;  // lines that are neither comments, blank, nor LABEL HEX HEX
+    size_t malformed = 0;   // lines that are neither comments, blank, nor LABEL HEX HEX
     // "FILE:LINE: what is wrong", for the first few malformed lines (never their text).
     std::vector<std::string> errors;
     std::string read_error;  // the file could not be read (the key log is then empty)

@@ -42,13 +42,14 @@ bool ChildProcess::running() {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
+        exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         return false;
     }
     return true;
 }
 
 int ChildProcess::stop(std::chrono::seconds grace) {
-    if (pid_ <= 0) return -1;
+    if (pid_ <= 0) return exit_status_;
     kill(pid_, SIGTERM);
     int status = 0;
     const auto deadline = std::chrono::steady_clock::now() + grace;

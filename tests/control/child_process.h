@@ -18,7 +18,8 @@ public:
     ChildProcess(const ChildProcess&) = delete;
     ChildProcess& operator=(const ChildProcess&) = delete;
 
-    // Returns the exit status (-1 when killed by a signal).
+    // Returns the exit status (-1 when killed by a signal); of a process that running() found
+    // ended, the status it ended with.
     int stop(std::chrono::seconds grace = std::chrono::seconds(10));
     [[nodiscard]] bool running();
     void signal(int number) const;
@@ -26,6 +27,7 @@ public:
 
 private:
     pid_t pid_ = -1;
+    int exit_status_ = -1;
     std::string log_path_;
 };
 
