@@ -5,6 +5,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cmath>
+#include <cstdlib>
+
 #include "classifiers/app_catalog.h"
 #include "classifiers/ndpi/ndpi_classifier.h"
 #include "config/config.h"
@@ -15,6 +18,9 @@
 #include "synth.h"
 
 namespace {
+
+// Ten years: a limit any run means; past it a typo (or "1e300") would print as a wall of digits.
+constexpr double kMaxDurationSeconds = 10.0 * 365 * 24 * 3600;
 
 // A rule file has apps at its top; anything else is read as a configuration.
 bool is_rule_file(const std::string& path) {
@@ -88,7 +94,19 @@ int run_cli(int argc, char** argv) {
     run_cmd->add_flag("--progress", run.progress,
                       "show packets and rate on the terminal while running");
     run_cmd->add_option("--duration", run.duration_seconds, "stop after this many seconds")
-        ->check(CLI::PositiveNumber);
+        ->check(CLI::Validator(
+            [](const std::string& text) -> std::string {
+                // strtod takes "nan", "inf" and hex: only plain finite seconds mean a limit.
+                char* end = nullptr;
+                const double value = std::strtod(text.c_str(), &end);
+                if (end == text.c_str() || *end != '\0' || !std::isfinite(value) || value <= 0 ||
+                    value > kMaxDurationSeconds || text.find_first_of("xXnN") != std::string::npos)
+                    return fmt::format("takes seconds, more than 0 and at most {:.0f}; "
+                                       "'{}' is not",
+                                       kMaxDurationSeconds, text.substr(0, 32));
+                return {};
+            },
+            "SECONDS"));
     run_cmd->add_option("--ipfix", run.ipfix,
                         "export flow records over IPFIX to udp://HOST:PORT or tcp://HOST:PORT "
                         "(repeatable; adds to export.ipfix.collectors)");

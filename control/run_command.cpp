@@ -133,6 +133,34 @@ struct RunError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// MemAvailable of /proc/meminfo in bytes; nullopt where it cannot be read.
+std::optional<uint64_t> available_memory() {
+    std::FILE* meminfo = std::fopen("/proc/meminfo", "re");
+    if (meminfo == nullptr) return std::nullopt;
+    char line[256];
+    std::optional<uint64_t> bytes;
+    unsigned long long kib = 0;
+    while (std::fgets(line, sizeof(line), meminfo) != nullptr)
+        if (std::sscanf(line, "MemAvailable: %llu kB", &kib) == 1) bytes = uint64_t{kib} * 1024;
+    std::fclose(meminfo);
+    return bytes;
+}
+
+// What the run would take (DPDK's memory, reserved whole at start, and the flow slots each
+// worker's table may fill) against what the machine has free: refused before the EAL starts,
+// with the figures, instead of a death by the OOM killer with no word.
+void check_memory(uint64_t dpdk_mb, uint64_t flow_slot_bytes) {
+    const std::optional<uint64_t> available = available_memory();
+    if (!available) return;
+    const uint64_t wanted = (dpdk_mb << 20) + flow_slot_bytes;
+    if (wanted <= *available) return;
+    throw RunError(fmt::format(
+        "this run needs about {} MiB ({} MiB of DPDK memory for packet buffers and flow hashes, "
+        "{} MiB of flow slots) and the machine has {} MiB available; lower "
+        "flow_table.capacity, the worker count or dataplane.memory_mb",
+        wanted >> 20, dpdk_mb, flow_slot_bytes >> 20, *available >> 20));
+}
+
 unsigned default_workers() {
     const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     return cpus > 1 ? static_cast<unsigned>(cpus - 1) : 1;
@@ -399,6 +427,8 @@ void Appliance::build_dataplane() {
             plan.extra_args.push_back(port.device);
         }
     }
+    check_memory(plan.memory_mb, uint64_t{workers_} * config_.flow_capacity *
+                                     (sizeof(Flow) + sizeof(uint32_t)));
     start_eal(plan);
 
     pool_ = rte_pktmbuf_pool_create("ottscope_mbufs", static_cast<unsigned>(mbufs), kMbufCache, 0,
