@@ -65,8 +65,13 @@ void load_ipfix(YamlLoader& loader, const YAML::Node& node, Config& config) {
         });
 }
 
-void load_document(YamlLoader& loader, const YAML::Node& root, Config& config,
-                   YAML::Mark& capacity_mark) {
+// Where keys whose values are checked after the walk were written, for their messages.
+struct KeyMarks {
+    YAML::Mark flow_capacity = YAML::Mark::null_mark();
+    YAML::Mark protocols_file = YAML::Mark::null_mark();
+};
+
+void load_document(YamlLoader& loader, const YAML::Node& root, Config& config, KeyMarks& marks) {
     if (root.IsNull()) return;
     loader.mapping(
         root, "the configuration",
@@ -143,7 +148,7 @@ void load_document(YamlLoader& loader, const YAML::Node& root, Config& config,
                      {
                          {"capacity",
                           [&](const YAML::Node& capacity) {
-                              capacity_mark = capacity.Mark();
+                              marks.flow_capacity = capacity.Mark();
                               loader.number(config.flow_capacity, "flow_table.capacity", 16,
                                             1u << 28)(capacity);
                           }},
@@ -208,8 +213,12 @@ void load_document(YamlLoader& loader, const YAML::Node& root, Config& config,
                                                   loader.number(config.ndpi_udp_packet_budget,
                                                                 "udp_packet_budget", 1, 10000)},
                                                  {"protocols_file",
-                                                  loader.text(config.ndpi_protocols_file,
-                                                              "classifiers.ndpi.protocols_file")},
+                                                  [&](const YAML::Node& file) {
+                                                      marks.protocols_file = file.Mark();
+                                                      loader.text(
+                                                          config.ndpi_protocols_file,
+                                                          "classifiers.ndpi.protocols_file")(file);
+                                                  }},
                                              });
                           }},
                          {"tls",
@@ -292,12 +301,11 @@ namespace {
 
 // The nDPI protocols file is opened by nDPI itself: it must be something that opening cannot
 // block on and reading cannot exhaust memory with.
-void check_protocols_file(YamlLoader& loader, const std::string& path) {
+void check_protocols_file(YamlLoader& loader, const YAML::Mark& mark, const std::string& path) {
     if (path.empty()) return;
     std::string error;
     if (!is_readable_regular_file(path, kMaxProtocolsFileBytes, error))
-        loader.errors.push_back(escape_for_log(path) + ": classifiers.ndpi.protocols_file " +
-                                error);
+        loader.error_at(mark, "classifiers.ndpi.protocols_file " + shown_value(path) + " " + error);
 }
 
 }  // namespace
@@ -305,25 +313,25 @@ void check_protocols_file(YamlLoader& loader, const std::string& path) {
 ConfigResult load_config(const std::string& path) {
     ConfigResult result;
     YamlLoader loader(path);
-    YAML::Mark capacity_mark = YAML::Mark::null_mark();
+    KeyMarks marks;
     try {
         if (const auto root = parse_yaml_file(loader))
-            load_document(loader, *root, result.config, capacity_mark);
+            load_document(loader, *root, result.config, marks);
     } catch (const YAML::Exception& e) {
         loader.error_at(e.mark, e.msg);
     } catch (const std::exception& e) {
         loader.file_error(std::string("cannot be loaded: ") + e.what());
     }
     result.flow_capacity_origin = loader.shown_path();
-    if (capacity_mark.line >= 0)
-        result.flow_capacity_origin += ":" + std::to_string(capacity_mark.line + 1) + ":" +
-                                       std::to_string(capacity_mark.column + 1);
+    if (marks.flow_capacity.line >= 0)
+        result.flow_capacity_origin += ":" + std::to_string(marks.flow_capacity.line + 1) + ":" +
+                                       std::to_string(marks.flow_capacity.column + 1);
     const size_t slash = path.rfind('/');
     result.config.directory = slash == std::string::npos ? "." : path.substr(0, slash);
     std::string& protocols = result.config.ndpi_protocols_file;
     if (!protocols.empty() && protocols[0] != '/')
         protocols = result.config.directory + "/" + protocols;
-    check_protocols_file(loader, protocols);
+    check_protocols_file(loader, marks.protocols_file, protocols);
     std::string& keylog = result.config.tls_keylog_file;
     if (!keylog.empty() && keylog[0] != '/') keylog = result.config.directory + "/" + keylog;
     result.errors = std::move(loader.errors);

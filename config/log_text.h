@@ -10,8 +10,8 @@
 
 namespace ottscope {
 
-// The longest value shown in a message before it is cut with "...".
-constexpr size_t kMaxShownValue = 80;
+// The longest value shown in a message before it is cut with "...": a long path still fits.
+constexpr size_t kMaxShownValue = 160;
 
 // Bytes outside printable ASCII (controls, DEL, and every byte of UTF-8 sequences, which may
 // hide direction overrides) become \xNN. Backslashes are kept as they are, so escaping twice

@@ -26,6 +26,11 @@ protected:
         std::ofstream(path) << text;
         return load_config(path);
     }
+    [[nodiscard]] std::string at(int line, int column) const {
+        std::string text = dir_ + "/ottscope.yaml:";
+        text += std::to_string(line) + ":" + std::to_string(column) + ": ";
+        return text;
+    }
     static std::string all(const ConfigResult& result) {
         std::string text;
         for (const auto& error : result.errors) text += error + "\n";
@@ -55,16 +60,18 @@ TEST_F(HostileConfig, ProtocolsFileThatIsAFifoIsRefused) {
     ASSERT_EQ(mkfifo((dir_ + "/protos.txt").c_str(), 0644), 0);
     const ConfigResult result = load("classifiers:\n  ndpi:\n    protocols_file: protos.txt\n");
     ASSERT_EQ(result.errors.size(), 1u) << all(result);
-    EXPECT_EQ(result.errors[0], dir_ +
-                                    "/protos.txt: classifiers.ndpi.protocols_file is a FIFO, "
-                                    "not a regular file");
+    const std::string protocols = dir_ + "/protos.txt";
+    EXPECT_EQ(result.errors[0], at(3, 21) + "classifiers.ndpi.protocols_file " + protocols +
+                                    " is a FIFO, not a regular file");
 }
 
 TEST_F(HostileConfig, ProtocolsFileThatIsADanglingSymlinkIsRefused) {
     ASSERT_EQ(symlink((dir_ + "/nowhere").c_str(), (dir_ + "/protos.txt").c_str()), 0);
     const ConfigResult result = load("classifiers:\n  ndpi:\n    protocols_file: protos.txt\n");
     ASSERT_EQ(result.errors.size(), 1u) << all(result);
-    EXPECT_NE(result.errors[0].find("protos.txt: classifiers.ndpi.protocols_file does not exist"),
+    const std::string protocols = dir_ + "/protos.txt";
+    EXPECT_NE(result.errors[0].find(at(3, 21) + "classifiers.ndpi.protocols_file " + protocols +
+                                    " does not exist"),
               std::string::npos)
         << all(result);
 }
