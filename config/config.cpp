@@ -346,7 +346,8 @@ std::string flow_memory_error(const ConfigResult& loaded, unsigned workers) {
     if (workers == 0) workers = automatic_workers();
     const std::string error =
         flow_tables_memory_error(loaded.config.flow_capacity, workers, *memory);
-    return error.empty() ? error : loaded.flow_capacity_origin + ": " + error;
+    if (error.empty() || loaded.flow_capacity_origin.empty()) return error;
+    return loaded.flow_capacity_origin + ": " + error;
 }
 
 }  // namespace ottscope

@@ -94,8 +94,9 @@ struct ConfigResult {
 ConfigResult load_config(const std::string& path);
 
 // Why the flow tables of `config` with `workers` workers (0: automatic_workers()) would not fit
-// in this machine's memory (memory_estimate.h), as "ORIGIN: message"; "" when they fit or the
-// memory cannot be read. check-config uses it; a start with --workers can too.
+// in this machine's memory (memory_estimate.h), as "ORIGIN: message" ("message" for a result
+// not read from a file, such as the built-in defaults); "" when they fit or the memory cannot
+// be read. check-config uses it; a start with --workers can too.
 std::string flow_memory_error(const ConfigResult& loaded, unsigned workers);
 // The built-in defaults, used when no -c is given.
 Config default_config();
