@@ -15,7 +15,12 @@ TEST(ErrorList, ThousandsOfTheSameErrorAreOne) {
 
 TEST(ErrorList, ThousandsOfDifferentErrorsAreCappedWithACount) {
     std::vector<std::string> errors;
-    for (int i = 0; i < 1000; ++i) errors.push_back("f.yaml:" + std::to_string(i) + ":1: bad");
+    for (int i = 0; i < 1000; ++i) {
+        std::string error = "f.yaml:";
+        error += std::to_string(i);
+        error += ":1: bad";
+        errors.push_back(std::move(error));
+    }
     errors.push_back("f.yaml:0:1: bad");
     limit_errors(errors);
     ASSERT_EQ(errors.size(), kMaxErrorsShown + 1);
