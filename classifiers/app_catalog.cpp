@@ -77,7 +77,9 @@ AppCatalog::Interned AppCatalog::intern(std::atomic<size_t>& count, size_t first
     }
     if (first + used == end)
         return {kUnknown, "too many " + std::string(what) + "s: at most " +
-                              std::to_string(end - first) + " per process"};
+                              std::to_string(end - first) +
+                              " per process, names loaded earlier included; a restart "
+                              "forgets the names no longer used"};
     apps_[first + used] = AppInfo{name, category};
     count.store(used + 1, std::memory_order_release);
     return {static_cast<uint16_t>(first + used), {}};
@@ -97,6 +99,24 @@ AppCatalog::Interned AppCatalog::intern_rule_app(const std::string& name,
         return {kUnknown,
                 "app name '" + name + "' is an nDPI protocol; rule apps need names of their own"};
     return intern(rule_count_, kFirstRuleApp, kMaxApps, name, category, "rule app");
+}
+
+AppCatalog::InternedEvidence AppCatalog::intern_rule_evidence(std::span<const std::string> texts) {
+    if (texts.size() > kMaxRuleEvidencePerSet)
+        return {{},
+                "the rules have " + std::to_string(texts.size()) +
+                    " conditions (one per any: condition, one per all: app), more than " +
+                    std::to_string(kMaxRuleEvidencePerSet) + " per rule set"};
+    size_t added = 0;
+    auto ids = evidence_.intern_all(texts, kMaxEvidence - kReservedEvidence, added);
+    if (!ids)
+        return {{},
+                "the rules bring " + std::to_string(added) + " new evidence texts, but only " +
+                    std::to_string(kMaxEvidence - kReservedEvidence - evidence_.size()) +
+                    " more fit in this process (earlier rule sets keep theirs, so that flow "
+                    "records made with them keep their meaning); restart ottscope to start "
+                    "afresh"};
+    return {std::move(*ids), {}};
 }
 
 }  // namespace ottscope

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,8 +23,19 @@ struct ndpi_detection_module_struct;
 
 namespace ottscope {
 
-// Distinct evidence texts of rules (deduplicated, so reloading the same rules adds none).
-constexpr size_t kMaxEvidence = 4096;
+// Evidence texts ("tls.sni=*.jajah.com") are referred to by uint16_t ids from verdicts, and a
+// verdict can outlive the rules that made it (a flow record is written when the flow ends), so
+// an id keeps its text for the life of the process. Texts are deduplicated: reloading the same
+// rules adds none, an edited rule adds its new texts only. The table grows to the whole id
+// space; what cannot fit is refused with an error, never dropped.
+constexpr size_t kMaxEvidence = NameTable::kMaxCapacity;
+// Kept for the few fixed texts classifiers intern when they are made (SIP methods, "sip inside
+// tls"): rules can never fill the table so far that these would not fit.
+constexpr size_t kReservedEvidence = 256;
+// Evidence texts one rule set may have (one per `any:` condition, one per `all:` app): check-
+// config refuses more, so that a rule set fits several times over in what rules may use and
+// edits can be reloaded many times before a restart is needed to start the table afresh.
+constexpr size_t kMaxRuleEvidencePerSet = 16'384;
 
 struct AppInfo {
     std::string name;
@@ -64,7 +76,15 @@ public:
         return id >= kFirstRuleApp && valid(id);
     }
 
-    // Evidence texts of rules ("tls.sni=*.jajah.com"), referred to by id from verdicts.
+    // Evidence texts of a rule set, all interned or none: the error says why they do not fit.
+    struct InternedEvidence {
+        std::vector<uint16_t> ids;  // one per text, in order; empty on error
+        std::string error;
+    };
+    InternedEvidence intern_rule_evidence(std::span<const std::string> texts);
+
+    // Evidence texts, referred to by id from verdicts. Classifiers intern their fixed texts
+    // here directly (they fit in kReservedEvidence); rules go through intern_rule_evidence.
     NameTable& evidence() noexcept { return evidence_; }
     [[nodiscard]] std::string_view evidence_text(uint16_t id) const noexcept {
         return id == 0 ? std::string_view() : evidence_.at(id);

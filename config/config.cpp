@@ -1,10 +1,14 @@
 #include "config.h"
 
+#include "error_list.h"
+#include "file_reader.h"
 #include "ipfix_url.h"
+#include "log_text.h"
+#include "memory_estimate.h"
 #include "yaml_loader.h"
 
 #include <algorithm>
-#include <fstream>
+#include <exception>
 #include <functional>
 #include <map>
 #include <string_view>
@@ -61,7 +65,13 @@ void load_ipfix(YamlLoader& loader, const YAML::Node& node, Config& config) {
         });
 }
 
-void load_document(YamlLoader& loader, const YAML::Node& root, Config& config) {
+// Where keys whose values are checked after the walk were written, for their messages.
+struct KeyMarks {
+    YAML::Mark flow_capacity = YAML::Mark::null_mark();
+    YAML::Mark protocols_file = YAML::Mark::null_mark();
+};
+
+void load_document(YamlLoader& loader, const YAML::Node& root, Config& config, KeyMarks& marks) {
     if (root.IsNull()) return;
     loader.mapping(
         root, "the configuration",
@@ -84,7 +94,8 @@ void load_document(YamlLoader& loader, const YAML::Node& root, Config& config) {
                               else if (mode.Scalar() == "dedicated")
                                   config.fanout = FanoutMode::dedicated;
                               else
-                                  loader.error(mode, "dataplane.fanout is '" + mode.Scalar() +
+                                  loader.error(mode, "dataplane.fanout is '" +
+                                                         shown_value(mode.Scalar()) +
                                                          "', must be " + choices);
                           }},
                          {"receiver_share",
@@ -99,8 +110,12 @@ void load_document(YamlLoader& loader, const YAML::Node& root, Config& config) {
                                                "dataplane.eal_args must be a list of strings");
                                   return;
                               }
-                              for (const auto& arg : list)
-                                  config.eal_args.push_back(arg.as<std::string>());
+                              for (const auto& arg : list) {
+                                  if (arg.IsScalar())
+                                      config.eal_args.push_back(arg.Scalar());
+                                  else
+                                      loader.error(arg, "dataplane.eal_args[] must be a string");
+                              }
                           }},
                      });
              }},
@@ -132,7 +147,11 @@ void load_document(YamlLoader& loader, const YAML::Node& root, Config& config) {
                      node, "flow_table",
                      {
                          {"capacity",
-                          loader.number(config.flow_capacity, "flow_table.capacity", 16, 1u << 28)},
+                          [&](const YAML::Node& capacity) {
+                              marks.flow_capacity = capacity.Mark();
+                              loader.number(config.flow_capacity, "flow_table.capacity", 16,
+                                            1u << 28)(capacity);
+                          }},
                          {"idle_timeout_seconds",
                           [&](const YAML::Node& timeouts) {
                               loader.mapping(
@@ -194,8 +213,12 @@ void load_document(YamlLoader& loader, const YAML::Node& root, Config& config) {
                                                   loader.number(config.ndpi_udp_packet_budget,
                                                                 "udp_packet_budget", 1, 10000)},
                                                  {"protocols_file",
-                                                  loader.text(config.ndpi_protocols_file,
-                                                              "classifiers.ndpi.protocols_file")},
+                                                  [&](const YAML::Node& file) {
+                                                      marks.protocols_file = file.Mark();
+                                                      loader.text(
+                                                          config.ndpi_protocols_file,
+                                                          "classifiers.ndpi.protocols_file")(file);
+                                                  }},
                                              });
                           }},
                          {"tls",
@@ -274,25 +297,57 @@ Config default_config() {
     return Config{};
 }
 
+namespace {
+
+// The nDPI protocols file is opened by nDPI itself: it must be something that opening cannot
+// block on and reading cannot exhaust memory with.
+void check_protocols_file(YamlLoader& loader, const YAML::Mark& mark, const std::string& path) {
+    if (path.empty()) return;
+    std::string error;
+    if (!is_readable_regular_file(path, kMaxProtocolsFileBytes, error))
+        loader.error_at(mark, "classifiers.ndpi.protocols_file " + shown_value(path) + " " + error);
+}
+
+}  // namespace
+
 ConfigResult load_config(const std::string& path) {
     ConfigResult result;
     YamlLoader loader(path);
-    if (const auto root = parse_yaml_file(loader)) {
-        try {
-            load_document(loader, *root, result.config);
-        } catch (const YAML::Exception& e) {
-            loader.error_at(e.mark, e.msg);
-        }
+    KeyMarks marks;
+    try {
+        if (const auto root = parse_yaml_file(loader))
+            load_document(loader, *root, result.config, marks);
+    } catch (const YAML::Exception& e) {
+        loader.error_at(e.mark, e.msg);
+    } catch (const std::exception& e) {
+        loader.file_error(std::string("cannot be loaded: ") + e.what());
     }
+    result.flow_capacity_origin = loader.shown_path();
+    if (marks.flow_capacity.line >= 0)
+        result.flow_capacity_origin += ":" + std::to_string(marks.flow_capacity.line + 1) + ":" +
+                                       std::to_string(marks.flow_capacity.column + 1);
     const size_t slash = path.rfind('/');
     result.config.directory = slash == std::string::npos ? "." : path.substr(0, slash);
     std::string& protocols = result.config.ndpi_protocols_file;
     if (!protocols.empty() && protocols[0] != '/')
         protocols = result.config.directory + "/" + protocols;
+    check_protocols_file(loader, marks.protocols_file, protocols);
     std::string& keylog = result.config.tls_keylog_file;
     if (!keylog.empty() && keylog[0] != '/') keylog = result.config.directory + "/" + keylog;
     result.errors = std::move(loader.errors);
+    limit_errors(result.errors);
     return result;
+}
+
+std::string flow_memory_error(const ConfigResult& loaded, unsigned workers) {
+    const auto memory = physical_memory_bytes();
+    if (!memory) return {};
+    if (workers == 0) workers = loaded.config.workers;
+    if (workers == 0) workers = automatic_workers();
+    const std::string error =
+        flow_tables_memory_error(loaded.config.flow_capacity, workers, *memory);
+    if (error.empty() || loaded.flow_capacity_origin.empty()) return error;
+    return loaded.flow_capacity_origin + ": " + error;
 }
 
 }  // namespace ottscope

@@ -82,10 +82,22 @@ bool ipfix_settings_differ(const Config& a, const Config& b);
 struct ConfigResult {
     Config config;
     std::vector<std::string> errors;  // "FILE:LINE:COL: message"
+    // Where flow_table.capacity was set ("FILE:LINE:COL"), or the file when it was not: for
+    // messages about what it costs (memory_estimate.h).
+    std::string flow_capacity_origin;
     [[nodiscard]] bool ok() const noexcept { return errors.empty(); }
 };
 
+// Reads and checks a configuration. Never throws for what the file holds or what the path is
+// (a directory, a FIFO, a file too large): those are errors located in it. The nDPI protocols
+// file it names must be a regular file of at most kMaxProtocolsFileBytes (file_reader.h).
 ConfigResult load_config(const std::string& path);
+
+// Why the flow tables of `config` with `workers` workers (0: automatic_workers()) would not fit
+// in this machine's memory (memory_estimate.h), as "ORIGIN: message" ("message" for a result
+// not read from a file, such as the built-in defaults); "" when they fit or the memory cannot
+// be read. check-config uses it; a start with --workers can too.
+std::string flow_memory_error(const ConfigResult& loaded, unsigned workers);
 // The built-in defaults, used when no -c is given.
 Config default_config();
 

@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <exception>
 
+#include "error_list.h"
+#include "file_reader.h"
+#include "log_text.h"
 #include "yaml_loader.h"
 
 namespace ottscope {
@@ -116,18 +118,18 @@ private:
         if (spec.name.empty())
             loader_.error(node, "an app needs a name");
         else if (!valid_label(spec.name))
-            loader_.error(node["name"],
-                          "app name '" + spec.name + "' must be 1-48 characters of a-z 0-9 - _ .");
+            loader_.error(node["name"], "app name '" + shown_value(spec.name) +
+                                            "' must be 1-48 characters of a-z 0-9 - _ .");
         else if (catalog_ != nullptr && catalog_->find_ndpi_protocol(spec.name))
             loader_.error(node["name"], "app name '" + spec.name +
                                             "' is an nDPI protocol; rule apps need names of "
                                             "their own");
         if (spec.category.empty())
-            loader_.error(node, "app '" + spec.name + "' needs a category");
+            loader_.error(node, "app '" + shown_value(spec.name) + "' needs a category");
         else if (!valid_label(spec.category))
-            loader_.error(node["category"], "category '" + spec.category +
+            loader_.error(node["category"], "category '" + shown_value(spec.category) +
                                                 "' must be 1-48 characters of a-z 0-9 - _ .");
-        if (!has_match) loader_.error(node, "app '" + spec.name + "' needs a match");
+        if (!has_match) loader_.error(node, "app '" + shown_value(spec.name) + "' needs a match");
         return spec;
     }
 
@@ -209,7 +211,8 @@ RuleTest compile_test(const TestSpec& spec, const AppCatalog* catalog, YamlLoade
                                                 [](char c) { return c >= '0' && c <= '9'; });
                 const unsigned long port = digits ? std::stoul(value) : 0;
                 if (!digits || port == 0 || port > 65535)
-                    loader.error_at(spec.mark, "port '" + value + "' must be from 1 to 65535");
+                    loader.error_at(spec.mark,
+                                    "port '" + shown_value(value) + "' must be from 1 to 65535");
                 else
                     test.numbers.push_back(static_cast<uint16_t>(port));
                 break;
@@ -218,7 +221,7 @@ RuleTest compile_test(const TestSpec& spec, const AppCatalog* catalog, YamlLoade
                 if (auto cidr = parse_cidr(value))
                     test.cidrs.push_back(*cidr);
                 else
-                    loader.error_at(spec.mark, "cidr '" + value +
+                    loader.error_at(spec.mark, "cidr '" + shown_value(value) +
                                                    "' must be an IPv4 or IPv6 address with an "
                                                    "optional /prefix");
                 break;
@@ -227,7 +230,8 @@ RuleTest compile_test(const TestSpec& spec, const AppCatalog* catalog, YamlLoade
                 if (auto id = catalog->find_ndpi_protocol(value))
                     test.numbers.push_back(*id);
                 else
-                    loader.error_at(spec.mark, "ndpi: '" + value + "' is not an nDPI 4.2 protocol");
+                    loader.error_at(spec.mark, "ndpi: '" + shown_value(value) +
+                                                   "' is not an nDPI 4.2 protocol");
                 break;
             default:
                 if (value.empty() || value.size() > 256)
@@ -261,21 +265,30 @@ Confidence confidence_of(const ConditionSpec& condition) {
     return Confidence::medium;
 }
 
-std::string digest_of(const std::vector<std::string>& files) {
-    uint64_t hash = 1469598103934665603ULL;  // FNV-1a over names and contents
-    for (const std::string& path : files) {
-        std::ifstream file(path, std::ios::binary);
-        std::ostringstream contents;
-        contents << file.rdbuf();
-        for (const char c : path + '\0' + contents.str()) {
-            hash ^= static_cast<unsigned char>(c);
-            hash *= 1099511628211ULL;
+// A short hash of the rule sources as they were read (names and contents), so that it names
+// exactly what was compiled.
+class SourceDigest {
+public:
+    void add(const std::string& path, const std::string& contents) {
+        mix(path);
+        mix(std::string_view("\0", 1));
+        mix(contents);
+    }
+    [[nodiscard]] std::string text() const {
+        char text[17];
+        std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(hash_));
+        return text;
+    }
+
+private:
+    void mix(std::string_view bytes) {
+        for (const char c : bytes) {  // FNV-1a
+            hash_ ^= static_cast<unsigned char>(c);
+            hash_ *= 1099511628211ULL;
         }
     }
-    char text[17];
-    std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(hash));
-    return text;
-}
+    uint64_t hash_ = 1469598103934665603ULL;
+};
 
 }  // namespace
 
@@ -291,9 +304,9 @@ std::vector<std::string> rule_files_of(const Config& config, std::vector<std::st
             // A pattern with wildcards may match nothing (an empty rules.d); a plain name must
             // exist.
             if (full.find_first_of("*?[") == std::string::npos)
-                errors.push_back(full + ":1:1: rule file does not exist");
+                errors.push_back(escape_for_log(full) + ":1:1: rule file does not exist");
         } else if (status != 0) {
-            errors.push_back(full + ":1:1: cannot list rule files");
+            errors.push_back(escape_for_log(full) + ":1:1: cannot list rule files");
         } else {
             for (size_t i = 0; i < matches.gl_pathc; ++i) files.emplace_back(matches.gl_pathv[i]);
         }
@@ -302,44 +315,90 @@ std::vector<std::string> rule_files_of(const Config& config, std::vector<std::st
     return files;
 }
 
+namespace {
+
+// Every app of every file, with what was compiled of it, in precedence order.
+struct LoadedApps {
+    std::vector<std::pair<std::string, AppSpec>> specs;        // shown path, app
+    std::vector<std::vector<std::vector<RuleTest>>> compiled;  // [app][condition][test]
+    size_t evidence_count = 0;  // evidence texts the apps need (see kMaxRuleEvidencePerSet)
+};
+
+void check_app(YamlLoader& loader, const AppCatalog* catalog, AppSpec& app, LoadedApps& loaded) {
+    for (const auto& [other_file, other] : loaded.specs)
+        if (!app.name.empty() && other.name == app.name)
+            loader.error_at(app.mark, "app '" + shown_value(app.name) + "' is already defined in " +
+                                          other_file + ":" + std::to_string(other.mark.line + 1));
+    const size_t evidence = app.require_all ? 1 : app.conditions.size();
+    if (loaded.evidence_count <= kMaxRuleEvidencePerSet &&
+        loaded.evidence_count + evidence > kMaxRuleEvidencePerSet)
+        loader.error_at(app.mark, "the rules reach more than " +
+                                      std::to_string(kMaxRuleEvidencePerSet) +
+                                      " conditions here (one per any: condition, one per all: "
+                                      "app), the most one rule set may have");
+    loaded.evidence_count += evidence;
+    std::vector<std::vector<RuleTest>> conditions;
+    for (const ConditionSpec& condition : app.conditions) {
+        std::vector<RuleTest> tests;
+        for (const TestSpec& test : condition.tests)
+            tests.push_back(compile_test(test, catalog, loader));
+        conditions.push_back(std::move(tests));
+    }
+    loaded.compiled.push_back(std::move(conditions));
+    loaded.specs.emplace_back(loader.shown_path(), std::move(app));
+}
+
+// Reads, parses and checks one file. Whatever it holds, and whatever it is (a directory, a
+// FIFO, a file that vanished), the outcome is errors located in it, never an exception.
+void load_file(const std::string& path, const AppCatalog* catalog, LoadedApps& loaded,
+               SourceDigest& digest, std::vector<std::string>& errors) {
+    YamlLoader loader(path);
+    try {
+        std::string error;
+        const auto text = read_regular_file(path, kMaxYamlFileBytes, error);
+        if (!text) {
+            loader.file_error(error);
+        } else {
+            digest.add(path, *text);
+            if (const auto root = parse_yaml_text(loader, *text)) {
+                std::vector<AppSpec> apps;
+                RulesParser(loader, catalog).document(*root, apps);
+                for (AppSpec& app : apps) check_app(loader, catalog, app, loaded);
+            }
+        }
+    } catch (const YAML::Exception& e) {
+        loader.error_at(e.mark, e.msg);
+    } catch (const std::exception& e) {
+        loader.file_error(std::string("cannot be loaded: ") + e.what());
+    }
+    errors.insert(errors.end(), loader.errors.begin(), loader.errors.end());
+}
+
+std::string located(const std::string& shown_path, const YAML::Mark& mark,
+                    const std::string& message) {
+    return shown_path + ":" + std::to_string(mark.line + 1) + ":" +
+           std::to_string(mark.column + 1) + ": " + escape_for_log(message);
+}
+
+}  // namespace
+
 RulesResult load_rules(const std::vector<std::string>& files, AppCatalog* catalog,
                        uint64_t version) {
     RulesResult result;
     result.files = files;
-    std::vector<std::pair<std::string, AppSpec>> specs;
-    std::vector<std::vector<std::vector<RuleTest>>> compiled;  // [app][condition][test]
-    for (const std::string& path : files) {
-        YamlLoader loader(path);
-        const auto root = parse_yaml_file(loader);
-        std::vector<AppSpec> apps;
-        if (root) RulesParser(loader, catalog).document(*root, apps);
-        for (AppSpec& app : apps) {
-            for (const auto& [other_file, other] : specs)
-                if (!app.name.empty() && other.name == app.name)
-                    loader.error_at(app.mark, "app '" + app.name + "' is already defined in " +
-                                                  other_file + ":" +
-                                                  std::to_string(other.mark.line + 1));
-            std::vector<std::vector<RuleTest>> conditions;
-            for (const ConditionSpec& condition : app.conditions) {
-                std::vector<RuleTest> tests;
-                for (const TestSpec& test : condition.tests)
-                    tests.push_back(compile_test(test, catalog, loader));
-                conditions.push_back(std::move(tests));
-            }
-            compiled.push_back(std::move(conditions));
-            specs.emplace_back(path, std::move(app));
-        }
-        result.errors.insert(result.errors.end(), loader.errors.begin(), loader.errors.end());
-    }
+    LoadedApps loaded;
+    SourceDigest digest;
+    for (const std::string& path : files) load_file(path, catalog, loaded, digest, result.errors);
+    limit_errors(result.errors);
     if (!result.errors.empty() || catalog == nullptr) return result;
 
     std::vector<AppRule> rules;
-    for (size_t a = 0; a < specs.size(); ++a) {
-        const auto& [path, spec] = specs[a];
+    std::vector<std::string> evidence;  // the texts, one per entry of some rule.evidence
+    for (size_t a = 0; a < loaded.specs.size(); ++a) {
+        const auto& [path, spec] = loaded.specs[a];
         const AppCatalog::Interned interned = catalog->intern_rule_app(spec.name, spec.category);
         if (!interned.error.empty()) {
-            result.errors.push_back(path + ":" + std::to_string(spec.mark.line + 1) + ":" +
-                                    std::to_string(spec.mark.column + 1) + ": " + interned.error);
+            result.errors.push_back(located(path, spec.mark, interned.error));
             continue;
         }
         AppRule rule;
@@ -347,12 +406,12 @@ RulesResult load_rules(const std::vector<std::string>& files, AppCatalog* catalo
         rule.require_all = spec.require_all;
         std::string all_evidence;
         for (size_t c = 0; c < spec.conditions.size(); ++c) {
-            rule.conditions.push_back(RuleCondition{std::move(compiled[a][c])});
+            rule.conditions.push_back(RuleCondition{std::move(loaded.compiled[a][c])});
             const std::string text = evidence_of(spec.conditions[c]);
             if (spec.require_all) {
                 all_evidence += (all_evidence.empty() ? "" : " & ") + text;
             } else {
-                rule.evidence.push_back(catalog->evidence().intern(text).value_or(0));
+                evidence.push_back(text);
                 rule.confidence.push_back(confidence_of(spec.conditions[c]));
             }
         }
@@ -360,13 +419,27 @@ RulesResult load_rules(const std::vector<std::string>& files, AppCatalog* catalo
             Confidence confidence = Confidence::medium;
             for (const ConditionSpec& condition : spec.conditions)
                 confidence = std::max(confidence, confidence_of(condition));
-            rule.evidence.push_back(catalog->evidence().intern(all_evidence).value_or(0));
+            evidence.push_back(all_evidence);
             rule.confidence.push_back(confidence);
         }
         rules.push_back(std::move(rule));
     }
-    if (!result.errors.empty()) return result;
-    result.rules = std::make_unique<RuleSet>(std::move(rules), version, digest_of(files));
+    if (!result.errors.empty()) {
+        limit_errors(result.errors);
+        return result;
+    }
+    // All texts at once: a rule set that does not fit adds none of them.
+    AppCatalog::InternedEvidence ids = catalog->intern_rule_evidence(evidence);
+    if (!ids.error.empty()) {
+        const auto& [path, spec] = loaded.specs.front();
+        result.errors.push_back(path + ": " + escape_for_log(ids.error));
+        return result;
+    }
+    size_t next = 0;
+    for (AppRule& rule : rules)
+        for (size_t i = 0; i < rule.confidence.size(); ++i)
+            rule.evidence.push_back(ids.ids[next++]);
+    result.rules = std::make_unique<RuleSet>(std::move(rules), version, digest.text());
     return result;
 }
 

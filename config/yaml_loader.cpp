@@ -3,8 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
+#include <exception>
 #include <string_view>
+
+#include "file_reader.h"
+#include "log_text.h"
+#include "yaml_node_budget.h"
 
 namespace ottscope {
 namespace {
@@ -33,12 +37,21 @@ std::string shortest(double value) {
 
 }  // namespace
 
+YamlLoader::YamlLoader(std::string path)
+    : path_(std::move(path)), shown_path_(escape_for_log(path_)) {}
+
 void YamlLoader::error_at(const YAML::Mark& mark, const std::string& message) {
     // yaml-cpp marks a node it did not read from the file (a missing key) with -1.
     const int line = mark.line < 0 ? 0 : mark.line;
     const int column = mark.column < 0 ? 0 : mark.column;
-    errors.push_back(path_ + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) +
-                     ": " + message);
+    // Values in `message` are cut where they are put in (shown_value); escaping the whole line
+    // as well keeps any that were not from starting a line of their own.
+    errors.push_back(shown_path_ + ":" + std::to_string(line + 1) + ":" +
+                     std::to_string(column + 1) + ": " + escape_for_log(message));
+}
+
+void YamlLoader::file_error(const std::string& message) {
+    errors.push_back(shown_path_ + ": " + escape_for_log(message));
 }
 
 void YamlLoader::error(const YAML::Node& node, const std::string& message) {
@@ -56,7 +69,7 @@ void YamlLoader::mapping(const YAML::Node& node, const std::string& where,
             error(item.first, "keys in " + where + " must be plain names");
             continue;
         }
-        const auto key = item.first.as<std::string>();
+        const std::string& key = item.first.Scalar();
         const auto handler = handlers.find(key);
         if (handler != handlers.end()) {
             handler->second(item.second);
@@ -71,7 +84,7 @@ void YamlLoader::mapping(const YAML::Node& node, const std::string& where,
                 best = name;
             }
         }
-        error(item.first, "unknown key '" + key + "' in " + where +
+        error(item.first, "unknown key '" + shown_value(key) + "' in " + where +
                               (best.empty() ? "" : " (did you mean '" + best + "'?)"));
     }
 }
@@ -109,7 +122,7 @@ YamlLoader::Handler YamlLoader::decimal(double& target, const std::string& name,
             return;
         }
         if (!std::isfinite(value) || value <= above || value > at_most) {
-            error(node, name + " is " + node.Scalar() + ", must be " + range);
+            error(node, name + " is " + shown_value(node.Scalar()) + ", must be " + range);
             return;
         }
         target = value;
@@ -157,18 +170,34 @@ YamlLoader::Handler YamlLoader::text_list(std::vector<std::string>& target,
     };
 }
 
-std::optional<YAML::Node> parse_yaml_file(YamlLoader& loader) {
-    std::ifstream file(loader.path());
-    if (!file) {
-        loader.errors.push_back(loader.path() + ":1:1: cannot open the file");
-        return std::nullopt;
-    }
+std::optional<YAML::Node> parse_yaml_text(YamlLoader& loader, const std::string& text) {
+    YAML::Node root;
     try {
-        return YAML::Load(file);
+        root = YAML::Load(text);
     } catch (const YAML::Exception& e) {
         loader.error_at(e.mark, e.msg);
+        return std::nullopt;
+    } catch (const std::exception& e) {
+        loader.file_error(std::string("cannot be parsed: ") + e.what());
+        return std::nullopt;
     }
-    return std::nullopt;
+    if (!within_node_budget(root)) {
+        loader.file_error("more than " + std::to_string(kMaxYamlNodes) +
+                          " YAML nodes after alias expansion (each use of an alias counts "
+                          "its nodes again)");
+        return std::nullopt;
+    }
+    return root;
+}
+
+std::optional<YAML::Node> parse_yaml_file(YamlLoader& loader) {
+    std::string error;
+    const auto text = read_regular_file(loader.path(), kMaxYamlFileBytes, error);
+    if (!text) {
+        loader.file_error(error);
+        return std::nullopt;
+    }
+    return parse_yaml_text(loader, *text);
 }
 
 }  // namespace ottscope

@@ -11,7 +11,10 @@
 #include "classifiers/app_catalog.h"
 #include "classifiers/ndpi/ndpi_classifier.h"
 #include "config/config.h"
+#include "config/error_list.h"
+#include "config/file_reader.h"
 #include "config/ipfix_url.h"
+#include "config/log_text.h"
 #include "config/rules_loader.h"
 #include "control/ctl_command.h"
 #include "control/run_command.h"
@@ -22,19 +25,25 @@ namespace {
 // Ten years: a limit any run means; past it a typo (or "1e300") would print as a wall of digits.
 constexpr double kMaxDurationSeconds = 10.0 * 365 * 24 * 3600;
 
-// A rule file has apps at its top; anything else is read as a configuration.
+// A rule file has apps at its top; anything else is read as a configuration. A file that
+// cannot be read or parsed is left to the configuration loader, which says why, naming it.
 bool is_rule_file(const std::string& path) {
+    std::string error;
+    const auto text = ottscope::read_regular_file(path, ottscope::kMaxYamlFileBytes, error);
+    if (!text) return false;
     try {
-        const YAML::Node root = YAML::LoadFile(path);
+        const YAML::Node root = YAML::Load(*text);
         return root.IsMap() && root["apps"];
-    } catch (const YAML::Exception&) {
-        return false;  // the configuration loader reports the syntax error with its location
+    } catch (const std::exception&) {
+        return false;
     }
 }
 
 // Checks a configuration and every rule file it names, or a single rule file, the way a
-// reload would: names of nDPI protocols are resolved against the linked nDPI.
-int check_config(const std::string& path) {
+// reload would: names of nDPI protocols are resolved against the linked nDPI. Also what a
+// start would meet: flow tables larger than the machine's memory.
+std::vector<std::string> config_errors(const std::string& path, size_t& rule_file_count,
+                                       size_t& apps) {
     std::vector<std::string> errors;
     std::vector<std::string> rule_files;
     ottscope::NdpiSettings ndpi_settings;
@@ -44,26 +53,40 @@ int check_config(const std::string& path) {
         ottscope::ConfigResult config = ottscope::load_config(path);
         errors = std::move(config.errors);
         ndpi_settings.protocols_file = config.config.ndpi_protocols_file;
-        if (errors.empty()) rule_files = ottscope::rule_files_of(config.config, errors);
-    }
-    size_t apps = 0;
-    if (errors.empty()) {
-        const ottscope::NdpiModule ndpi = ottscope::make_ndpi_module();
-        ottscope::AppCatalog catalog(ndpi.get());
-        // The protocols file first: rules may name the protocols it adds.
-        std::string error;
-        if (!ottscope::make_ndpi_generation(ndpi_settings, &catalog, error)) {
-            fmt::print(stderr, "{}\n", error);
-            return 1;
+        if (errors.empty()) {
+            if (std::string memory = ottscope::flow_memory_error(config, 0); !memory.empty())
+                errors.push_back(std::move(memory));
+            rule_files = ottscope::rule_files_of(config.config, errors);
         }
-        ottscope::RulesResult rules = ottscope::load_rules(rule_files, &catalog, 1);
-        errors = std::move(rules.errors);
-        if (rules.rules) apps = rules.rules->size();
     }
-    for (const std::string& error : errors) fmt::print(stderr, "{}\n", error);
+    rule_file_count = rule_files.size();
+    if (!errors.empty()) return errors;
+    const ottscope::NdpiModule ndpi = ottscope::make_ndpi_module();
+    ottscope::AppCatalog catalog(ndpi.get());
+    // The protocols file first: rules may name the protocols it adds.
+    std::string error;
+    if (!ottscope::make_ndpi_generation(ndpi_settings, &catalog, error)) return {error};
+    ottscope::RulesResult rules = ottscope::load_rules(rule_files, &catalog, 1);
+    if (rules.rules) apps = rules.rules->size();
+    return std::move(rules.errors);
+}
+
+int check_config(const std::string& path) {
+    size_t rule_files = 0;
+    size_t apps = 0;
+    std::vector<std::string> errors;
+    try {
+        errors = config_errors(path, rule_files, apps);
+    } catch (const std::exception& e) {
+        errors.push_back(path + ": cannot be checked: " + e.what());
+    }
+    ottscope::limit_errors(errors);
+    // Errors are escaped where they are made; once more costs nothing and covers them all.
+    for (const std::string& error : errors)
+        fmt::print(stderr, "{}\n", ottscope::escape_for_log(error));
     if (!errors.empty()) return 1;
-    fmt::print("{}: ok ({} rule file{}, {} app{})\n", path, rule_files.size(),
-               rule_files.size() == 1 ? "" : "s", apps, apps == 1 ? "" : "s");
+    fmt::print("{}: ok ({} rule file{}, {} app{})\n", ottscope::escape_for_log(path), rule_files,
+               rule_files == 1 ? "" : "s", apps, apps == 1 ? "" : "s");
     return 0;
 }
 

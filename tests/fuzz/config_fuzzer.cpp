@@ -26,8 +26,15 @@ const std::string& scratch_path() {
     return path;
 }
 
+// Every error names the file, but for the count of those left out (config/error_list.h), last;
+// none spans two lines.
 void check_located(const std::vector<std::string>& errors) {
-    for (const std::string& error : errors) check(error.rfind(scratch_path() + ":", 0) == 0);
+    for (size_t i = 0; i < errors.size(); ++i) {
+        const std::string& error = errors[i];
+        check(error.find('\n') == std::string::npos);
+        if (i + 1 == errors.size() && error.starts_with("... and ")) continue;
+        check(error.rfind(scratch_path() + ":", 0) == 0);
+    }
 }
 
 }  // namespace
