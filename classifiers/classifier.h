@@ -16,6 +16,7 @@ namespace ottscope {
 
 class RuleSet;
 struct ClassifierSettings;
+struct Generation;
 
 // App ids: nDPI's protocol ids first (its built-in ones, then the custom protocols of a
 // protocols file, up to nDPI's 512), then the apps named by rules.
@@ -126,14 +127,10 @@ public:
     // Per-flow memory currently held, for the flow-memory figures.
     [[nodiscard]] virtual size_t state_bytes_in_use() const noexcept { return 0; }
 
-    // Worker side, between bursts: take up settings the control side committed.
-    virtual void at_safe_point() noexcept {}
-    // Control side, off the packet path, on a reload: prepare what new settings need and
-    // return an error text (empty: fine). Then exactly one of commit (hand it to the worker)
-    // or abandon (another part of the reload failed).
-    virtual std::string stage_settings(const ClassifierSettings& /*settings*/) { return {}; }
-    virtual void commit_settings() noexcept {}
-    virtual void abandon_settings() noexcept {}
+    // Worker side, between bursts, only when the published generation changed: take what this
+    // classifier uses of it (a key log, this worker's nDPI module). Shared references may be
+    // kept; nothing may be freed here that the control side would free more cheaply.
+    virtual void adopt(const Generation& /*generation*/, unsigned /*worker*/) noexcept {}
 };
 
 }  // namespace ottscope

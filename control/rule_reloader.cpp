@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "config/error_list.h"
 #include "config/rules_loader.h"
 
 namespace ottscope {
@@ -44,8 +45,8 @@ std::vector<std::string> restart_only_changes(const Config& running, const Confi
 }  // namespace
 
 RuleReloader::RuleReloader(std::string config_path, const Config& startup_config,
-                           AppCatalog& catalog, RulePublisher& publisher,
-                           ClassifierSettingsHook classifiers, ReloadAppliedHook applied)
+                           AppCatalog& catalog, GenerationPublisher& publisher,
+                           GenerationHooks classifiers, ReloadAppliedHook applied)
     : config_path_(std::move(config_path)),
       startup_config_(startup_config),
       catalog_(catalog),
@@ -81,31 +82,32 @@ ReloadOutcome RuleReloader::load(const Config& config, bool initial) {
     ReloadOutcome outcome;
     std::vector<std::string> files = rule_files_of(config, outcome.messages);
     if (!outcome.messages.empty()) return outcome;
-    // Classifier settings first: a protocols file can add nDPI names that rules refer to.
-    const bool staged = !initial && classifiers_.stage;
-    if (staged) {
-        const std::string errors = classifiers_.stage(config);
+    // Classifier parts first: a protocols file can add nDPI names that rules refer to.
+    auto generation = std::make_unique<Generation>();
+    if (classifiers_.prepare) {
+        const std::string errors = classifiers_.prepare(config, *generation);
         if (!errors.empty()) {
-            classifiers_.abandon();
             outcome.messages.push_back(errors);
             return outcome;
         }
     }
     RulesResult rules = load_rules(files, &catalog_, next_version_);
     if (!rules.rules) {
-        if (staged) classifiers_.abandon();
         outcome.messages = std::move(rules.errors);
         return outcome;
     }
-    if (staged) classifiers_.commit();
     if (!initial)
         for (const std::string& setting : restart_only_changes(startup_config_, config))
             outcome.messages.push_back(config_path_ + ": " + setting +
                                        " changed; it takes effect after a restart");
     digest_ = rules.rules->digest();
-    status_.version.store(next_version_++, std::memory_order_relaxed);
     status_.apps.store(rules.rules->size(), std::memory_order_relaxed);
-    publisher_.publish(std::move(rules.rules));
+    generation->rules_version = next_version_;
+    generation->rules = std::move(rules.rules);
+    const Generation& in_force = *generation;
+    publisher_.publish(std::move(generation));
+    if (classifiers_.published) classifiers_.published(in_force);
+    status_.version.store(next_version_++, std::memory_order_relaxed);
     if (!initial && applied_)
         for (std::string& note : applied_(config)) outcome.messages.push_back(std::move(note));
     outcome.ok = true;
@@ -155,6 +157,7 @@ ReloadOutcome RuleReloader::reload(std::string_view trigger) {
     status_.last_success.store(outcome.ok, std::memory_order_relaxed);
     status_.last_timestamp_seconds.store(unix_seconds(), std::memory_order_relaxed);
     (outcome.ok ? status_.successes : status_.failures).fetch_add(1, std::memory_order_relaxed);
+    limit_errors(outcome.messages);
     for (const std::string& message : outcome.messages)
         fmt::print(stderr, "ottscope: {}\n", message);
     if (outcome.ok)
@@ -187,17 +190,13 @@ void RuleReloader::reload_if_changed() {
         // configuration reload.
         std::vector<std::string> own;
         if (classifiers_.watched_files) own = classifiers_.watched_files(config);
-        bool only_own = now.size() == watched_.size() && !own.empty() && classifiers_.stage;
+        bool only_own = now.size() == watched_.size() && !own.empty() && classifiers_.prepare;
         for (size_t i = 0; only_own && i < now.size(); ++i)
             if (now[i] != watched_[i] &&
                 std::find(own.begin(), own.end(), now[i].path) == own.end())
                 only_own = false;
         if (only_own) {
-            const std::string errors = classifiers_.stage(config);
-            if (errors.empty())
-                classifiers_.commit();
-            else
-                classifiers_.abandon();
+            publish_with_current_rules(config);
             watched_ = std::move(now);
             return;
         }
@@ -213,6 +212,19 @@ void RuleReloader::reload_if_changed() {
         changed = true;
     }
     if (changed) reload("file-change");
+}
+
+void RuleReloader::publish_with_current_rules(const Config& config) {
+    auto generation = std::make_unique<Generation>();
+    if (const std::string errors = classifiers_.prepare(config, *generation); !errors.empty()) {
+        fmt::print(stderr, "ottscope: {}\n", errors);
+        return;
+    }
+    generation->rules = publisher_.current_rules();
+    generation->rules_version = status_.version.load(std::memory_order_relaxed);
+    const Generation& in_force = *generation;
+    publisher_.publish(std::move(generation));
+    if (classifiers_.published) classifiers_.published(in_force);
 }
 
 std::string RuleReloader::digest() const {

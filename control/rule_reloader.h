@@ -14,7 +14,7 @@
 
 #include "classifiers/app_catalog.h"
 #include "config/config.h"
-#include "dataplane/rule_publisher.h"
+#include "dataplane/generation_publisher.h"
 
 namespace ottscope {
 
@@ -33,13 +33,15 @@ struct ReloadOutcome {
     std::vector<std::string> messages;  // errors, or notes such as settings needing a restart
 };
 
-// How a reload reaches the classifiers' own settings (a new nDPI module for a changed
-// protocols file): stage off the packet path, then commit with the rules or abandon.
-struct ClassifierSettingsHook {
-    std::function<std::string(const Config&)> stage;  // returns errors, empty when fine
-    std::function<void()> commit;
-    std::function<void()> abandon;
-    // Files the classifier settings read (a TLS key log), watched like the rule files.
+// What a generation holds beside the rules, built by the appliance for each reload.
+struct GenerationHooks {
+    // Off the packet path, before the rules compile (a protocols file adds nDPI names that
+    // rules may use): the key log snapshot and, for a changed protocols file, a new nDPI module
+    // per worker. Returns errors (empty: fine); nothing of it is in force until published.
+    std::function<std::string(const Config&, Generation&)> prepare;
+    // `generation` is in force: what prepare() built for it is now the current state.
+    std::function<void(const Generation&)> published;
+    // Files the generation reads besides the rules (a TLS key log), watched like the rule files.
     std::function<std::vector<std::string>(const Config&)> watched_files;
 };
 
@@ -51,7 +53,7 @@ class RuleReloader {
 public:
     // `config_path` empty: built-in defaults, no rule files.
     RuleReloader(std::string config_path, const Config& startup_config, AppCatalog& catalog,
-                 RulePublisher& publisher, ClassifierSettingsHook classifiers = {},
+                 GenerationPublisher& publisher, GenerationHooks classifiers = {},
                  ReloadAppliedHook applied = {});
 
     // Startup load: errors are fatal to the caller.
@@ -84,8 +86,11 @@ private:
     std::string config_path_;
     Config startup_config_;
     AppCatalog& catalog_;
-    RulePublisher& publisher_;
-    ClassifierSettingsHook classifiers_;
+    // Publishes `generation` with the rules already in force (a key log that grew).
+    void publish_with_current_rules(const Config& config);
+
+    GenerationPublisher& publisher_;
+    GenerationHooks classifiers_;
     ReloadAppliedHook applied_;
     ReloadStatus status_;
     mutable std::timed_mutex mutex_;

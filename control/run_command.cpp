@@ -31,6 +31,7 @@
 #include "classifiers/ndpi/ndpi_classifier.h"
 #include "classifiers/ndpi/ndpi_module_stock.h"
 #include "classifiers/registry.h"
+#include "classifiers/tls/tls_classifier.h"
 #include "config/config.h"
 #include "control/control_server.h"
 #include "control/flow_record_writer.h"
@@ -46,7 +47,7 @@
 #include "dataplane/eal.h"
 #include "dataplane/fanout.h"
 #include "dataplane/ports.h"
-#include "dataplane/rule_publisher.h"
+#include "dataplane/generation_publisher.h"
 #include "dataplane/rx_poller.h"
 #include "dataplane/worker.h"
 
@@ -223,6 +224,7 @@ public:
 
 private:
     void order_ndpi_modules();
+    std::string prepare_generation(const Config& config, Generation& generation);
     void prepare_captures();
     void note_capture_damage(const std::vector<CaptureFileInfo>& captures);
     void build_dataplane();
@@ -254,7 +256,14 @@ private:
     std::unique_ptr<NdpiModuleStock> ndpi_modules_;
     NdpiModule catalog_module_;
     std::unique_ptr<AppCatalog> catalog_;
-    std::unique_ptr<RulePublisher> publisher_;
+    std::unique_ptr<GenerationPublisher> publisher_;
+    // nDPI modules built by reloads (a changed protocols file), one per worker: those of the
+    // generation in force, and every one still in use by flows that started on it, freed here
+    // (on the reload thread) once their worker marked them drained.
+    std::string ndpi_stamp_;
+    std::string pending_ndpi_stamp_;  // of the modules prepared, until they are published
+    std::vector<std::shared_ptr<NdpiGeneration>> ndpi_in_force_;
+    std::vector<std::shared_ptr<NdpiGeneration>> ndpi_retiring_;
     std::unique_ptr<RuleReloader> reloader_;
     KeyLogStore keylogs_;
     std::vector<std::unique_ptr<WorkerCounters>> worker_counters_;
@@ -298,6 +307,34 @@ Appliance::~Appliance() {
         reload_wake_.notify_one();
         reload_thread_.join();
     }
+}
+
+// A generation's parts beside the rules, on the reload thread: the key log as it is now, and
+// the nDPI module of each worker, built again only when the protocols file changed.
+std::string Appliance::prepare_generation(const Config& config, Generation& generation) {
+    const ClassifierSettings settings = classifier_settings_of(config);
+    generation.tls_keylog = settings.tls_keylog;
+    if (generation.tls_keylog)
+        TlsClassifier::intern_names(catalog_.get(), generation.sip_tls_app,
+                                    generation.decrypted_evidence);
+    // Modules whose flows have all ended are freed here, off the packet path.
+    std::erase_if(ndpi_retiring_, [](const std::shared_ptr<NdpiGeneration>& module) {
+        return module->drained.load(std::memory_order_acquire);
+    });
+    const std::string stamp = ndpi_protocols_stamp(config.ndpi_protocols_file);
+    if (stamp == ndpi_stamp_) {
+        generation.ndpi = ndpi_in_force_;
+        return {};
+    }
+    for (unsigned w = 0; w < workers_; ++w) {
+        std::string error;
+        std::unique_ptr<NdpiGeneration> module =
+            make_ndpi_generation(settings.ndpi, catalog_.get(), error);
+        if (!module) return error;
+        generation.ndpi.push_back(std::move(module));
+    }
+    pending_ndpi_stamp_ = stamp;
+    return {};
 }
 
 void Appliance::prepare_captures() {
@@ -447,7 +484,7 @@ void Appliance::build_dataplane() {
     if (ndpi_modules_) catalog_module_ = ndpi_modules_->take({});
     if (!catalog_module_) catalog_module_ = make_ndpi_module();
     catalog_ = std::make_unique<AppCatalog>(catalog_module_.get());
-    publisher_ = std::make_unique<RulePublisher>(workers_);
+    publisher_ = std::make_unique<GenerationPublisher>(workers_);
 
     const auto views = port_views(ports_);
     std::vector<std::vector<RxQueueRef>> worker_queues(workers_);
@@ -508,7 +545,7 @@ void Appliance::build_dataplane() {
         setup.stream = StreamSettings{config_.stream_depth_bytes, config_.stream_max_flows,
                                       config_.stream_all_tcp};
         setup.counters = worker_counters_.back().get();
-        setup.rules = publisher_.get();
+        setup.generations = publisher_.get();
         setup.top_flows = top_flows_.back().get();
         setup.timestamp_offset = timestamp_offset;
         setup.timestamp_flag = timestamp_flag;
@@ -564,21 +601,18 @@ void Appliance::build_dataplane() {
     }
     // Rules load once the workers exist (they own the classifiers a reload reconfigures),
     // before any of them runs.
-    ClassifierSettingsHook hook;
-    hook.stage = [this](const Config& config) {
-        const ClassifierSettings settings = classifier_settings_of(config);
-        std::string errors;
-        for (auto& worker : worker_objects_) {
-            errors = worker->stage_settings(settings);
-            if (!errors.empty()) break;
+    ndpi_stamp_ = ndpi_protocols_stamp(config_.ndpi_protocols_file);
+    GenerationHooks hook;
+    hook.prepare = [this](const Config& config, Generation& generation) {
+        return prepare_generation(config, generation);
+    };
+    hook.published = [this](const Generation& generation) {
+        if (generation.ndpi != ndpi_in_force_) {
+            for (auto& module : ndpi_in_force_)
+                if (module) ndpi_retiring_.push_back(std::move(module));
+            ndpi_in_force_ = generation.ndpi;
+            ndpi_stamp_ = pending_ndpi_stamp_;
         }
-        return errors;
-    };
-    hook.commit = [this] {
-        for (auto& worker : worker_objects_) worker->commit_settings();
-    };
-    hook.abandon = [this] {
-        for (auto& worker : worker_objects_) worker->abandon_settings();
     };
     hook.watched_files = [this](const Config& config) {
         std::vector<std::string> files;

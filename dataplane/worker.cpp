@@ -16,6 +16,9 @@ namespace ottscope {
 namespace {
 constexpr size_t kLinearBufferSize = 65536;
 constexpr unsigned kExpiryBudgetPerBurst = 8;
+// Gauges (flow entries, classifier state bytes) refreshed this often: a scrape every few
+// seconds reads them, and the state-bytes walk is a virtual call per classifier.
+constexpr uint64_t kHousekeepingPerSecond = 1000;
 // Spin this many empty polls before yielding the core: a dedicated core never gets here
 // under load, a shared one (tests, small VMs) stops burning cycles it could give away.
 constexpr unsigned kIdlePollsBeforeYield = 256;
@@ -59,7 +62,7 @@ int Worker::launch(void* worker) noexcept {
     return 0;
 }
 
-uint16_t Worker::receive(rte_mbuf** mbufs, bool& dispatched) noexcept {
+uint16_t Worker::receive(rte_mbuf** mbufs, bool stopping, bool& dispatched) noexcept {
     dispatched = false;
     if (setup_.input_ring != nullptr) {
         const unsigned n = rte_ring_dequeue_burst(
@@ -68,7 +71,6 @@ uint16_t Worker::receive(rte_mbuf** mbufs, bool& dispatched) noexcept {
     }
     // Once told to stop, a worker takes no new packets from its queues but still empties
     // its ring: those packets were received already and must be counted.
-    const bool stopping = setup_.stop->load(std::memory_order_relaxed);
     if (dispatcher_) {
         const uint16_t own = dispatcher_->poll(mbufs, stopping, counters_, dispatched);
         if (own != 0) return own;
@@ -99,21 +101,46 @@ bool Worker::input_exhausted() const noexcept {
     return ring_done && queues_done && dispatch_finished();
 }
 
+// Between bursts: reports a quiescent state, then takes the current generation, handing it to
+// the classifiers only when it changed (one pointer compare per loop otherwise).
+void Worker::take_generation() noexcept {
+    if (setup_.generations == nullptr) return;
+    setup_.generations->quiescent(setup_.index);
+    const Generation* generation = setup_.generations->current();
+    if (generation != adopted_) [[unlikely]] {
+        adopted_ = generation;
+        if (generation != nullptr)
+            for (const auto& classifier : classifiers_) classifier->adopt(*generation, setup_.index);
+    }
+    rules_ = generation != nullptr ? generation->rules.get() : nullptr;
+}
+
+// What does not need to follow every burst: the gauges the control side reads.
+void Worker::housekeeping() noexcept {
+    counters_.flow_entries.set(table_.size());
+    update_state_bytes();
+}
+
+// One loop shape, as DPDK's l3fwd: take the generation, read the stop flag once, receive a
+// burst, process it; housekeeping when its TSC interval has passed, not per burst.
 void Worker::run() noexcept {
     std::array<rte_mbuf*, kBurstSize> mbufs{};
     unsigned idle_polls = 0;
-    if (setup_.rules != nullptr) setup_.rules->worker_online(setup_.index);
+    const uint64_t housekeeping_cycles = rte_get_tsc_hz() / kHousekeepingPerSecond;
+    uint64_t next_housekeeping = 0;
+    if (setup_.generations != nullptr) setup_.generations->worker_online(setup_.index);
     for (;;) {
         // Also reached while the receiver worker waits for room in a ring (it never waits
-        // inside a burst), so a reload is not held up by a busy receiver.
-        if (setup_.rules != nullptr) {
-            setup_.rules->quiescent(setup_.index);
-            rules_ = setup_.rules->current();
-        }
-        for (const auto& classifier : classifiers_) classifier->at_safe_point();
+        // inside a burst), so a publication is not held up by a busy receiver.
+        take_generation();
+        const bool stopping = setup_.stop->load(std::memory_order_relaxed);
         const uint64_t start = rte_get_tsc_cycles();
+        if (start >= next_housekeeping) [[unlikely]] {
+            housekeeping();
+            next_housekeeping = start + housekeeping_cycles;
+        }
         bool dispatched = false;
-        const uint16_t received = receive(mbufs.data(), dispatched);
+        const uint16_t received = receive(mbufs.data(), stopping, dispatched);
         // A burst the receiver worker only placed in other rings is work all the same.
         if (received != 0 || dispatched) [[likely]] {
             idle_polls = 0;
@@ -125,16 +152,14 @@ void Worker::run() noexcept {
             fragments_.expire(latest_now_us(), counters_);
             inspect_salvaged();
             expire(kExpiryBudgetPerBurst);
-            counters_.flow_entries.set(table_.size());
-            update_state_bytes();
             top_flows_.step(table_, kSnapshotSlotsPerBurst);
             const uint64_t spent = rte_get_tsc_cycles() - start;
             counters_.busy_cycles.add(spent);
             counters_.total_cycles.add(spent);
             continue;
         }
-        if (input_exhausted() || (setup_.stop->load(std::memory_order_relaxed) &&
-                                  fanout_finished() && dispatch_finished())) [[unlikely]]
+        if (input_exhausted() || (stopping && fanout_finished() && dispatch_finished()))
+            [[unlikely]]
             break;
         expire(kExpiryBudgetPerBurst);
         top_flows_.step(table_, kSnapshotSlotsPerIdlePoll);
@@ -152,26 +177,9 @@ void Worker::run() noexcept {
     counters_.flow_entries.set(0);
     update_state_bytes();
     rules_ = nullptr;
-    if (setup_.rules != nullptr) setup_.rules->worker_offline(setup_.index);
+    if (setup_.generations != nullptr) setup_.generations->worker_offline(setup_.index);
     top_flows_.close();
     finished_.store(true, std::memory_order_release);
-}
-
-std::string Worker::stage_settings(const ClassifierSettings& settings) {
-    std::string errors;
-    for (const auto& classifier : classifiers_) {
-        const std::string error = classifier->stage_settings(settings);
-        if (!error.empty()) errors += (errors.empty() ? "" : "\n") + error;
-    }
-    return errors;
-}
-
-void Worker::commit_settings() noexcept {
-    for (const auto& classifier : classifiers_) classifier->commit_settings();
-}
-
-void Worker::abandon_settings() noexcept {
-    for (const auto& classifier : classifiers_) classifier->abandon_settings();
 }
 
 void Worker::update_state_bytes() noexcept {

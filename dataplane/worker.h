@@ -23,7 +23,7 @@
 #include "fragment_reassembler.h"
 #include "link_type.h"
 #include "packet_decoder.h"
-#include "rule_publisher.h"
+#include "generation_publisher.h"
 #include "rx_poller.h"
 #include "stream_reassembler.h"
 
@@ -51,7 +51,7 @@ struct WorkerSetup {
     ClassifierSettings classifier_settings;
     StreamSettings stream;
     WorkerCounters* counters = nullptr;
-    RulePublisher* rules = nullptr;            // null: no rules, nDPI's labels only
+    GenerationPublisher* generations = nullptr;  // null: no rules, nDPI's labels only
     FlowSnapshotMailbox* top_flows = nullptr;  // null: nobody asks for the largest flows
     int timestamp_offset = -1;  // mbuf dynfield with the capture timestamp, if registered
     uint64_t timestamp_flag = 0;
@@ -67,12 +67,6 @@ public:
     // The lcore body: returns when the input is exhausted or stop is set, after every
     // flow has been ended and recorded.
     void run() noexcept;
-
-    // Control side, on a reload: classifier settings staged off the packet path, then handed
-    // to the worker (taken up between bursts) or dropped. See Classifier::stage_settings.
-    std::string stage_settings(const ClassifierSettings& settings);
-    void commit_settings() noexcept;
-    void abandon_settings() noexcept;
 
     // Entry point for rte_eal_remote_launch.
     static int launch(void* worker) noexcept;
@@ -99,7 +93,9 @@ private:
         bool keyed = false;         // ... and decoded whole into key, hash and slot
     };
 
-    uint16_t receive(rte_mbuf** mbufs, bool& dispatched) noexcept;
+    uint16_t receive(rte_mbuf** mbufs, bool stopping, bool& dispatched) noexcept;
+    void take_generation() noexcept;
+    void housekeeping() noexcept;
     void process_burst(rte_mbuf** mbufs, uint16_t count, uint64_t now_us) noexcept;
     const uint8_t* frame_of(const rte_mbuf* mbuf, uint32_t& frame_length) noexcept;
     [[nodiscard]] bool input_exhausted() const noexcept;
@@ -139,7 +135,9 @@ private:
     std::array<PreparedPacket, kBurstSize> prepared_{};
     FlowHeaders conclude_headers_{};  // a flow's rebuilt headers, for conclude()
     uint64_t prepared_changes_ = 0;
-    // The rules read at the start of the current burst; valid until the next quiescent state.
+    // The generation the classifiers adopted last, and its rules, read at the start of the
+    // current burst: valid until the next quiescent state.
+    const Generation* adopted_ = nullptr;
     const RuleSet* rules_ = nullptr;
     // The annotations of the flow being ended, filled by the classifiers (reused: no heap).
     FlowAnnotations annotations_;

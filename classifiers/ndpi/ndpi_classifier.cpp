@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "app_catalog.h"
+#include "generation.h"
 #include "ndpi/ndpi_memory.h"
 #include "registry.h"
 #include "rule_set.h"
@@ -85,16 +86,15 @@ bool carries_http(const ndpi_proto& protocol) noexcept {
            protocol.app_protocol == NDPI_PROTOCOL_HTTP;
 }
 
-// Identifies a protocols file as it is on disk now, so an unchanged file builds no module.
-std::string file_stamp(const std::string& path) {
+}  // namespace
+
+std::string ndpi_protocols_stamp(const std::string& path) {
     if (path.empty()) return {};
     struct stat info {};
     if (::stat(path.c_str(), &info) != 0) return path + "|missing";
     return path + "|" + std::to_string(info.st_mtim.tv_sec) + "." +
            std::to_string(info.st_mtim.tv_nsec) + "|" + std::to_string(info.st_size);
 }
-
-}  // namespace
 
 // Per-flow state: the generation whose module the flow started on, then nDPI's flow.
 struct NdpiClassifier::FlowBlock {
@@ -175,15 +175,13 @@ NdpiClassifier::NdpiClassifier(uint8_t registry_index, NdpiSettings settings, Ap
       settings_(std::move(settings)),
       catalog_(catalog),
       pool_(sizeof(FlowBlock)),
-      stamp_(file_stamp(settings_.protocols_file)),
       scratch_(static_cast<ndpi_flow_struct*>(
           std::aligned_alloc(64, (SIZEOF_FLOW_STRUCT + 63) & ~size_t{63}))) {
     if (scratch_ == nullptr) throw std::bad_alloc();
     std::string error;
-    auto generation = make_ndpi_generation(settings_, catalog_, error, std::move(prebuilt));
-    if (!generation) throw std::runtime_error(error);
-    current_ = generation.get();
-    generations_.push_back(std::move(generation));
+    own_ = make_ndpi_generation(settings_, catalog_, error, std::move(prebuilt));
+    if (!own_) throw std::runtime_error(error);
+    current_ = own_.get();
 }
 
 NdpiClassifier::~NdpiClassifier() = default;
@@ -358,46 +356,14 @@ void NdpiClassifier::conclude(void*& state, const PacketView& context, Verdict& 
     release(state);
 }
 
-void NdpiClassifier::at_safe_point() noexcept {
-    if (incoming_.load(std::memory_order_relaxed) == nullptr) [[likely]]
-        return;
-    NdpiGeneration* adopted = incoming_.exchange(nullptr, std::memory_order_acquire);
-    if (adopted == nullptr) return;
+void NdpiClassifier::adopt(const Generation& generation, unsigned worker) noexcept {
+    NdpiGeneration* next = worker < generation.ndpi.size() && generation.ndpi[worker]
+                               ? generation.ndpi[worker].get()
+                               : own_.get();
+    if (next == current_) return;
     NdpiGeneration* previous = current_;
-    current_ = adopted;
+    current_ = next;
     if (previous->live_flows == 0) previous->drained.store(true, std::memory_order_release);
-}
-
-void NdpiClassifier::free_drained() {
-    std::erase_if(generations_, [](const std::unique_ptr<NdpiGeneration>& generation) {
-        return generation->drained.load(std::memory_order_acquire);
-    });
-}
-
-std::string NdpiClassifier::stage_settings(const ClassifierSettings& settings) {
-    free_drained();
-    staged_.reset();
-    generations_.reserve(generations_.size() + 1);  // commit must not allocate
-    const std::string stamp = file_stamp(settings.ndpi.protocols_file);
-    if (stamp == stamp_) return {};
-    std::string error;
-    staged_ = make_ndpi_generation(settings.ndpi, catalog_, error);
-    staged_stamp_ = stamp;
-    return error;
-}
-
-void NdpiClassifier::commit_settings() noexcept {
-    if (!staged_) return;
-    NdpiGeneration* posted = staged_.get();
-    generations_.push_back(std::move(staged_));
-    stamp_ = staged_stamp_;
-    // A generation the worker never took up is simply superseded.
-    if (NdpiGeneration* unadopted = incoming_.exchange(posted, std::memory_order_acq_rel))
-        unadopted->drained.store(true, std::memory_order_release);
-}
-
-void NdpiClassifier::abandon_settings() noexcept {
-    staged_.reset();
 }
 
 }  // namespace ottscope

@@ -4,10 +4,9 @@
 // so that our verdicts can be checked against ndpiReader's on the same captures.
 //
 // Settings that need a new nDPI module (a changed protocols file) are built on the control
-// thread as a new generation and handed to the worker through a one-slot mailbox; the worker
-// adopts it at a safe point between bursts. Flows already under detection finish on the
-// module they started with; a generation is freed by the control side once it is retired and
-// no flow uses it.
+// side, one module per worker, and reach the worker inside a published Generation; the worker
+// adopts it between bursts. Flows already under detection finish on the module they started
+// with; a module is freed by the control side once its worker marked it drained.
 
 #include <array>
 #include <atomic>
@@ -59,6 +58,10 @@ struct NdpiGeneration {
     std::atomic<bool> drained{false};  // retired by the worker and unused: the owner may free it
 };
 
+// What identifies a protocols file's content for a reload (path, size, modification time):
+// a reload builds new modules only when it changed.
+std::string ndpi_protocols_stamp(const std::string& path);
+
 // Builds a generation from settings; custom protocols are added to `catalog` (may be null:
 // then only built-in ids translate). On failure returns null with `error` set.
 // `prebuilt`, when given, is a module already built for settings.protocols_file.
@@ -78,10 +81,9 @@ public:
     void conclude(void*& state, const PacketView& context, Verdict& verdict) noexcept override;
     // Pool blocks of undecided flows plus nDPI's own allocations made on this thread.
     [[nodiscard]] size_t state_bytes_in_use() const noexcept override;
-    void at_safe_point() noexcept override;
-    std::string stage_settings(const ClassifierSettings& settings) override;
-    void commit_settings() noexcept override;
-    void abandon_settings() noexcept override;
+    // This worker's module of the generation (or the one it was built with); the module
+    // left behind is marked drained once no flow of it is under detection.
+    void adopt(const Generation& generation, unsigned worker) noexcept override;
 
 private:
     struct FlowBlock;
@@ -97,22 +99,15 @@ private:
     void release(void*& state) noexcept;
     // The verdict of a flow that has shown no payload yet: nDPI's guess, then the rules.
     void guess_without_state(const PacketView& packet, Verdict& verdict) noexcept;
-    void free_drained();  // control side
 
     uint8_t registry_index_;
     NdpiSettings settings_;
     AppCatalog* catalog_;
     StatePool pool_;
-    // Worker side.
+    // The module the classifier was built with, kept for its life (flows may still use it
+    // long after a reload), and the one new flows start on.
+    std::unique_ptr<NdpiGeneration> own_;
     NdpiGeneration* current_ = nullptr;
-    // Control side: every generation not yet freed, the one being prepared, and the stamp of
-    // the protocols file the newest generation was built from.
-    std::vector<std::unique_ptr<NdpiGeneration>> generations_;
-    std::unique_ptr<NdpiGeneration> staged_;
-    std::string staged_stamp_;
-    std::string stamp_;
-    // Control to worker.
-    std::atomic<NdpiGeneration*> incoming_{nullptr};
     std::unique_ptr<::ndpi_flow_struct, FreeScratch> scratch_;  // for flows without state
     // A flow's state slot points here while the flow has shown only its client's SYN.
     static std::byte saw_client_syn_;

@@ -1,5 +1,7 @@
 #include "tls_classifier.h"
 
+#include "classifiers/generation.h"
+
 #include <algorithm>
 #include <new>
 
@@ -57,6 +59,7 @@ TlsClassifier::TlsClassifier(uint8_t registry_index, AppCatalog* catalog,
       behaviour_(registry_index, catalog),
       counters_(counters) {
     if (keylog != nullptr) intern_names(catalog, sip_tls_app_, decrypted_evidence_);
+    adopted_keylog_ = keylog.get();
     (void)inner_.exchange_keylog(std::move(keylog));
 }
 
@@ -76,40 +79,14 @@ size_t TlsClassifier::state_bytes_in_use() const noexcept {
            behaviour_.state_bytes_in_use();
 }
 
-std::string TlsClassifier::stage_settings(const ClassifierSettings& settings) {
-    staged_ = settings.tls_keylog;
-    staged_set_ = true;
-    staged_app_ = 0;
-    staged_evidence_ = 0;
-    if (staged_ != nullptr) intern_names(settings.catalog, staged_app_, staged_evidence_);
-    return {};
-}
-
-void TlsClassifier::commit_settings() noexcept {
-    if (!staged_set_) return;
-    std::lock_guard lock(post_mutex_);
-    posted_ = std::move(staged_);  // frees a snapshot the worker handed back (or never took)
-    posted_app_ = staged_app_;
-    posted_evidence_ = staged_evidence_;
-    staged_set_ = false;
-    post_pending_.store(true, std::memory_order_release);
-}
-
-void TlsClassifier::abandon_settings() noexcept {
-    staged_.reset();
-    staged_set_ = false;
-}
-
-void TlsClassifier::at_safe_point() noexcept {
-    if (!post_pending_.load(std::memory_order_relaxed)) [[likely]]
-        return;
-    std::lock_guard lock(post_mutex_);
-    posted_ = inner_.exchange_keylog(std::move(posted_));
-    if (posted_app_ != AppCatalog::kUnknown) {
-        sip_tls_app_ = posted_app_;
-        decrypted_evidence_ = posted_evidence_;
+void TlsClassifier::adopt(const Generation& generation, unsigned /*worker*/) noexcept {
+    if (generation.tls_keylog.get() == adopted_keylog_) return;
+    adopted_keylog_ = generation.tls_keylog.get();
+    (void)inner_.exchange_keylog(generation.tls_keylog);
+    if (generation.sip_tls_app != AppCatalog::kUnknown) {
+        sip_tls_app_ = generation.sip_tls_app;
+        decrypted_evidence_ = generation.decrypted_evidence;
     }
-    post_pending_.store(false, std::memory_order_relaxed);
 }
 
 Progress TlsClassifier::inspect(void*& state, const PacketView& packet, Verdict& verdict) noexcept {

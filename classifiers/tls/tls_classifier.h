@@ -48,11 +48,12 @@ public:
     [[nodiscard]] bool wants_stream() const noexcept override { return true; }
     [[nodiscard]] size_t state_bytes_in_use() const noexcept override;
 
-    // A new key log snapshot from a reload (null: none configured any more).
-    void at_safe_point() noexcept override;
-    std::string stage_settings(const ClassifierSettings& settings) override;
-    void commit_settings() noexcept override;
-    void abandon_settings() noexcept override;
+    // The generation's key log snapshot (null: none configured any more). The snapshot left
+    // behind is still held by an older generation, which the control side frees.
+    void adopt(const Generation& generation, unsigned worker) noexcept override;
+    // The app and evidence a decrypted confirmation names (control side: adds them to the
+    // catalog); both 0 without a catalog.
+    static void intern_names(AppCatalog* catalog, uint16_t& app, uint16_t& evidence);
 
     // Packets of a flow before it gives up waiting for a handshake to finish.
     static constexpr uint32_t kMaxHandshakePackets = 32;
@@ -85,7 +86,6 @@ private:
     Progress examine_inner(void*& state, FlowState& flow, const PacketView& packet,
                            Verdict& verdict) noexcept;
     void settle_inner(FlowState& flow, Verdict& verdict, TlsAnnotations* summary) noexcept;
-    static void intern_names(AppCatalog* catalog, uint16_t& app, uint16_t& evidence);
 
     uint8_t registry_index_;
     StatePool working_pool_;
@@ -102,18 +102,7 @@ private:
     uint16_t sip_tls_app_ = 0;         // AppCatalog id of `sip-tls`; 0 without a catalog
     uint16_t decrypted_evidence_ = 0;  // "sip inside tls (decrypted)"
     TlsDecryptCounters* counters_;
-    // Key log hand-over: staged and committed by the control side, taken up by the worker
-    // between bursts. The worker's previous snapshot goes back through `posted_` so the
-    // control side, not the packet path, frees it.
-    std::shared_ptr<const tls::KeyLog> staged_;
-    bool staged_set_ = false;
-    std::mutex post_mutex_;
-    std::shared_ptr<const tls::KeyLog> posted_;
-    uint16_t staged_app_ = 0;
-    uint16_t staged_evidence_ = 0;
-    uint16_t posted_app_ = 0;
-    uint16_t posted_evidence_ = 0;
-    std::atomic<bool> post_pending_{false};
+    const tls::KeyLog* adopted_keylog_ = nullptr;
 };
 
 }  // namespace ottscope

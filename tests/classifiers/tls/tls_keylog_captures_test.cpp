@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "classifiers/generation.h"
 #include "classifiers/registry.h"
 #include "classifiers/tls/tls_classifier.h"
 #include "dataplane/counters.h"
@@ -49,11 +50,9 @@ void run(const Session& session, std::shared_ptr<const tls::KeyLog> keylog, Outc
     const FlowAnnotations annotations =
         test::replay(classifier, session, outcome.verdict, [&](size_t fed) {
             if (late == nullptr || fed != late_after) return;
-            ClassifierSettings settings;
-            settings.tls_keylog = late;
-            EXPECT_EQ(classifier.stage_settings(settings), "");
-            classifier.commit_settings();
-            classifier.at_safe_point();
+            Generation generation;
+            generation.tls_keylog = late;
+            classifier.adopt(generation, 0);
         });
     outcome.decrypted = std::string(annotations.tls.decrypted.view());
     EXPECT_EQ(classifier.state_bytes_in_use(), 0u);

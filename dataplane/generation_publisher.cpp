@@ -1,4 +1,4 @@
-#include "rule_publisher.h"
+#include "generation_publisher.h"
 
 #include <rte_rcu_qsbr.h>
 
@@ -10,7 +10,7 @@
 
 namespace ottscope {
 
-RulePublisher::RulePublisher(unsigned max_workers) {
+GenerationPublisher::GenerationPublisher(unsigned max_workers) {
     const size_t size = rte_rcu_qsbr_get_memsize(max_workers);
     // Plain heap memory: the EAL may not be up yet when rules are first loaded, and the
     // QSBR variable is only touched by this process's threads.
@@ -23,35 +23,41 @@ RulePublisher::RulePublisher(unsigned max_workers) {
     }
 }
 
-RulePublisher::~RulePublisher() {
+GenerationPublisher::~GenerationPublisher() {
     std::free(qsbr_);
 }
 
-void RulePublisher::worker_online(unsigned worker) noexcept {
+void GenerationPublisher::worker_online(unsigned worker) noexcept {
     rte_rcu_qsbr_thread_register(qsbr_, worker);
     rte_rcu_qsbr_thread_online(qsbr_, worker);
 }
 
-void RulePublisher::worker_offline(unsigned worker) noexcept {
+void GenerationPublisher::worker_offline(unsigned worker) noexcept {
     rte_rcu_qsbr_thread_offline(qsbr_, worker);
     rte_rcu_qsbr_thread_unregister(qsbr_, worker);
 }
 
-void RulePublisher::quiescent(unsigned worker) noexcept {
+void GenerationPublisher::quiescent(unsigned worker) noexcept {
     rte_rcu_qsbr_quiescent(qsbr_, worker);
 }
 
-void RulePublisher::publish(std::unique_ptr<const RuleSet> rules) {
+void GenerationPublisher::publish(std::unique_ptr<const Generation> generation) {
     std::lock_guard lock(publish_mutex_);
-    current_.store(rules.get(), std::memory_order_release);
-    // Every online worker passes a quiescent state within a burst, unless it waits on the
-    // wait hook's work; offline ones hold nothing.
+    current_.store(generation.get(), std::memory_order_release);
+    // Workers never wait for anything but their own queues, so every online worker passes a
+    // quiescent state within a burst; offline ones hold nothing.
     const uint64_t token = rte_rcu_qsbr_start(qsbr_);
-    while (rte_rcu_qsbr_check(qsbr_, token, false) == 0) {
-        if (wait_hook_) wait_hook_();
+    while (rte_rcu_qsbr_check(qsbr_, token, false) == 0)
         std::this_thread::sleep_for(std::chrono::microseconds(50));
-    }
-    owned_ = std::move(rules);  // frees the previous set
+    std::unique_ptr<const Generation> oldest = std::move(kept_[0]);
+    kept_[0] = std::move(kept_[1]);
+    kept_[1] = std::move(generation);
+    // `oldest` is freed here, on the publishing thread.
+}
+
+std::shared_ptr<const RuleSet> GenerationPublisher::current_rules() const {
+    std::lock_guard lock(publish_mutex_);
+    return kept_[1] ? kept_[1]->rules : nullptr;
 }
 
 }  // namespace ottscope
