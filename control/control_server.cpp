@@ -134,7 +134,7 @@ private:
 struct ControlServer::Impl {
     ControlServerOptions options;
     const StatsView& view;
-    bool loopback = true;
+    ListenAddress bound;                         // with the port the kernel gave when 0 was asked
     std::vector<std::unique_ptr<Route>> routes;  // declared first: destroyed after the server
     std::unique_ptr<CivetServer> server;
 
@@ -211,8 +211,8 @@ struct ControlServer::Impl {
         context.uptime_seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - options.started)
                 .count();
-        context.listen = options.listen;
-        context.loopback = loopback;
+        context.listen = bound.to_string();
+        context.loopback = bound.loopback();
         context.config_path = options.config_path;
         context.rule_version = options.rule_version;
         {
@@ -290,7 +290,8 @@ struct ControlServer::Impl {
 
     Response reload(mg_connection* connection) {
         const char* header = mg_get_header(connection, "Authorization");
-        switch (authorize_mutation(loopback, options.api_token, header != nullptr ? header : "")) {
+        switch (authorize_mutation(bound.loopback(), options.api_token,
+                                   header != nullptr ? header : "")) {
             case AuthDecision::allowed:
                 break;
             case AuthDecision::no_token_configured:
@@ -325,15 +326,22 @@ struct ControlServer::Impl {
 ControlServer::ControlServer(ControlServerOptions options, const StatsView& view)
     : impl_(std::make_unique<Impl>(std::move(options), view)) {
     Impl& impl = *impl_;
-    impl.loopback = is_loopback_listen(impl.options.listen);
-    const std::vector<std::string> civet_options = {
-        "listening_ports", civetweb_listen(impl.options.listen), "num_threads", "4"};
+    const ListenAddressParse listen = parse_listen_address(impl.options.listen);
+    if (!listen.address) throw std::runtime_error("cannot serve the API: " + listen.error);
+    impl.bound = *listen.address;
+    const std::vector<std::string> civet_options = {"listening_ports", impl.bound.to_string(),
+                                                    "num_threads", "4"};
     try {
         impl.server = std::make_unique<CivetServer>(civet_options);
     } catch (const std::exception& e) {
-        throw std::runtime_error("cannot serve the API on " + impl.options.listen + ": " +
+        throw std::runtime_error("cannot serve the API on " + impl.bound.to_string() + ": " +
                                  e.what());
     }
+    const std::vector<int> ports = impl.server->getListeningPorts();
+    if (!ports.empty()) impl.bound.port = static_cast<uint16_t>(ports.front());
+    fmt::print(stderr, "ottscope: API bound to {} ({})\n", impl.bound.to_string(),
+               impl.bound.loopback() ? "loopback: POST /-/reload needs no token"
+                                     : "beyond loopback: POST /-/reload needs the API token");
     static const auto kHealth = [](mg_connection*) { return Response{200, "text/plain", "ok\n"}; };
     auto gated = [&impl](Route::Get handler) -> Route::Get {
         if (!handler) return handler;
@@ -358,6 +366,10 @@ ControlServer::ControlServer(ControlServerOptions options, const StatsView& view
     add("/api/v1/flows", [&impl](mg_connection* c) { return impl.flows(mg_get_request_info(c)); },
         {});
     add("/-/reload", {}, [&impl](mg_connection* c) { return impl.reload(c); });
+}
+
+const ListenAddress& ControlServer::bound_address() const noexcept {
+    return impl_->bound;
 }
 
 ControlServer::~ControlServer() {

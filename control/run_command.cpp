@@ -35,6 +35,7 @@
 #include "control/flow_record_writer.h"
 #include "control/ipfix_export_set.h"
 #include "control/keylog_store.h"
+#include "control/listen_address.h"
 #include "control/rule_reloader.h"
 #include "control/stats_view.h"
 #include "control/summary.h"
@@ -812,6 +813,13 @@ int Appliance::run() {
 }  // namespace
 
 int run_appliance(const RunOptions& options) {
+    // Checked here, before the EAL starts, like the configuration's control.metrics_listen.
+    if (options.metrics_listen) {
+        if (const auto listen = parse_listen_address(*options.metrics_listen); !listen.address) {
+            fmt::print(stderr, "ottscope: --metrics {}\n", listen.error);
+            return 1;
+        }
+    }
     Config config = default_config();
     if (!options.config_path.empty()) {
         ConfigResult loaded = load_config(options.config_path);
