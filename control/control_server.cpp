@@ -28,14 +28,14 @@ constexpr auto kLoadInterval = std::chrono::seconds(1);
 // closes, so the thread count is the number of sockets the API can hold before /healthz and
 // /metrics queue behind them. The tests hold 256 silent and slow sockets open; the rest is room
 // for the scrapers, probes and operators. Idle threads cost a 16 KiB buffer and an unused stack.
-constexpr std::string_view kWorkerThreads = "384";
+constexpr const char* kWorkerThreads = "384";
 // How long a client has to deliver its request headers, counted as a whole (a byte every few
 // hundred ms does not extend it) and also the limit for each write of the answer. Scrapers and
 // `ottscope ctl` send their few headers in one packet, so 2 s is generous for them.
-constexpr std::string_view kRequestTimeoutMs = "2000";
+constexpr const char* kRequestTimeoutMs = "2000";
 // Accepted sockets waiting for a free thread; beyond it new connections wait in the kernel.
-constexpr std::string_view kAcceptQueue = "128";
-constexpr std::string_view kListenBacklog = "512";
+constexpr const char* kAcceptQueue = "128";
+constexpr const char* kListenBacklog = "512";
 
 struct Response {
     int status = 200;
@@ -396,10 +396,9 @@ ControlServer::ControlServer(ControlServerOptions options, const StatsView& view
     if (!listen.address) throw std::runtime_error("cannot serve the API: " + listen.error);
     impl.bound = *listen.address;
     const std::vector<std::string> civet_options = {
-        "listening_ports",           impl.bound.to_string(),    "num_threads",
-        std::string(kWorkerThreads), "request_timeout_ms",      std::string(kRequestTimeoutMs),
-        "connection_queue",          std::string(kAcceptQueue), "listen_backlog",
-        std::string(kListenBacklog), "enable_keep_alive",       "no"};
+        "listening_ports",    impl.bound.to_string(), "num_threads",       kWorkerThreads,
+        "request_timeout_ms", kRequestTimeoutMs,      "connection_queue",  kAcceptQueue,
+        "listen_backlog",     kListenBacklog,         "enable_keep_alive", "no"};
     try {
         impl.server = std::make_unique<CivetServer>(civet_options);
     } catch (const std::exception& e) {
