@@ -2,6 +2,7 @@
 
 #include "error_list.h"
 #include "file_reader.h"
+#include "listen_address.h"
 #include "ipfix_url.h"
 #include "log_text.h"
 #include "memory_estimate.h"
@@ -252,7 +253,18 @@ void load_document(YamlLoader& loader, const YAML::Node& root, Config& config, K
                      node, "control",
                      {
                          {"metrics_listen",
-                          loader.text(config.metrics_listen, "control.metrics_listen")},
+                          [&](const YAML::Node& listen) {
+                              if (!listen.IsScalar()) {
+                                  loader.error(listen, "control.metrics_listen must be a string");
+                                  return;
+                              }
+                              const ListenAddressParse parsed =
+                                  parse_listen_address(listen.Scalar());
+                              if (parsed.address)
+                                  config.metrics_listen = parsed.address->to_string();
+                              else
+                                  loader.error(listen, "control.metrics_listen " + parsed.error);
+                          }},
                          {"api_token",
                           [&](const YAML::Node& token) {
                               if (!token.IsScalar()) {

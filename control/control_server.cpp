@@ -4,13 +4,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdlib>
+#include <charconv>
+#include <map>
 #include <mutex>
 #include <shared_mutex>
 #include <stdexcept>
 #include <thread>
 
-#include "control/listen_address.h"
+#include "config/listen_address.h"
 #include "control/metrics_exposition.h"
 
 namespace ottscope {
@@ -22,6 +23,19 @@ constexpr auto kSnapshotWait = std::chrono::seconds(1);
 // Requests this close to a complete snapshot share it instead of asking the workers again.
 constexpr auto kSnapshotFresh = std::chrono::milliseconds(250);
 constexpr auto kLoadInterval = std::chrono::seconds(1);
+
+// CivetWeb gives each connection a thread of its own from the moment it is accepted until it
+// closes, so the thread count is the number of sockets the API can hold before /healthz and
+// /metrics queue behind them. The tests hold 256 silent and slow sockets open; the rest is room
+// for the scrapers, probes and operators. Idle threads cost a 16 KiB buffer and an unused stack.
+constexpr const char* kWorkerThreads = "384";
+// How long a client has to deliver its request headers, counted as a whole (a byte every few
+// hundred ms does not extend it) and also the limit for each write of the answer. Scrapers and
+// `ottscope ctl` send their few headers in one packet, so 2 s is generous for them.
+constexpr const char* kRequestTimeoutMs = "2000";
+// Accepted sockets waiting for a free thread; beyond it new connections wait in the kernel.
+constexpr const char* kAcceptQueue = "128";
+constexpr const char* kListenBacklog = "512";
 
 struct Response {
     int status = 200;
@@ -39,6 +53,8 @@ const char* reason_phrase(int status) {
             return "Unauthorized";
         case 403:
             return "Forbidden";
+        case 404:
+            return "Not Found";
         case 405:
             return "Method Not Allowed";
         case 422:
@@ -62,6 +78,19 @@ void send(mg_connection* connection, const Response& response, const char* extra
 Response error(int status, const std::string& message) {
     return Response{status, "application/json",
                     fmt::format("{{\"error\":\"{}\"}}\n", message)};  // messages are ours: ASCII
+}
+
+// A count in a query string: plain decimal digits only (no sign, space, hex or fraction),
+// within [low, high]. Anything else, however long, is refused rather than defaulted.
+std::optional<uint32_t> query_count(std::string_view text, uint32_t low, uint32_t high) {
+    if (text.empty() ||
+        !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return std::nullopt;
+    uint64_t value = 0;
+    const auto [end, status] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (status != std::errc{} || end != text.data() + text.size() || value < low || value > high)
+        return std::nullopt;
+    return static_cast<uint32_t>(value);
 }
 
 // Busy ratios over the last second or so, sampled lazily by whichever request comes first:
@@ -96,37 +125,70 @@ private:
     std::chrono::steady_clock::time_point sampled_{};
 };
 
-// One route: GET or POST (or neither) mapped to a member of Impl; other methods get 405.
-class Route : public CivetHandler {
+using Handler = std::function<Response(mg_connection*)>;
+
+// One endpoint: what GET and POST do there (empty: the method is not allowed).
+struct Route {
+    Handler get;
+    Handler post;
+};
+
+// Every request comes through here, so that routes match the path exactly (CivetWeb's own
+// handlers match by prefix: /metricsXYZ would serve /metrics) and every method is answered.
+class Router : public CivetHandler {
 public:
-    using Get = std::function<Response(mg_connection*)>;
-    Route(Get get, Get post) : get_(std::move(get)), post_(std::move(post)) {}
+    void add(std::string path, Route route) { routes_.emplace(std::move(path), std::move(route)); }
     bool handleGet(CivetServer*, mg_connection* connection) override {
-        return answer(get_, connection);
+        return dispatch(connection, &Route::get);
     }
     bool handlePost(CivetServer*, mg_connection* connection) override {
-        return answer(post_, connection);
+        return dispatch(connection, &Route::post);
+    }
+    bool handleHead(CivetServer*, mg_connection* connection) override {
+        return dispatch(connection, nullptr);
     }
     bool handlePut(CivetServer*, mg_connection* connection) override {
-        return answer({}, connection);
+        return dispatch(connection, nullptr);
     }
     bool handleDelete(CivetServer*, mg_connection* connection) override {
-        return answer({}, connection);
+        return dispatch(connection, nullptr);
+    }
+    bool handleOptions(CivetServer*, mg_connection* connection) override {
+        return dispatch(connection, nullptr);
+    }
+    bool handlePatch(CivetServer*, mg_connection* connection) override {
+        return dispatch(connection, nullptr);
     }
 
 private:
-    bool answer(const Get& handler, mg_connection* connection) {
-        if (!handler) {
-            send(connection, error(405, "method not allowed"),
-                 get_ ? "Allow: GET\r\n" : "Allow: POST\r\n");
+    bool dispatch(mg_connection* connection, Handler Route::*method) {
+        const mg_request_info* request = mg_get_request_info(connection);
+        // No endpoint takes a body. CivetWeb would drain an unread one after the answer, one
+        // read timeout per chunk, so a body dripped a byte at a time would hold the thread for
+        // ever; its error answer instead marks the connection to close without reading on.
+        if (request->content_length > 0 ||
+            mg_get_header(connection, "Transfer-Encoding") != nullptr) {
+            mg_send_http_error(connection, 413, "%s", "request bodies are not accepted");
             return true;
         }
-        const Response response = handler(connection);
+        const auto found = routes_.find(std::string_view(request->local_uri));
+        if (found == routes_.end()) {
+            send(connection, error(404, "no such endpoint"));
+            return true;
+        }
+        const Route& route = found->second;
+        const Handler* handler = method != nullptr ? &(route.*method) : nullptr;
+        if (handler == nullptr || !*handler) {
+            send(connection, error(405, "method not allowed"),
+                 route.get ? "Allow: GET\r\n" : "Allow: POST\r\n");
+            return true;
+        }
+        const Response response = (*handler)(connection);
         send(connection, response, response.status == 401 ? "WWW-Authenticate: Bearer\r\n" : "");
         return true;
     }
-    Get get_;
-    Get post_;
+
+    std::map<std::string, Route, std::less<>> routes_;
 };
 
 }  // namespace
@@ -134,8 +196,8 @@ private:
 struct ControlServer::Impl {
     ControlServerOptions options;
     const StatsView& view;
-    bool loopback = true;
-    std::vector<std::unique_ptr<Route>> routes;  // declared first: destroyed after the server
+    ListenAddress bound;  // with the port the kernel gave when 0 was asked
+    Router router;        // declared before the server: destroyed after it
     std::unique_ptr<CivetServer> server;
 
     // Every route but /healthz reads state the appliance owns (the dataplane view, the
@@ -211,8 +273,8 @@ struct ControlServer::Impl {
         context.uptime_seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - options.started)
                 .count();
-        context.listen = options.listen;
-        context.loopback = loopback;
+        context.listen = bound.to_string();
+        context.loopback = bound.loopback();
         context.config_path = options.config_path;
         context.rule_version = options.rule_version;
         {
@@ -239,16 +301,20 @@ struct ControlServer::Impl {
     Response flows(const mg_request_info* request) {
         uint32_t top = kDefaultTopFlows;
         if (request->query_string != nullptr) {
-            char text[16] = {};
-            const std::string query = request->query_string;
-            const int length = mg_get_var(query.c_str(), query.size(), "top", text, sizeof(text));
+            // Decoding never lengthens the text, so the buffer always holds the whole value:
+            // a long one is refused, not cut short and defaulted.
+            const std::string_view query = request->query_string;
+            std::string value(query.size() + 1, '\0');
+            const int length =
+                mg_get_var(query.data(), query.size(), "top", value.data(), value.size());
             if (length >= 0) {
-                char* end = nullptr;
-                const unsigned long value = std::strtoul(text, &end, 10);
-                if (length == 0 || *end != '\0' || value < 1 || value > kTopFlowsMax)
-                    return error(400,
-                                 fmt::format("top must be a number from 1 to {}", kTopFlowsMax));
-                top = static_cast<uint32_t>(value);
+                const auto parsed =
+                    query_count(std::string_view(value.data(), length), 1, kTopFlowsMax);
+                if (!parsed)
+                    return error(400, fmt::format("top must be a whole number from 1 to {}, "
+                                                  "in plain decimal digits",
+                                                  kTopFlowsMax));
+                top = *parsed;
             }
         }
         std::lock_guard flows_lock(flows_mutex);
@@ -290,7 +356,8 @@ struct ControlServer::Impl {
 
     Response reload(mg_connection* connection) {
         const char* header = mg_get_header(connection, "Authorization");
-        switch (authorize_mutation(loopback, options.api_token, header != nullptr ? header : "")) {
+        switch (authorize_mutation(bound.loopback(), options.api_token,
+                                   header != nullptr ? header : "")) {
             case AuthDecision::allowed:
                 break;
             case AuthDecision::no_token_configured:
@@ -325,17 +392,26 @@ struct ControlServer::Impl {
 ControlServer::ControlServer(ControlServerOptions options, const StatsView& view)
     : impl_(std::make_unique<Impl>(std::move(options), view)) {
     Impl& impl = *impl_;
-    impl.loopback = is_loopback_listen(impl.options.listen);
+    const ListenAddressParse listen = parse_listen_address(impl.options.listen);
+    if (!listen.address) throw std::runtime_error("cannot serve the API: " + listen.error);
+    impl.bound = *listen.address;
     const std::vector<std::string> civet_options = {
-        "listening_ports", civetweb_listen(impl.options.listen), "num_threads", "4"};
+        "listening_ports",    impl.bound.to_string(), "num_threads",       kWorkerThreads,
+        "request_timeout_ms", kRequestTimeoutMs,      "connection_queue",  kAcceptQueue,
+        "listen_backlog",     kListenBacklog,         "enable_keep_alive", "no"};
     try {
         impl.server = std::make_unique<CivetServer>(civet_options);
     } catch (const std::exception& e) {
-        throw std::runtime_error("cannot serve the API on " + impl.options.listen + ": " +
+        throw std::runtime_error("cannot serve the API on " + impl.bound.to_string() + ": " +
                                  e.what());
     }
-    static const auto kHealth = [](mg_connection*) { return Response{200, "text/plain", "ok\n"}; };
-    auto gated = [&impl](Route::Get handler) -> Route::Get {
+    const std::vector<int> ports = impl.server->getListeningPorts();
+    if (!ports.empty()) impl.bound.port = static_cast<uint16_t>(ports.front());
+    fmt::print(stderr, "ottscope: API bound to {} ({})\n", impl.bound.to_string(),
+               impl.bound.loopback() ? "loopback: POST /-/reload needs no token"
+                                     : "beyond loopback: POST /-/reload needs the API token");
+
+    auto gated = [&impl](Handler handler) -> Handler {
         if (!handler) return handler;
         return [&impl, handler = std::move(handler)](mg_connection* connection) {
             std::shared_lock lock(impl.gate);
@@ -343,21 +419,27 @@ ControlServer::ControlServer(ControlServerOptions options, const StatsView& view
             return handler(connection);
         };
     };
-    auto add = [&](const char* uri, Route::Get get, Route::Get post) {
-        impl.routes.push_back(
-            std::make_unique<Route>(gated(std::move(get)), gated(std::move(post))));
-        impl.server->addHandler(uri, impl.routes.back().get());
+    auto add = [&](const char* path, Handler get, Handler post) {
+        impl.router.add(path, Route{gated(std::move(get)), gated(std::move(post))});
     };
     add("/metrics", [&impl](mg_connection*) { return impl.metrics(); }, {});
     // Liveness owns nothing of the appliance, so it answers through the shutdown too.
-    impl.routes.push_back(std::make_unique<Route>(kHealth, Route::Get{}));
-    impl.server->addHandler("/healthz", impl.routes.back().get());
+    impl.router.add("/healthz", Route{[](mg_connection*) {
+                                          return Response{200, "text/plain", "ok\n"};
+                                      },
+                                      {}});
     add("/readyz", [&impl](mg_connection*) { return impl.readyz(); }, {});
     add("/api/v1/status", [&impl](mg_connection*) { return impl.status(); }, {});
     add("/api/v1/apps", [&impl](mg_connection*) { return impl.apps(); }, {});
     add("/api/v1/flows", [&impl](mg_connection* c) { return impl.flows(mg_get_request_info(c)); },
         {});
     add("/-/reload", {}, [&impl](mg_connection* c) { return impl.reload(c); });
+    // Registered last: requests that arrive meanwhile get CivetWeb's 404, not a half-built table.
+    impl.server->addHandler("/", impl.router);
+}
+
+const ListenAddress& ControlServer::bound_address() const noexcept {
+    return impl_->bound;
 }
 
 ControlServer::~ControlServer() {

@@ -8,9 +8,11 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api_views.h"
+#include "config/listen_address.h"
 #include "stats_view.h"
 
 namespace ottscope {
@@ -21,7 +23,7 @@ enum class RunPhase : int { starting, running, finished };
 using ReloadHook = std::function<ReloadReport()>;
 
 struct ControlServerOptions {
-    std::string listen = "127.0.0.1:9464";
+    std::string listen = "127.0.0.1:9464";  // checked by parse_listen_address
     std::string api_token;    // needed for POST /-/reload when `listen` is not loopback
     std::string config_path;  // shown in the status; empty: built-in defaults
     std::optional<std::string> rule_version;
@@ -32,7 +34,8 @@ struct ControlServerOptions {
 
 class ControlServer {
 public:
-    // Throws std::runtime_error with a one-line reason when the address cannot be bound.
+    // Throws std::runtime_error with a one-line reason when the address is invalid or cannot
+    // be bound. Logs the address bound (with the kernel's port when port 0 was asked).
     ControlServer(ControlServerOptions options, const StatsView& view);
     ~ControlServer();
     ControlServer(const ControlServer&) = delete;
@@ -42,6 +45,8 @@ public:
     // reloader, run phase) and none is still inside it: all of it may be freed while the
     // server's threads wind down with the process. Later requests get 503; /healthz stays 200.
     void detach_from_dataplane();
+
+    [[nodiscard]] const ListenAddress& bound_address() const noexcept;
 
     struct Impl;
 

@@ -38,6 +38,7 @@
 #include "control/ipfix_export_set.h"
 #include "control/jsonl_sink.h"
 #include "control/keylog_store.h"
+#include "config/listen_address.h"
 #include "control/record_drain.h"
 #include "control/rule_reloader.h"
 #include "control/stats_view.h"
@@ -896,7 +897,8 @@ int Appliance::run() {
                "ottscope: {} worker{} on {} port{}{}; metrics on http://{}/metrics, API on "
                "http://{}/api/v1/status\n",
                workers_, workers_ == 1 ? "" : "s", ports_.size(), ports_.size() == 1 ? "" : "s",
-               fanout_note(), listen, listen);
+               fanout_note(), control_server_->bound_address().to_string(),
+               control_server_->bound_address().to_string());
 
     started_ = std::chrono::steady_clock::now();
     std::thread control([this] { control_loop(); });
@@ -959,6 +961,13 @@ int Appliance::run() {
 }  // namespace
 
 int run_appliance(const RunOptions& options) {
+    // Checked here, before the EAL starts, like the configuration's control.metrics_listen.
+    if (options.metrics_listen) {
+        if (const auto listen = parse_listen_address(*options.metrics_listen); !listen.address) {
+            fmt::print(stderr, "ottscope: --metrics {}\n", listen.error);
+            return 1;
+        }
+    }
     Config config = default_config();
     if (!options.config_path.empty()) {
         ConfigResult loaded = load_config(options.config_path);
