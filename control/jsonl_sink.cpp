@@ -164,6 +164,21 @@ void JsonLinesSink::write_chunk(const std::string& chunk) {
             continue;
         }
         const int error = n < 0 ? errno : EIO;
+        if (error == EPIPE && fifo_) {
+            // The reader went away: only the line it got a part of is lost; the rest waits
+            // for the next reader.
+            close_output();
+            const bool cut = done > line_start;
+            fail(error, "write", cut ? "\n" : "");
+            if (cut) {
+                stats_->drop(SinkDrop::write_error, 1);
+                in_writer_lines_.fetch_sub(1, std::memory_order_relaxed);
+                const size_t end = chunk.find('\n', done);
+                line_start = end == std::string::npos ? chunk.size() : end + 1;
+                done = line_start;
+            }
+            continue;
+        }
         fail(error, "write", std::string_view(chunk).substr(line_start));
         drop_rest(SinkDrop::write_error);
         if (pipe_like_) {
