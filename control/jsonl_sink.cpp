@@ -80,6 +80,10 @@ bool JsonLinesSink::offer(std::string_view line) {
         }
         if (pending_.size() + line.size() > backlog_limit_) {
             stats_->drop(SinkDrop::backlog_full, 1);
+            backlog_log_.print(fmt::format(
+                "flow records to {}: the output does not keep up ({}); records are dropped "
+                "while the {} MiB backlog is full",
+                path_, stats_->open.load() ? "stuck or slow" : "no reader", backlog_limit_ >> 20));
             return false;
         }
         first = pending_.empty();

@@ -71,7 +71,8 @@ private:
     bool gave_up_ = false;     // standard output broke: nothing can reopen it
     off_t line_boundary_ = 0;  // regular files: the end of the last whole line written
     Clock::time_point next_open_attempt_{};
-    RateLimitedLog error_log_;
+    RateLimitedLog error_log_;    // writer thread
+    RateLimitedLog backlog_log_;  // producer thread, under mutex_
     // Shared with the producer, guarded by mutex_.
     std::mutex mutex_;
     std::condition_variable wake_;

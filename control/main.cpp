@@ -124,9 +124,10 @@ int run_cli(int argc, char** argv) {
                 const double value = std::strtod(text.c_str(), &end);
                 if (end == text.c_str() || *end != '\0' || !std::isfinite(value) || value <= 0 ||
                     value > kMaxDurationSeconds || text.find_first_of("xXnN") != std::string::npos)
-                    return fmt::format("takes seconds, more than 0 and at most {:.0f}; "
-                                       "'{}' is not",
-                                       kMaxDurationSeconds, text.substr(0, 32));
+                    return fmt::format(
+                        "takes seconds, more than 0 and at most {:.0f}; "
+                        "'{}' is not",
+                        kMaxDurationSeconds, text.substr(0, 32));
                 return {};
             },
             "SECONDS"));

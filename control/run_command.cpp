@@ -33,12 +33,13 @@
 #include "classifiers/registry.h"
 #include "classifiers/tls/tls_classifier.h"
 #include "config/config.h"
+#include "config/listen_address.h"
 #include "control/control_server.h"
 #include "control/flow_record_writer.h"
 #include "control/ipfix_export_set.h"
 #include "control/jsonl_sink.h"
 #include "control/keylog_store.h"
-#include "config/listen_address.h"
+#include "control/rate_limited_log.h"
 #include "control/record_drain.h"
 #include "control/rule_reloader.h"
 #include "control/stats_view.h"
@@ -47,8 +48,8 @@
 #include "dataplane/capture_file.h"
 #include "dataplane/eal.h"
 #include "dataplane/fanout.h"
-#include "dataplane/ports.h"
 #include "dataplane/generation_publisher.h"
+#include "dataplane/ports.h"
 #include "dataplane/rx_poller.h"
 #include "dataplane/worker.h"
 
@@ -465,8 +466,8 @@ void Appliance::build_dataplane() {
             plan.extra_args.push_back(port.device);
         }
     }
-    check_memory(plan.memory_mb, uint64_t{workers_} * config_.flow_capacity *
-                                     (sizeof(Flow) + sizeof(uint32_t)));
+    check_memory(plan.memory_mb,
+                 uint64_t{workers_} * config_.flow_capacity * (sizeof(Flow) + sizeof(uint32_t)));
     start_eal(plan);
 
     pool_ = rte_pktmbuf_pool_create("ottscope_mbufs", static_cast<unsigned>(mbufs), kMbufCache, 0,
@@ -771,8 +772,19 @@ void Appliance::control_loop() {
     const auto progress_every = isatty(STDERR_FILENO) != 0 ? std::chrono::milliseconds(500)
                                                            : std::chrono::milliseconds(5000);
     auto last_progress = std::chrono::steady_clock::now();
+    RateLimitedLog ring_log;
+    uint64_t ring_drops = 0;
     while (!dataplane_done_.load(std::memory_order_acquire)) {
         const auto now = std::chrono::steady_clock::now();
+        uint64_t drops = 0;
+        for (const WorkerCounters* worker : view_.workers) drops += worker->records_dropped.read();
+        if (drops != ring_drops) {
+            ring_log.print(fmt::format("flow records dropped: a worker's record ring was full "
+                                       "(the record drain is behind); {} so far",
+                                       drops),
+                           now);
+            ring_drops = drops;
+        }
         if (options_.duration_seconds > 0 &&
             now - started_ > std::chrono::duration<double>(options_.duration_seconds))
             g_stop.store(true);

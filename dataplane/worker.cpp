@@ -110,7 +110,8 @@ void Worker::take_generation() noexcept {
     if (generation != adopted_) [[unlikely]] {
         adopted_ = generation;
         if (generation != nullptr)
-            for (const auto& classifier : classifiers_) classifier->adopt(*generation, setup_.index);
+            for (const auto& classifier : classifiers_)
+                classifier->adopt(*generation, setup_.index);
     }
     rules_ = generation != nullptr ? generation->rules.get() : nullptr;
 }

@@ -21,9 +21,9 @@
 #include "flow_snapshot.h"
 #include "flow_table.h"
 #include "fragment_reassembler.h"
+#include "generation_publisher.h"
 #include "link_type.h"
 #include "packet_decoder.h"
-#include "generation_publisher.h"
 #include "rx_poller.h"
 #include "stream_reassembler.h"
 
@@ -52,7 +52,7 @@ struct WorkerSetup {
     StreamSettings stream;
     WorkerCounters* counters = nullptr;
     GenerationPublisher* generations = nullptr;  // null: no rules, nDPI's labels only
-    FlowSnapshotMailbox* top_flows = nullptr;  // null: nobody asks for the largest flows
+    FlowSnapshotMailbox* top_flows = nullptr;    // null: nobody asks for the largest flows
     int timestamp_offset = -1;  // mbuf dynfield with the capture timestamp, if registered
     uint64_t timestamp_flag = 0;
 };

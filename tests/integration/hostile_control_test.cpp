@@ -4,13 +4,17 @@
 // trouble lasts), the counters say what happened, and a stop ends the run within a second
 // with the summary and a conservation line that holds.
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -68,6 +72,7 @@ public:
         process_ = std::make_unique<ChildProcess>(argv, log_);
     }
     [[nodiscard]] std::string metrics() const { return http_get(port_, "/metrics"); }
+    [[nodiscard]] uint16_t port() const { return port_; }
     [[nodiscard]] double received() const {
         return metric_sum(metrics(), "ottscope_rx_packets_total");
     }
@@ -222,6 +227,58 @@ TEST(HostileOutput, SigtermWhileTheOutputIsStuckEndsWithinASecond) {
     ASSERT_NE(stopped.status, -2) << "not stopped within 1 s\n" << stopped.log;
     EXPECT_TRUE(conservation_holds(stopped.log)) << stopped.log;
     EXPECT_NE(stopped.log.find("processed"), std::string::npos) << stopped.log;
+}
+
+// 128 sockets on the API that send nothing and 128 that send a header a byte at a time,
+// replaced as soon as the server cuts them, while the capture replays.
+TEST(HostileSockets, SilentAndSlowHeaderSocketsStarveNeitherTheApiNorThePackets) {
+    LoopingAppliance appliance("hostile-sockets");
+    ASSERT_TRUE(appliance.wait_running()) << appliance.log();
+    const uint16_t port = appliance.port();
+    auto open_socket = [port] {
+        const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(port);
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+        return fd;
+    };
+    std::vector<int> silent;
+    std::vector<int> slow;
+    for (int i = 0; i < 128; ++i) {
+        silent.push_back(open_socket());
+        slow.push_back(open_socket());
+    }
+    std::atomic<bool> stop{false};
+    std::thread dripper([&] {
+        while (!stop.load()) {
+            for (int& fd : slow)
+                if (send(fd, "G", 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno != EAGAIN) {
+                    close(fd);
+                    fd = open_socket();
+                }
+            std::this_thread::sleep_for(300ms);
+        }
+    });
+    double slowest_healthz = 0;
+    for (int round = 0; round < 5; ++round) {
+        const auto start = Clock::now();
+        const std::string health = http_get(port, "/healthz");
+        slowest_healthz =
+            std::max(slowest_healthz, std::chrono::duration<double>(Clock::now() - start).count());
+        EXPECT_NE(health.find("ok"), std::string::npos) << health;
+        EXPECT_TRUE(appliance.packets_flow(300ms)) << appliance.log();
+    }
+    stop.store(true);
+    dripper.join();
+    std::printf("256 hostile sockets open: slowest /healthz %.1f ms\n", slowest_healthz * 1000);
+    EXPECT_LT(slowest_healthz, 1.0);
+    for (int fd : silent) close(fd);
+    for (int fd : slow) close(fd);
+    const auto stopped = appliance.stop();
+    ASSERT_NE(stopped.status, -2) << stopped.log;
+    EXPECT_TRUE(conservation_holds(stopped.log)) << stopped.log;
 }
 
 class HostileRules : public testing::Test {
