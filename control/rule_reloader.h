@@ -93,7 +93,7 @@ private:
     GenerationHooks classifiers_;
     ReloadAppliedHook applied_;
     ReloadStatus status_;
-    mutable std::timed_mutex mutex_;
+    mutable std::mutex mutex_;
     std::atomic<bool> closing_{false};
     std::string digest_;
     std::vector<FileStamp> watched_;

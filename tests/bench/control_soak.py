@@ -8,8 +8,8 @@ One appliance replays a capture from memory (--loop) while, all along:
   - 128 hostile sockets sit on the API (half silent, half sending a header byte at a time).
 Every second it samples the appliance's RSS and received packets. At the end it stops the
 appliance with SIGTERM and checks: the stop took at most a second, the conservation line
-holds, RSS stayed flat (the last minute's median within 10% of the first minute's after the
-warm-up), packets kept flowing in every sampled second, and every record the workers made is
+holds, RSS stayed flat (runs of 2 minutes or more: the last minute's median within 10% of the
+first minute's after the warm-up), packets kept flowing in every sampled second, and every record the workers made is
 written or dropped under a named reason.
 
 Usage: control_soak.py [--seconds N] [--binary build/ottscope] [--capture FILE]
@@ -27,31 +27,8 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def fetch(port, path, timeout=2.0):
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as r:
-            return r.read().decode()
-    except Exception:
-        return ""
-
-
-def metric_sum(page, prefix):
-    total = None
-    for line in page.splitlines():
-        if line.startswith(prefix):
-            total = (total or 0.0) + float(line.rsplit(" ", 1)[1])
-    return total
+from appliance_probe import add_appliance_options, fetch, free_port, metric_sum, write_atomically  # noqa: E501
 
 
 def rss_kib(pid):
@@ -68,12 +45,6 @@ def rss_kib(pid):
 def rules_text(variant):
     return ("apps:\n  - name: soak-%s\n    category: test\n    match:\n      any:\n"
             "        - ndpi: [DNS]\n" % ("a" if variant % 2 == 0 else "b"))
-
-
-def write_atomically(path, text):
-    with open(path + ".tmp", "w") as f:
-        f.write(text)
-    os.rename(path + ".tmp", path)
 
 
 class Soak:
@@ -201,8 +172,7 @@ class Soak:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=600)
-    parser.add_argument("--binary", default=os.path.join(ROOT, "build", "ottscope"))
-    parser.add_argument("--capture", default=os.path.join(ROOT, "config", "demo", "tume-demo.pcap"))
+    add_appliance_options(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ottscope-soak-") as work:
         soak = Soak(args, work)
@@ -219,7 +189,8 @@ def main():
     first = statistics.median(rss[warm:warm + window]) if len(rss) > warm else 0
     last = statistics.median(rss[-window:]) if rss else 0
     growth = (last - first) / first if first else 0
-    if growth > 0.10:
+    # Short runs are still filling the flow table and the record backlog: no RSS verdict.
+    if growth > 0.10 and args.seconds >= 120:
         failures.append(f"RSS grew {growth:.1%} ({first} -> {last} KiB)")
     if stop_seconds > 1.0:
         failures.append(f"SIGTERM took {stop_seconds:.2f} s")

@@ -20,37 +20,17 @@ Usage: reload_rate.py [--window 8] [--binary build/ottscope] [--capture FILE]
 import argparse
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from appliance_probe import add_appliance_options, fetch, free_port, metric_sum, write_atomically  # noqa: E501
 
 
 def received(port):
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
-            page = r.read().decode()
-    except Exception:
-        return None
-    return sum(float(line.rsplit(" ", 1)[1]) for line in page.splitlines()
-               if line.startswith("ottscope_rx_packets_total"))
-
-
-def write_atomically(path, data):
-    with open(path + ".tmp", "wb") as f:
-        f.write(data)
-    os.rename(path + ".tmp", path)
+    return metric_sum(fetch(port, "/metrics", timeout=5), "ottscope_rx_packets_total")
 
 
 def small_rules():
@@ -89,8 +69,7 @@ def keylog_lines(start, count):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--window", type=float, default=8.0)
-    parser.add_argument("--binary", default=os.path.join(ROOT, "build", "ottscope"))
-    parser.add_argument("--capture", default=os.path.join(ROOT, "config", "demo", "tume-demo.pcap"))
+    add_appliance_options(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ottscope-rate-") as work:
         rules_dir = os.path.join(work, "rules.d")
@@ -158,12 +137,7 @@ def main():
                 ("rules-large", load_rules_large), ("quiet", None), ("keylog", load_keylog),
                 ("quiet", None), ("conditions", load_many_conditions)]
         rates = [(name, window(load)) for name, load in plan]
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
-                sessions = [line.rsplit(" ", 1)[1] for line in r.read().decode().splitlines()
-                            if line.startswith("ottscope_tls_keylog_sessions")]
-        except Exception:
-            sessions = []
+        sessions = metric_sum(fetch(port, "/metrics", timeout=5), "ottscope_tls_keylog_sessions")
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
         log.close()
@@ -188,7 +162,7 @@ def main():
     reloads = output.count("rules reloaded (sighup)")
     refused = output.count("reload (sighup) failed")
     print(f"reloads: {reloads} applied, {refused} refused; key log grew to {keylog_mb:.0f} MB "
-          f"({keylog_next[0]:,} sessions written, {sessions[0] if sessions else '?'} read)")
+          f"({keylog_next[0]:,} sessions written, {sessions or 0:,.0f} read)")
     print("conservation holds" if ": holds" in output else "conservation line missing")
     return 1 if failed or ": holds" not in output else 0
 

@@ -9,29 +9,12 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/config/config_file_fixture.h"
+
 namespace ottscope {
 namespace {
 
-class ConfigFile : public ::testing::Test {
-protected:
-    ~ConfigFile() override {
-        std::error_code ignored;
-        std::filesystem::remove_all(dir_, ignored);
-    }
-    ConfigResult load(const std::string& text) {
-        const std::string path = dir_ + "/ottscope.yaml";
-        std::ofstream(path) << text;
-        return load_config(path);
-    }
-    std::string at(int line, int column) const {
-        return dir_ + "/ottscope.yaml:" + std::to_string(line) + ":" + std::to_string(column) +
-               ": ";
-    }
-    std::string dir_ = [] {
-        char pattern[] = "/tmp/ottscope-config-XXXXXX";
-        return std::string(mkdtemp(pattern));
-    }();
-};
+using ConfigFile = test::ConfigFileTest;
 
 TEST_F(ConfigFile, FanoutDefaultsToTheReceiverWorkerWithHalfAShare) {
     const ConfigResult result = load("dataplane:\n  workers: 2\n");

@@ -11,35 +11,18 @@
 
 #include "config/config.h"
 #include "config/memory_estimate.h"
+#include "tests/config/config_file_fixture.h"
 
 namespace ottscope {
 namespace {
 
-class HostileConfig : public ::testing::Test {
+class HostileConfig : public test::ConfigFileTest {
 protected:
-    ~HostileConfig() override {
-        std::error_code ignored;
-        std::filesystem::remove_all(dir_, ignored);
-    }
-    ConfigResult load(const std::string& text) {
-        const std::string path = dir_ + "/ottscope.yaml";
-        std::ofstream(path) << text;
-        return load_config(path);
-    }
-    [[nodiscard]] std::string at(int line, int column) const {
-        std::string text = dir_ + "/ottscope.yaml:";
-        text += std::to_string(line) + ":" + std::to_string(column) + ": ";
-        return text;
-    }
     static std::string all(const ConfigResult& result) {
         std::string text;
         for (const auto& error : result.errors) text += error + "\n";
         return text;
     }
-    std::string dir_ = [] {
-        char pattern[] = "/tmp/ottscope-hostile-config-XXXXXX";
-        return std::string(mkdtemp(pattern));
-    }();
 };
 
 TEST_F(HostileConfig, ConfigPathThatIsADirectoryIsRefusedNamingIt) {
