@@ -122,8 +122,9 @@ KeyLog::KeyLog(std::vector<KeyLogEntry> entries, std::shared_ptr<const KeyLog> b
             chain.push_back(layer);
         std::vector<KeyLogEntry> all;
         all.reserve(base->sessions_ + entries_.size());
-        for (auto layer = chain.rbegin(); layer != chain.rend(); ++layer)
-            all.insert(all.end(), (*layer)->entries_.begin(), (*layer)->entries_.end());
+        std::reverse(chain.begin(), chain.end());  // oldest first: later lines win the merge
+        for (const KeyLog* layer : chain)
+            all.insert(all.end(), layer->entries_.begin(), layer->entries_.end());
         all.insert(all.end(), entries_.begin(), entries_.end());
         sort_and_merge(all);
         entries_ = std::move(all);
