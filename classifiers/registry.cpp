@@ -2,7 +2,6 @@
 
 #include <array>
 
-#include "dataplane/counters.h"
 #include "http/http_classifier.h"
 #include "ndpi/ndpi_classifier.h"
 #include "ndpi/ndpi_module_stock.h"
@@ -22,8 +21,7 @@ std::unique_ptr<Classifier> make_ndpi(uint8_t index, const ClassifierSettings& s
 
 std::unique_ptr<Classifier> make_tls(uint8_t index, const ClassifierSettings& settings) {
     return std::make_unique<TlsClassifier>(
-        index, settings.catalog, settings.tls_keylog,
-        settings.counters != nullptr ? &settings.counters->tls_decrypt : nullptr,
+        index, settings.catalog, settings.tls_keylog, settings.tls_decrypt_counters,
         settings.tls_certificate_cache ? tls::CertificateCache::kDefaultCapacity : 0);
 }
 
@@ -32,8 +30,7 @@ std::unique_ptr<Classifier> make_sip(uint8_t index, const ClassifierSettings& se
 }
 
 std::unique_ptr<Classifier> make_http(uint8_t index, const ClassifierSettings& settings) {
-    return std::make_unique<HttpClassifier>(
-        index, settings.counters != nullptr ? &settings.counters->http : nullptr);
+    return std::make_unique<HttpClassifier>(index, settings.http_counters);
 }
 
 constexpr std::array kRegistry = {

@@ -14,7 +14,8 @@
 
 namespace ottscope {
 
-struct WorkerCounters;
+struct HttpCounters;
+struct TlsDecryptCounters;
 class NdpiModuleStock;
 
 constexpr size_t kMaxClassifiers = 4;
@@ -26,8 +27,9 @@ struct ClassifierSettings {
     std::shared_ptr<const tls::KeyLog> tls_keylog;
     // Where classifiers add names they discover (custom nDPI protocols); may be null in tests.
     AppCatalog* catalog = nullptr;
-    // The counter block of the worker the classifiers are made for; may be null in tests.
-    WorkerCounters* counters = nullptr;
+    // The counters of the worker the classifiers are made for; may be null in tests.
+    HttpCounters* http_counters = nullptr;
+    TlsDecryptCounters* tls_decrypt_counters = nullptr;
     // The TLS classifier keeps decoded certificates per worker; off only to measure it.
     bool tls_certificate_cache = true;
     // nDPI modules built ahead (may be null: each classifier builds its own). Taken only

@@ -8,27 +8,14 @@
 #include <cstdint>
 
 #include "classifiers/classifier.h"
-#include "classifiers/http/http_method.h"
+#include "classifiers/counter.h"
+#include "classifiers/http/http_counters.h"
 #include "classifiers/registry.h"
+#include "classifiers/tls/tls_decrypt_counters.h"
 #include "drop_reasons.h"
 #include "stream_events.h"
 
 namespace ottscope {
-
-class Counter {
-public:
-    void add(uint64_t n = 1) noexcept {
-        value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-    }
-    void sub(uint64_t n = 1) noexcept {
-        value_.store(value_.load(std::memory_order_relaxed) - n, std::memory_order_relaxed);
-    }
-    void set(uint64_t n) noexcept { value_.store(n, std::memory_order_relaxed); }
-    [[nodiscard]] uint64_t read() const noexcept { return value_.load(std::memory_order_relaxed); }
-
-private:
-    std::atomic<uint64_t> value_{0};
-};
 
 // Decided flows per (deciding classifier, confidence), for ottscope_classifier_verdicts_total.
 constexpr size_t kConfidenceLevels = 4;
@@ -51,25 +38,6 @@ struct StreamCounters {
     std::array<Counter, static_cast<size_t>(StreamEvent::count)> events;
     Counter delivered_bytes;  // bytes added to contiguous prefixes
     Counter buffers_in_use;
-};
-
-// HTTP classifier (classifiers/http): requests and body bytes per app, credited when the
-// classifier finishes with a flow; fixed arrays so the packet path never allocates.
-struct HttpCounters {
-    std::array<std::array<Counter, kHttpMethods>, kMaxApps> requests;
-    std::array<std::array<Counter, 2>, kMaxApps> payload_bytes;  // indexed by Direction
-    Counter not_http;        // TCP streams given up on at their first bytes
-    Counter parse_errors;    // streams that began as HTTP and then broke the grammar
-    Counter json_bodies;     // request bodies inspected as JSON
-    Counter json_truncated;  // ... of which only a prefix was inspected
-    Counter json_invalid;    // ... complete, but rejected by simdjson
-};
-
-// TLS classifier with a key log: flows looked inside, by what was found (InnerResult order:
-// sip, not_sip, failed), and application data records decrypted.
-struct TlsDecryptCounters {
-    std::array<Counter, 3> flows;
-    Counter records;
 };
 
 struct alignas(64) WorkerCounters {

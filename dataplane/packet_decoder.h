@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <span>
 
+#include "classifiers/protocol_numbers.h"
 #include "drop_reasons.h"
 #include "flow_key.h"
 #include "link_type.h"
@@ -49,18 +50,6 @@ struct DecodeResult {
         return {DecodeStatus::error, why};
     }
 };
-
-namespace ip_protocol {
-constexpr uint8_t tcp = 6;
-constexpr uint8_t udp = 17;
-}  // namespace ip_protocol
-
-namespace tcp_flag {
-constexpr uint8_t fin = 0x01;
-constexpr uint8_t syn = 0x02;
-constexpr uint8_t rst = 0x04;
-constexpr uint8_t ack = 0x10;
-}  // namespace tcp_flag
 
 // reassemble: every fragment is DecodeStatus::ip_fragment (outer) or tunnel_fragment (inner).
 // first_alone: a first fragment (offset 0) decodes as a packet of its own, for datagrams whose

@@ -43,7 +43,9 @@ Worker::Worker(WorkerSetup setup)
       fragments_(setup_.fragment_limits, static_cast<int>(rte_socket_id())),
       classifiers_(make_worker_classifiers([this] {
           ClassifierSettings settings = setup_.classifier_settings;
-          settings.counters = setup_.counters;  // classifiers count into their worker's block
+          // Classifiers count into their worker's block.
+          settings.http_counters = &setup_.counters->http;
+          settings.tls_decrypt_counters = &setup_.counters->tls_decrypt;
           return settings;
       }())),
       streams_(setup_.stream, setup_.counters->stream),

@@ -8,7 +8,8 @@
 #include <new>
 #include <string_view>
 
-#include "dataplane/counters.h"
+#include "classifiers/http/http_counters.h"
+#include "classifiers/protocol_numbers.h"
 #include "http_method.h"
 #include "json_shape.h"
 #include "rule_set.h"
@@ -16,7 +17,6 @@
 namespace ottscope {
 namespace {
 
-constexpr uint8_t kTcp = 6;
 constexpr uint32_t kNoOffset = UINT32_MAX;
 
 // A header value kept for the rules; longer values are cut (a cut host cannot match a rule
@@ -287,7 +287,8 @@ void HttpClassifier::finish(void*& state, const PacketView& packet, Verdict& ver
 Progress HttpClassifier::inspect(void*& state, const PacketView& packet,
                                  Verdict& verdict) noexcept {
     if (state == nullptr) {
-        if (packet.ip_protocol != kTcp || (packet.stream_flags & stream_flag::unavailable) != 0)
+        if (packet.ip_protocol != ip_protocol::tcp ||
+            (packet.stream_flags & stream_flag::unavailable) != 0)
             return Progress::done;
         // A flow seen from its middle (capture or appliance started late) is parsed when the
         // client's first bytes begin a request; the parser rejects anything else at once.

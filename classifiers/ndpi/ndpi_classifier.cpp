@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "app_catalog.h"
+#include "classifiers/protocol_numbers.h"
 #include "generation.h"
 #include "ndpi/ndpi_memory.h"
 #include "registry.h"
@@ -20,10 +21,6 @@ extern "C" {
 
 namespace ottscope {
 namespace {
-constexpr uint8_t kTcp = 6;
-constexpr uint8_t kUdp = 17;
-constexpr uint8_t kSynFlag = 0x02;
-constexpr uint8_t kAckFlag = 0x10;
 constexpr size_t kTcpHeader = 20;
 
 // The client's SYN, rebuilt from a later packet of the same flow: its IP header and the base
@@ -36,10 +33,10 @@ size_t rebuild_client_syn(const PacketView& packet, std::array<uint8_t, 80>& out
     size_t ip_header = 0;
     if (version == 4) {
         ip_header = static_cast<size_t>(packet.l3[0] & 0x0f) * 4;
-        if (ip_header < 20 || ip_header > 60 || packet.l3[9] != kTcp) return 0;
+        if (ip_header < 20 || ip_header > 60 || packet.l3[9] != ip_protocol::tcp) return 0;
     } else if (version == 6) {
         ip_header = 40;
-        if (packet.l3[6] != kTcp) return 0;
+        if (packet.l3[6] != ip_protocol::tcp) return 0;
     } else {
         return 0;
     }
@@ -64,7 +61,7 @@ size_t rebuild_client_syn(const PacketView& packet, std::array<uint8_t, 80>& out
     }
     std::memset(tcp + 4, 0, 8);  // sequence and acknowledgement numbers
     tcp[12] = 5 << 4;            // data offset: no options
-    tcp[13] = kSynFlag;
+    tcp[13] = tcp_flag::syn;
     return ip_header + kTcpHeader;
 }
 
@@ -283,13 +280,14 @@ Progress NdpiClassifier::inspect(void*& state, const PacketView& packet,
         // integrations run out of memory). Their verdict is nDPI's port/address guess,
         // taken when they end (conclude) or run out of budget: most flows do show payload,
         // and guessing for each of them at its SYN cost a whole nDPI call per flow.
-        if (packet.flow_packets == 1 && packet.ip_protocol == kTcp &&
-            (packet.tcp_flags & (kSynFlag | kAckFlag)) == kSynFlag &&
+        if (packet.flow_packets == 1 && packet.ip_protocol == ip_protocol::tcp &&
+            (packet.tcp_flags & (tcp_flag::syn | tcp_flag::ack)) == tcp_flag::syn &&
             packet.direction == Direction::client_to_server)
             state = &saw_client_syn_;
-        const uint32_t budget = packet.ip_protocol == kTcp   ? settings_.tcp_packet_budget
-                                : packet.ip_protocol == kUdp ? settings_.udp_packet_budget
-                                                             : UINT32_MAX;
+        const uint32_t budget = packet.ip_protocol == ip_protocol::tcp ? settings_.tcp_packet_budget
+                                : packet.ip_protocol == ip_protocol::udp
+                                    ? settings_.udp_packet_budget
+                                    : UINT32_MAX;
         if (packet.flow_packets <= budget) return Progress::need_more;
         guess_without_state(packet, verdict);
         state = nullptr;
@@ -318,9 +316,10 @@ Progress NdpiClassifier::inspect(void*& state, const PacketView& packet,
     auto* block = static_cast<FlowBlock*>(state);
     ndpi_detection_module_struct* module = block->generation->module.get();
     ndpi_flow_struct* flow = block->ndpi();
-    const bool enough_packets =
-        (packet.ip_protocol == kUdp && packet.flow_packets > settings_.udp_packet_budget) ||
-        (packet.ip_protocol == kTcp && packet.flow_packets > settings_.tcp_packet_budget);
+    const bool enough_packets = (packet.ip_protocol == ip_protocol::udp &&
+                                 packet.flow_packets > settings_.udp_packet_budget) ||
+                                (packet.ip_protocol == ip_protocol::tcp &&
+                                 packet.flow_packets > settings_.tcp_packet_budget);
 
     ndpi_protocol protocol = ndpi_detection_process_packet(module, flow, packet.l3,
                                                            packet.l3_length, packet.timestamp_ms);

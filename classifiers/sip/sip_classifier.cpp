@@ -3,12 +3,11 @@
 #include <string>
 
 #include "app_catalog.h"
+#include "classifiers/protocol_numbers.h"
 #include "rule_set.h"
 
 namespace ottscope {
 namespace {
-constexpr uint8_t kTcp = 6;
-constexpr uint8_t kUdp = 17;
 constexpr uint8_t kStreamEnded = stream_flag::truncated | stream_flag::fin | stream_flag::rst;
 }  // namespace
 
@@ -28,9 +27,10 @@ void SipClassifier::claim(const sip::Message& message, const PacketView& packet,
     FlowFacts facts = endpoint_facts(verdict, packet);
     facts.sip_method = sip::method_name(message.method);
     facts.sip_user_agent = message.product;
-    facts.sip_transport = message.has_via_transport    ? sip::transport_name(message.transport)
-                          : packet.ip_protocol == kUdp ? sip::transport_name(sip::Transport::udp)
-                                                       : sip::transport_name(sip::Transport::tcp);
+    facts.sip_transport = message.has_via_transport ? sip::transport_name(message.transport)
+                          : packet.ip_protocol == ip_protocol::udp
+                              ? sip::transport_name(sip::Transport::udp)
+                              : sip::transport_name(sip::Transport::tcp);
     if (packet.rules != nullptr) {
         if (const auto found = packet.rules->match(facts)) {
             packet.rules->apply(facts, registry_index_, verdict, ClaimTier::protocol);
@@ -51,7 +51,7 @@ Progress SipClassifier::inspect(void*& /*state*/, const PacketView& packet,
                                 Verdict& verdict) noexcept {
     const bool over_budget = packet.flow_packets > kPacketBudget;
     sip::Message message;
-    if (packet.ip_protocol == kUdp) {
+    if (packet.ip_protocol == ip_protocol::udp) {
         // Keep-alives (CRLF, or STUN-sized blobs) may come first; the first datagram with
         // anything else decides.
         if (packet.payload.empty() || sip::only_keepalive(packet.payload))
@@ -60,7 +60,7 @@ Progress SipClassifier::inspect(void*& /*state*/, const PacketView& packet,
             claim(message, packet, verdict);
         return Progress::done;
     }
-    if (packet.ip_protocol != kTcp) return Progress::done;
+    if (packet.ip_protocol != ip_protocol::tcp) return Progress::done;
 
     // Without a stream (no reassembly buffer was free) the segment alone is all there is.
     const bool streamed = (packet.stream_flags & stream_flag::unavailable) == 0;

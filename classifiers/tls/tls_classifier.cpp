@@ -6,14 +6,14 @@
 #include <new>
 
 #include "classifiers/app_catalog.h"
+#include "classifiers/protocol_numbers.h"
 #include "classifiers/registry.h"
 #include "classifiers/rule_set.h"
-#include "dataplane/counters.h"
+#include "classifiers/tls/tls_decrypt_counters.h"
 
 namespace ottscope {
 
 namespace {
-constexpr uint8_t kIpProtoTcp = 6;
 constexpr uint16_t kTls13 = 0x0304;
 }  // namespace
 
@@ -90,7 +90,7 @@ void TlsClassifier::adopt(const Generation& generation, unsigned /*worker*/) noe
 }
 
 Progress TlsClassifier::inspect(void*& state, const PacketView& packet, Verdict& verdict) noexcept {
-    if (packet.ip_protocol != kIpProtoTcp) return Progress::done;
+    if (packet.ip_protocol != ip_protocol::tcp) return Progress::done;
     if (TlsBehaviourWatch::watching(state)) return behaviour_.inspect(state, packet, verdict);
     auto* flow = static_cast<FlowState*>(state);
     if (flow == nullptr) {

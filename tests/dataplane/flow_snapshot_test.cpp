@@ -53,14 +53,24 @@ TEST(TopFlowsScanner, PublishesTheLargestFlowsOnlyWhenAsked) {
 
 TEST(TopFlowsScanner, RemovedFlowsAreNotReported) {
     FlowTable table("snapshot_test2", 64, FlowTimeouts{}, 0);
-    const FlowKey key = key_for(1);
-    const uint32_t slot = table.insert(key, FlowTable::hash_key(key), 1);
-    table.remove(slot);
+    const FlowKey removed = key_for(1);
+    const FlowKey kept = key_for(2);
+    const uint32_t removed_slot = table.insert(removed, FlowTable::hash_key(removed), 1);
+    table[removed_slot].bytes[0] = 1000;  // the larger: it would come first if reported
+    const uint32_t kept_slot = table.insert(kept, FlowTable::hash_key(kept), 1);
+    table[kept_slot].bytes[0] = 10;
+    table.remove(removed_slot);
     auto mailbox = std::make_unique<FlowSnapshotMailbox>();
     TopFlowsScanner scanner(mailbox.get());
-    mailbox->request();
+    const uint64_t wanted = mailbox->request();
     scanner.step(table, 64);
-    EXPECT_EQ(mailbox->latest().count, 0u);
+    // Published for this request: the mailbox's initial (empty) buffer cannot pass for it.
+    ASSERT_EQ(mailbox->published(), wanted);
+    const FlowSnapshot& snapshot = mailbox->latest();
+    EXPECT_EQ(snapshot.generation, wanted);
+    ASSERT_EQ(snapshot.count, 1u) << "only the flow still in the table";
+    EXPECT_EQ(snapshot.entries[0].key, kept);
+    EXPECT_EQ(snapshot.entries[0].total_bytes(), 10u);
 }
 
 }  // namespace
