@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include <stdexcept>
+
 extern "C" {
 #include <ndpi/ndpi_api.h>
 }
@@ -117,6 +119,12 @@ AppCatalog::InternedEvidence AppCatalog::intern_rule_evidence(std::span<const st
                     "records made with them keep their meaning); restart ottscope to start "
                     "afresh"};
     return {std::move(*ids), {}};
+}
+
+uint16_t AppCatalog::intern_classifier_evidence(std::string_view text) {
+    const std::optional<uint16_t> id = evidence_.intern(text);
+    if (!id) throw std::length_error("the evidence table is full; restart ottscope");
+    return *id;
 }
 
 }  // namespace ottscope

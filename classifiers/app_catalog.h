@@ -83,8 +83,12 @@ public:
     };
     InternedEvidence intern_rule_evidence(std::span<const std::string> texts);
 
-    // Evidence texts, referred to by id from verdicts. Classifiers intern their fixed texts
-    // here directly (they fit in kReservedEvidence); rules go through intern_rule_evidence.
+    // A classifier's own fixed evidence text ("sip.method=INVITE"). Rules never take the last
+    // kReservedEvidence ids, and classifiers have far fewer fixed texts, so this cannot fail;
+    // should it ever, it throws std::length_error rather than name flows with no evidence.
+    uint16_t intern_classifier_evidence(std::string_view text);
+    // Evidence texts, referred to by id from verdicts; rules add theirs through
+    // intern_rule_evidence, classifiers through intern_classifier_evidence.
     NameTable& evidence() noexcept { return evidence_; }
     [[nodiscard]] std::string_view evidence_text(uint16_t id) const noexcept {
         return id == 0 ? std::string_view() : evidence_.at(id);

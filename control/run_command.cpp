@@ -316,9 +316,14 @@ Appliance::~Appliance() {
 std::string Appliance::prepare_generation(const Config& config, Generation& generation) {
     const ClassifierSettings settings = classifier_settings_of(config);
     generation.tls_keylog = settings.tls_keylog;
-    if (generation.tls_keylog)
-        TlsClassifier::intern_names(catalog_.get(), generation.sip_tls_app,
-                                    generation.decrypted_evidence);
+    if (generation.tls_keylog) {
+        try {
+            TlsClassifier::intern_names(catalog_.get(), generation.sip_tls_app,
+                                        generation.decrypted_evidence);
+        } catch (const std::length_error& e) {
+            return e.what();
+        }
+    }
     // Modules whose flows have all ended are freed here, off the packet path.
     std::erase_if(ndpi_retiring_, [](const std::shared_ptr<NdpiGeneration>& module) {
         return module->drained.load(std::memory_order_acquire);

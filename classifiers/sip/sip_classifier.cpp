@@ -18,7 +18,7 @@ SipClassifier::SipClassifier(uint8_t registry_index, AppCatalog* catalog)
     for (size_t i = 0; i < evidence_.size(); ++i) {
         const std::string text =
             "sip.method=" + std::string(sip::method_name(static_cast<sip::Method>(i)));
-        evidence_[i] = catalog->evidence().intern(text).value_or(0);
+        evidence_[i] = catalog->intern_classifier_evidence(text);
     }
 }
 

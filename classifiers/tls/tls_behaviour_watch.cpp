@@ -68,7 +68,7 @@ TlsBehaviourWatch::TlsBehaviourWatch(uint8_t registry_index, AppCatalog* catalog
     app_ = catalog->intern_custom_protocol("sip-tls", "voip").id;
     generic_tls_ = catalog->find_ndpi_protocol("TLS").value_or(AppCatalog::kUnknown);
     evidence_ =
-        catalog->evidence().intern("tls.behaviour=sip-like record sizes and cadence").value_or(0);
+        catalog->intern_classifier_evidence("tls.behaviour=sip-like record sizes and cadence");
 }
 
 bool TlsBehaviourWatch::generic(const Verdict& verdict) const noexcept {

@@ -70,7 +70,7 @@ TlsClassifier::TlsClassifier(uint8_t registry_index, AppCatalog* catalog,
 void TlsClassifier::intern_names(AppCatalog* catalog, uint16_t& app, uint16_t& evidence) {
     if (catalog == nullptr) return;  // tests without a catalog: confirmed, not named
     app = catalog->intern_custom_protocol("sip-tls", "voip").id;
-    evidence = catalog->evidence().intern("sip inside tls (decrypted)").value_or(0);
+    evidence = catalog->intern_classifier_evidence("sip inside tls (decrypted)");
 }
 
 size_t TlsClassifier::state_bytes_in_use() const noexcept {
