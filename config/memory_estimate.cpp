@@ -19,16 +19,23 @@ uint64_t flow_table_bytes(uint64_t capacity) {
     return capacity * (kFlowSlotBytes + kFreeSlotBytes + kFlowHashBytes);
 }
 
-std::optional<uint64_t> physical_memory_bytes() {
+std::optional<uint64_t> meminfo_bytes(std::string_view field) {
     const std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen("/proc/meminfo", "re"),
                                                      &std::fclose);
     if (!file) return std::nullopt;
     char line[256];
     while (std::fgets(line, sizeof(line), file.get()) != nullptr) {
+        const std::string_view text(line);
         uint64_t kib = 0;
-        if (std::sscanf(line, "MemTotal: %" SCNu64 " kB", &kib) == 1) return kib * 1024;
+        if (text.starts_with(field) && text.substr(field.size()).starts_with(":") &&
+            std::sscanf(line + field.size() + 1, " %" SCNu64 " kB", &kib) == 1)
+            return kib * 1024;
     }
     return std::nullopt;
+}
+
+std::optional<uint64_t> physical_memory_bytes() {
+    return meminfo_bytes("MemTotal");
 }
 
 unsigned automatic_workers() {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace ottscope {
 
@@ -23,7 +24,10 @@ constexpr unsigned kFlowTableMemoryPercent = 80;
 // Bytes one worker's flow table takes for `capacity` flows.
 uint64_t flow_table_bytes(uint64_t capacity);
 
-// MemTotal from /proc/meminfo, in bytes; nullopt when it cannot be read.
+// A field of /proc/meminfo ("MemTotal", "MemAvailable") in bytes; nullopt when it cannot be
+// read.
+std::optional<uint64_t> meminfo_bytes(std::string_view field);
+// MemTotal, for check-config's bound on flow tables.
 std::optional<uint64_t> physical_memory_bytes();
 
 // The workers a configuration's `dataplane.workers: 0` (auto) means on this machine: every

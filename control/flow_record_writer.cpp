@@ -5,9 +5,6 @@
 #include <arpa/inet.h>
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstring>
-#include <stdexcept>
 
 namespace ottscope {
 namespace {
@@ -157,39 +154,6 @@ std::string format_flow_record(const FlowRecord& record, const AppCatalog& catal
                    record.last_seen_us / 1'000'000, record.last_seen_us % 1'000'000,
                    end_name(record.end));
     return out;
-}
-
-FlowRecordWriter::FlowRecordWriter(const std::string& path, const AppCatalog& catalog,
-                                   std::vector<std::string> classifier_names,
-                                   std::vector<std::string> zone_names, FlowRecordFields fields)
-    : path_(path),
-      catalog_(catalog),
-      classifier_names_(std::move(classifier_names)),
-      zone_names_(std::move(zone_names)),
-      fields_(fields) {
-    file_ = path == "-" ? stdout : std::fopen(path.c_str(), "w");
-    if (file_ == nullptr)
-        throw std::runtime_error("cannot write flow records to " + path + ": " +
-                                 std::strerror(errno));
-}
-
-FlowRecordWriter::~FlowRecordWriter() {
-    close();
-}
-
-void FlowRecordWriter::write(const FlowRecord& record) {
-    line_ = format_flow_record(record, catalog_, classifier_names_, zone_names_, fields_);
-    if (std::fwrite(line_.data(), 1, line_.size(), file_) != line_.size() && error_.empty())
-        error_ = std::strerror(errno);
-    ++written_;
-}
-
-bool FlowRecordWriter::close() {
-    if (file_ == nullptr) return error_.empty();
-    if (std::fflush(file_) != 0 && error_.empty()) error_ = std::strerror(errno);
-    if (file_ != stdout && std::fclose(file_) != 0 && error_.empty()) error_ = std::strerror(errno);
-    file_ = nullptr;
-    return error_.empty();
 }
 
 }  // namespace ottscope

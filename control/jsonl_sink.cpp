@@ -72,24 +72,29 @@ JsonLinesSink::~JsonLinesSink() {
 bool JsonLinesSink::offer(std::string_view line) {
     stats_->offered.fetch_add(1, std::memory_order_relaxed);
     bool first = false;
+    bool full = false;
     {
         std::lock_guard lock(mutex_);
         if (closing_) {
             stats_->drop(SinkDrop::shutdown, 1);
             return false;
         }
-        if (pending_.size() + line.size() > backlog_limit_) {
-            stats_->drop(SinkDrop::backlog_full, 1);
-            backlog_log_.print(fmt::format(
-                "flow records to {}: the output does not keep up ({}); records are dropped "
-                "while the {} MiB backlog is full",
-                path_, stats_->open.load() ? "stuck or slow" : "no reader", backlog_limit_ >> 20));
-            return false;
+        full = pending_.size() + line.size() > backlog_limit_;
+        if (full) stats_->drop(SinkDrop::backlog_full, 1);
+        if (!full) {
+            first = pending_.empty();
+            pending_.append(line);
+            ++pending_lines_;
+            stats_->backlog_bytes.store(pending_.size(), std::memory_order_relaxed);
         }
-        first = pending_.empty();
-        pending_.append(line);
-        ++pending_lines_;
-        stats_->backlog_bytes.store(pending_.size(), std::memory_order_relaxed);
+    }
+    if (full) {
+        // Outside the lock: stderr may block, and the writer must still take the backlog.
+        backlog_log_.print(fmt::format(
+            "flow records to {}: the output does not keep up ({}); records are dropped while "
+            "the {} MiB backlog is full",
+            path_, stats_->open.load() ? "stuck or slow" : "no reader", backlog_limit_ >> 20));
+        return false;
     }
     if (first) wake_.notify_one();
     return true;

@@ -72,7 +72,7 @@ private:
     off_t line_boundary_ = 0;  // regular files: the end of the last whole line written
     Clock::time_point next_open_attempt_{};
     RateLimitedLog error_log_;    // writer thread
-    RateLimitedLog backlog_log_;  // producer thread, under mutex_
+    RateLimitedLog backlog_log_;  // producer thread
     // Shared with the producer, guarded by mutex_.
     std::mutex mutex_;
     std::condition_variable wake_;

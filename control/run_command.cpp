@@ -34,6 +34,7 @@
 #include "classifiers/tls/tls_classifier.h"
 #include "config/config.h"
 #include "config/listen_address.h"
+#include "config/memory_estimate.h"
 #include "control/control_server.h"
 #include "control/flow_record_writer.h"
 #include "control/ipfix_export_set.h"
@@ -119,6 +120,15 @@ constexpr auto kReloadPollInterval = std::chrono::seconds(1);
 // (a collector or reader may be slow), short after a stop signal, which must end the run
 // within a second.
 constexpr auto kSinkGrace = std::chrono::seconds(10);
+constexpr auto kSinkGraceAfterStop = std::chrono::milliseconds(300);
+
+// Until when sinks may still send what they hold, the same rule for every sink.
+std::chrono::steady_clock::time_point sink_deadline() {
+    return std::chrono::steady_clock::now() +
+           (g_stop.load(std::memory_order_relaxed)
+                ? std::chrono::steady_clock::duration(kSinkGraceAfterStop)
+                : std::chrono::steady_clock::duration(kSinkGrace));
+}
 constexpr unsigned kRecordRingSize = 65536;
 // Each lcore's cache in the packet-buffer pool. A cache holds up to one and a half times this
 // before it flushes to the pool's ring.
@@ -126,34 +136,16 @@ constexpr unsigned kMbufCache = 256;
 // Memory reserved per mbuf: data room, mbuf and mempool headers, and the slack the DPDK
 // allocator needs for one very large pool (measured: 1M mbufs do not fit in 2.7 KiB each).
 constexpr size_t kMbufFootprint = 4096;
-// DPDK memory a worker's flow table takes per flow of capacity: only its rte_hash (buckets,
-// extendable buckets, key store and free-slot rings: 126 bytes measured), since the flow
-// slots come from the kernel (PageMemory). Every 4 KiB page of DPDK memory costs the EAL
-// a memseg entry to set up at start without hugepages.
-constexpr uint64_t kHashBytesPerFlow = 160;
 
 struct RunError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// MemAvailable of /proc/meminfo in bytes; nullopt where it cannot be read.
-std::optional<uint64_t> available_memory() {
-    std::FILE* meminfo = std::fopen("/proc/meminfo", "re");
-    if (meminfo == nullptr) return std::nullopt;
-    char line[256];
-    std::optional<uint64_t> bytes;
-    unsigned long long kib = 0;
-    while (std::fgets(line, sizeof(line), meminfo) != nullptr)
-        if (std::sscanf(line, "MemAvailable: %llu kB", &kib) == 1) bytes = uint64_t{kib} * 1024;
-    std::fclose(meminfo);
-    return bytes;
-}
-
 // What the run would take (DPDK's memory, reserved whole at start, and the flow slots each
 // worker's table may fill) against what the machine has free: refused before the EAL starts,
 // with the figures, instead of a death by the OOM killer with no word.
 void check_memory(uint64_t dpdk_mb, uint64_t flow_slot_bytes) {
-    const std::optional<uint64_t> available = available_memory();
+    const std::optional<uint64_t> available = meminfo_bytes("MemAvailable");
     if (!available) return;
     const uint64_t wanted = (dpdk_mb << 20) + flow_slot_bytes;
     if (wanted <= *available) return;
@@ -162,11 +154,6 @@ void check_memory(uint64_t dpdk_mb, uint64_t flow_slot_bytes) {
         "{} MiB of flow slots) and the machine has {} MiB available; lower "
         "flow_table.capacity, the worker count or dataplane.memory_mb",
         wanted >> 20, dpdk_mb, flow_slot_bytes >> 20, *available >> 20));
-}
-
-unsigned default_workers() {
-    const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    return cpus > 1 ? static_cast<unsigned>(cpus - 1) : 1;
 }
 
 std::string pcap_vdev(size_t index, const std::string& path, bool forever) {
@@ -287,7 +274,6 @@ private:
     std::thread reload_thread_;
     std::mutex reload_wake_mutex_;
     std::condition_variable reload_wake_;
-    std::atomic<bool> reload_busy_{false};
     std::atomic<bool> reload_thread_done_{false};
     bool sink_stuck_ = false;
     bool reloads_settled_ = true;
@@ -456,7 +442,7 @@ void Appliance::build_dataplane() {
         config_.memory_mb,
         static_cast<unsigned>(mbufs * kMbufFootprint / (1 << 20)) +
             workers_ *
-                static_cast<unsigned>(uint64_t{config_.flow_capacity} * kHashBytesPerFlow >> 20) +
+                static_cast<unsigned>(uint64_t{config_.flow_capacity} * kFlowHashBytes >> 20) +
             workers_ * 64 + 512 +
             (options_.flows_out.empty()
                  ? 0u
@@ -708,11 +694,7 @@ void Appliance::start_record_drain() {
 // not hold the appliance's exit, and what stays behind is counted (reason shutdown).
 int Appliance::finish_sinks() {
     if (!jsonl_) return 0;
-    const bool ended =
-        jsonl_->finish(std::chrono::steady_clock::now() +
-                           (stop_requested() ? std::chrono::milliseconds(300)
-                                             : std::chrono::milliseconds(kSinkGrace)),
-                       &stop_requested);
+    const bool ended = jsonl_->finish(sink_deadline(), &stop_requested);
     const RecordSinkStats& stats = jsonl_->stats();
     const uint64_t dropped = stats.dropped_total();
     std::string reasons;
@@ -729,10 +711,7 @@ int Appliance::finish_sinks() {
 
 void Appliance::finish_exporters() {
     if (!exports_) return;
-    const auto deadline =
-        std::chrono::steady_clock::now() +
-        (stop_requested() ? std::chrono::milliseconds(300) : std::chrono::milliseconds(kSinkGrace));
-    for (const std::string& line : exports_->finish(deadline))
+    for (const std::string& line : exports_->finish(sink_deadline()))
         fmt::print(stderr, "ottscope: {}\n", line);
 }
 
@@ -812,14 +791,12 @@ void Appliance::reload_loop() {
         reload_wake_.wait_for(lock, std::chrono::milliseconds(100));
         if (reload_thread_done_.load()) break;
         lock.unlock();
-        reload_busy_.store(true);
         if (g_reload.exchange(false, std::memory_order_relaxed)) reloader_->reload("sighup");
         const auto now = std::chrono::steady_clock::now();
         if (config_.watch_rule_files && now - last_poll >= kReloadPollInterval) {
             reloader_->reload_if_changed();
             last_poll = now;
         }
-        reload_busy_.store(false);
         lock.lock();
     }
 }
@@ -880,7 +857,7 @@ int Appliance::finish() {
 int Appliance::run() {
     // Known first: the nDPI modules are ordered one per worker before anything else starts.
     workers_ =
-        options_.workers.value_or(config_.workers != 0 ? config_.workers : default_workers());
+        options_.workers.value_or(config_.workers != 0 ? config_.workers : automatic_workers());
     if (workers_ == 0) throw RunError("--workers must be at least 1");
     order_ndpi_modules();
     prepare_captures();
