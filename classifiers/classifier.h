@@ -48,6 +48,10 @@ struct PacketView {
     uint32_t tcp_seq = 0;  // TCP only: the segment's sequence number
     uint64_t timestamp_ms = 0;
     uint32_t flow_packets = 0;  // packets of the flow so far, this one included
+    // The flow has reached this classifier's budget (its descriptor, or its YAML section):
+    // this is the last packet it is offered. Settle now; after a need_more the worker
+    // concludes it.
+    bool last_offer = false;
     // The server side of the flow (IPv4 as IPv4-mapped IPv6), for rules on ports and CIDRs.
     const uint8_t* server_address = nullptr;
     uint16_t server_port = 0;

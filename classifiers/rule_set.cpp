@@ -6,26 +6,6 @@
 namespace ottscope {
 namespace {
 
-constexpr std::array<std::string_view, static_cast<size_t>(RuleField::count)> kFieldNames = {
-    "ndpi",
-    "port",
-    "cidr",
-    "tls.sni",
-    "tls.alpn",
-    "tls.cert_san",
-    "tls.cert_subject",
-    "tls.cert_issuer",
-    "tls.ja3",
-    "tls.ja4",
-    "sip.method",
-    "sip.user_agent",
-    "sip.transport",
-    "http.host",
-    "http.path",
-    "http.method",
-    "http.content_type",
-    "json.key"};
-
 char lower(char c) noexcept {
     return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
 }
@@ -61,6 +41,27 @@ bool in_cidr(const Cidr& cidr, const uint8_t* address) noexcept {
     return true;
 }
 
+bool fact_holds(const RuleTest& test, const FlowFacts& facts) noexcept {
+    if (test.fact >= facts.values.size()) return false;
+    const FactValue& value = facts.values[test.fact];
+    switch (test.kind) {
+        case FactKind::text:
+            return any_glob(test.patterns, value.text);
+        case FactKind::list:
+            return any_glob_in_list(test.patterns, value.text);
+        case FactKind::all_of:
+            // Every listed pattern must be present: a shape, not a choice.
+            for (const std::string& pattern : test.patterns) {
+                bool found = false;
+                for (const std::string_view present : value.items)
+                    if (glob_match(pattern, present)) found = true;
+                if (!found) return false;
+            }
+            return !test.patterns.empty();
+    }
+    return false;
+}
+
 bool holds(const RuleTest& test, const FlowFacts& facts) noexcept {
     switch (test.field) {
         case RuleField::ndpi:
@@ -76,45 +77,8 @@ bool holds(const RuleTest& test, const FlowFacts& facts) noexcept {
             for (const Cidr& cidr : test.cidrs)
                 if (in_cidr(cidr, facts.server_address)) return true;
             return false;
-        case RuleField::tls_sni:
-            return any_glob(test.patterns, facts.tls_sni);
-        case RuleField::tls_alpn:
-            return any_glob_in_list(test.patterns, facts.tls_alpn);
-        case RuleField::tls_cert_san:
-            return any_glob_in_list(test.patterns, facts.tls_cert_san);
-        case RuleField::tls_cert_subject:
-            return any_glob(test.patterns, facts.tls_cert_subject);
-        case RuleField::tls_cert_issuer:
-            return any_glob(test.patterns, facts.tls_cert_issuer);
-        case RuleField::tls_ja3:
-            return any_glob(test.patterns, facts.tls_ja3);
-        case RuleField::tls_ja4:
-            return any_glob(test.patterns, facts.tls_ja4);
-        case RuleField::sip_method:
-            return any_glob(test.patterns, facts.sip_method);
-        case RuleField::sip_user_agent:
-            return any_glob(test.patterns, facts.sip_user_agent);
-        case RuleField::sip_transport:
-            return any_glob(test.patterns, facts.sip_transport);
-        case RuleField::http_host:
-            return any_glob(test.patterns, facts.http_host);
-        case RuleField::http_path:
-            return any_glob(test.patterns, facts.http_path);
-        case RuleField::http_method:
-            return any_glob(test.patterns, facts.http_method);
-        case RuleField::http_content_type:
-            return any_glob(test.patterns, facts.http_content_type);
-        case RuleField::json_key:
-            // Every listed key must be present: a shape, not a choice.
-            for (const std::string& key : test.patterns) {
-                bool found = false;
-                for (const std::string_view present : facts.json_keys)
-                    if (glob_match(key, present)) found = true;
-                if (!found) return false;
-            }
-            return !test.patterns.empty();
-        case RuleField::count:
-            break;
+        case RuleField::fact:
+            return fact_holds(test, facts);
     }
     return false;
 }
@@ -126,10 +90,6 @@ bool holds(const RuleCondition& condition, const FlowFacts& facts) noexcept {
 }
 
 }  // namespace
-
-std::string_view rule_field_name(RuleField field) noexcept {
-    return field < RuleField::count ? kFieldNames[static_cast<size_t>(field)] : "?";
-}
 
 bool glob_match(std::string_view pattern, std::string_view text) noexcept {
     // Iterative wildcard match with one backtrack point: linear in practice, never recursive,

@@ -17,32 +17,48 @@
 #include <vector>
 
 #include "classifier.h"
+#include "descriptor.h"
 
 namespace ottscope {
 
+// One fact's value: `text`, or for FactKind::all_of facts, `items`. Empty: not seen.
+struct FactValue {
+    std::string_view text;
+    std::span<const std::string_view> items;
+};
+
 // What classifiers learned about a flow, offered to the rules when a classifier decides.
-// Strings are views into the classifier's state: valid for the duration of the match.
+// Facts are those the registered classifiers declare (descriptor.h), by fact id (see
+// registry.h, fact_id()); any classifier may offer any declared fact (nDPI offers the TLS
+// names its own dissector read). Strings are views into the classifier's state: valid for
+// the duration of the match.
 struct FlowFacts {
     uint16_t ndpi_master = 0;
     uint16_t ndpi_app = 0;
     uint8_t ip_protocol = 0;
     const uint8_t* server_address = nullptr;  // 16 bytes, IPv4-mapped for IPv4
     uint16_t server_port = 0;
-    std::string_view tls_sni;
-    std::string_view tls_alpn;      // comma-separated offers
-    std::string_view tls_cert_san;  // comma-separated names
-    std::string_view tls_cert_subject;
-    std::string_view tls_cert_issuer;
-    std::string_view tls_ja3;
-    std::string_view tls_ja4;
-    std::string_view sip_method;
-    std::string_view sip_user_agent;
-    std::string_view sip_transport;
-    std::string_view http_host;
-    std::string_view http_path;
-    std::string_view http_method;
-    std::string_view http_content_type;
-    std::span<const std::string_view> json_keys;
+    std::span<const FactValue> values;  // by fact id; ids beyond it were not seen
+};
+
+// A classifier's reusable sheet of fact values (sized once, at construction: offering facts
+// never allocates).
+class FactSheet {
+public:
+    explicit FactSheet(size_t facts) : values_(facts) {}
+    void clear() noexcept {
+        for (FactValue& value : values_) value = FactValue{};
+    }
+    void set(uint16_t fact, std::string_view text) noexcept {
+        if (fact < values_.size()) values_[fact].text = text;
+    }
+    void set_items(uint16_t fact, std::span<const std::string_view> items) noexcept {
+        if (fact < values_.size()) values_[fact].items = items;
+    }
+    [[nodiscard]] std::span<const FactValue> values() const noexcept { return values_; }
+
+private:
+    std::vector<FactValue> values_;
 };
 
 // What every classifier's facts start from: nDPI's labels so far and the flow's server end.
@@ -56,30 +72,9 @@ inline FlowFacts endpoint_facts(const Verdict& verdict, const PacketView& packet
     return facts;
 }
 
-enum class RuleField : uint8_t {
-    ndpi,
-    port,
-    cidr,
-    tls_sni,
-    tls_alpn,
-    tls_cert_san,
-    tls_cert_subject,
-    tls_cert_issuer,
-    tls_ja3,
-    tls_ja4,
-    sip_method,
-    sip_user_agent,
-    sip_transport,
-    http_host,
-    http_path,
-    http_method,
-    http_content_type,
-    json_key,
-    count
-};
+// What a rule test looks at: nDPI's label, the server port or address, or a declared fact.
+enum class RuleField : uint8_t { ndpi, port, cidr, fact };
 
-// "tls.sni", "port", ...: the names used in rule files and evidence.
-std::string_view rule_field_name(RuleField field) noexcept;
 
 struct Cidr {
     uint8_t address[16] = {};
@@ -87,7 +82,9 @@ struct Cidr {
 };
 
 struct RuleTest {
-    RuleField field = RuleField::count;
+    RuleField field = RuleField::fact;
+    uint16_t fact = 0;  // RuleField::fact: the fact id
+    FactKind kind = FactKind::text;
     std::vector<std::string> patterns;  // glob patterns ('*' and '?'), case-insensitive
     std::vector<uint16_t> numbers;      // ports, or nDPI protocol ids
     std::vector<Cidr> cidrs;

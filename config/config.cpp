@@ -1,5 +1,10 @@
 #include "config.h"
 
+#include "classifier_sections.h"
+#include "classifiers/ndpi/ndpi_classifier.h"
+#include "classifiers/registry.h"
+#include "classifiers/tls/tls_classifier.h"
+
 #include "error_list.h"
 #include "file_reader.h"
 #include "listen_address.h"
@@ -69,7 +74,7 @@ void load_ipfix(YamlLoader& loader, const YAML::Node& node, Config& config) {
 // Where keys whose values are checked after the walk were written, for their messages.
 struct KeyMarks {
     YAML::Mark flow_capacity = YAML::Mark::null_mark();
-    YAML::Mark protocols_file = YAML::Mark::null_mark();
+    ClassifierOptionMarks classifiers;
 };
 
 void load_document(YamlLoader& loader, const YAML::Node& root, Config& config, KeyMarks& marks) {
@@ -200,38 +205,7 @@ void load_document(YamlLoader& loader, const YAML::Node& root, Config& config, K
              }},
             {"classifiers",
              [&](const YAML::Node& node) {
-                 loader.mapping(
-                     node, "classifiers",
-                     {
-                         {"ndpi",
-                          [&](const YAML::Node& ndpi) {
-                              loader.mapping(ndpi, "classifiers.ndpi",
-                                             {
-                                                 {"tcp_packet_budget",
-                                                  loader.number(config.ndpi_tcp_packet_budget,
-                                                                "tcp_packet_budget", 1, 10000)},
-                                                 {"udp_packet_budget",
-                                                  loader.number(config.ndpi_udp_packet_budget,
-                                                                "udp_packet_budget", 1, 10000)},
-                                                 {"protocols_file",
-                                                  [&](const YAML::Node& file) {
-                                                      marks.protocols_file = file.Mark();
-                                                      loader.text(
-                                                          config.ndpi_protocols_file,
-                                                          "classifiers.ndpi.protocols_file")(file);
-                                                  }},
-                                             });
-                          }},
-                         {"tls",
-                          [&](const YAML::Node& tls) {
-                              loader.mapping(tls, "classifiers.tls",
-                                             {
-                                                 {"keylog_file", loader.text(config.tls_keylog_file,
-                                                                             "classifiers.tls."
-                                                                             "keylog_file")},
-                                             });
-                          }},
-                     });
+                 load_classifier_sections(loader, node, config.classifiers, marks.classifiers);
              }},
             {"rules",
              [&](const YAML::Node& node) {
@@ -243,9 +217,16 @@ void load_document(YamlLoader& loader, const YAML::Node& root, Config& config, K
              }},
             {"flow_records",
              [&](const YAML::Node& node) {
-                 loader.mapping(node, "flow_records",
-                                {{"tls_fields", loader.boolean(config.flow_record_tls_fields,
-                                                               "flow_records.tls_fields")}});
+                 // <name>_fields for each classifier that adds fields to the records.
+                 std::map<std::string, YamlLoader::Handler> keys;
+                 const auto registry = classifier_registry();
+                 for (size_t i = 0; i < registry.size(); ++i) {
+                     if (registry[i]->record_fields.empty()) continue;
+                     const std::string key = std::string(registry[i]->name) + "_fields";
+                     keys.emplace(key, loader.boolean(config.classifiers[i].record_fields,
+                                                      "flow_records." + key));
+                 }
+                 loader.mapping(node, "flow_records", keys);
              }},
             {"control",
              [&](const YAML::Node& node) {
@@ -309,16 +290,23 @@ Config default_config() {
     return Config{};
 }
 
-namespace {
+Config::Config() : classifiers(default_classifier_options()) {}
 
-// The nDPI protocols file is opened by nDPI itself: it must be something that opening cannot
-// block on and reading cannot exhaust memory with.
-void check_protocols_file(YamlLoader& loader, const YAML::Mark& mark, const std::string& path) {
-    if (path.empty()) return;
-    std::string error;
-    if (!is_readable_regular_file(path, kMaxProtocolsFileBytes, error))
-        loader.error_at(mark, "classifiers.ndpi.protocols_file " + shown_value(path) + " " + error);
+const ClassifierOptions& classifier_options(const Config& config, std::string_view name) {
+    static const ClassifierOptions kNone{.enabled = false};
+    const auto index = classifier_index(name);
+    return index && *index < config.classifiers.size() ? config.classifiers[*index] : kNone;
 }
+
+std::string ndpi_protocols_file(const Config& config) {
+    return classifier_options(config, "ndpi").text(ndpi_option::protocols_file);
+}
+
+std::string tls_keylog_file(const Config& config) {
+    return classifier_options(config, "tls").text(tls_option::keylog_file);
+}
+
+namespace {
 
 }  // namespace
 
@@ -335,17 +323,15 @@ ConfigResult load_config(const std::string& path) {
         loader.file_error(std::string("cannot be loaded: ") + e.what());
     }
     result.flow_capacity_origin = loader.shown_path();
-    if (marks.flow_capacity.line >= 0)
-        result.flow_capacity_origin += ":" + std::to_string(marks.flow_capacity.line + 1) + ":" +
-                                       std::to_string(marks.flow_capacity.column + 1);
+    if (marks.flow_capacity.line >= 0) {
+        std::string& origin = result.flow_capacity_origin;
+        origin.append(":").append(std::to_string(marks.flow_capacity.line + 1));
+        origin.append(":").append(std::to_string(marks.flow_capacity.column + 1));
+    }
     const size_t slash = path.rfind('/');
     result.config.directory = slash == std::string::npos ? "." : path.substr(0, slash);
-    std::string& protocols = result.config.ndpi_protocols_file;
-    if (!protocols.empty() && protocols[0] != '/')
-        protocols = result.config.directory + "/" + protocols;
-    check_protocols_file(loader, marks.protocols_file, protocols);
-    std::string& keylog = result.config.tls_keylog_file;
-    if (!keylog.empty() && keylog[0] != '/') keylog = result.config.directory + "/" + keylog;
+    finish_classifier_options(loader, result.config.directory, result.config.classifiers,
+                              marks.classifiers);
     result.errors = std::move(loader.errors);
     limit_errors(result.errors);
     return result;

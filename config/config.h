@@ -4,8 +4,11 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
+
+#include "classifiers/descriptor.h"
 
 namespace ottscope {
 
@@ -23,6 +26,7 @@ enum class FanoutMode : uint8_t {
 };
 
 struct Config {
+    Config();
     // dataplane
     unsigned workers = 0;  // 0: every core but one, which is left to the control thread
     FanoutMode fanout = FanoutMode::receiver;
@@ -46,18 +50,12 @@ struct Config {
     uint32_t stream_depth_bytes = 16384;  // per direction
     uint32_t stream_max_flows = 4096;
     bool stream_all_tcp = false;
-    // classifiers
-    uint32_t ndpi_tcp_packet_budget = 80;
-    uint32_t ndpi_udp_packet_budget = 24;
-    std::string ndpi_protocols_file;  // resolved against the configuration's folder
-    // TLS key log (SSLKEYLOGFILE format) for looking inside flows; "" none. Resolved against
-    // the configuration's folder; re-read when it changes.
-    std::string tls_keylog_file;
+    // classifiers.<name>, by registry index: enabled, budgets and declared options (paths
+    // resolved against the configuration's folder).
+    std::vector<ClassifierOptions> classifiers;
     // rules: file names or glob patterns, relative to the configuration's folder
     std::vector<std::string> rule_files;
     bool watch_rule_files = true;  // reload when the configuration or a rule file changes
-    // flow records: optional fields
-    bool flow_record_tls_fields = true;
     // control
     std::string metrics_listen = "127.0.0.1:9464";
     // The folder of the configuration file ("" for the built-in defaults).
@@ -75,6 +73,13 @@ struct Config {
     uint32_t ipfix_max_records_per_second = 0;  // 0: unbounded
     uint32_t ipfix_buffer_records = 262144;
 };
+
+// The options of the classifier named `name` (a disabled, empty set for an unknown name).
+const ClassifierOptions& classifier_options(const Config& config, std::string_view name);
+// The nDPI protocols file ("" none) and the TLS key log (SSLKEYLOGFILE format, re-read when
+// it changes; "" none), which the control side watches and reads.
+std::string ndpi_protocols_file(const Config& config);
+std::string tls_keylog_file(const Config& config);
 
 // True when two configurations export differently (what a reload cannot change).
 bool ipfix_settings_differ(const Config& a, const Config& b);

@@ -1,5 +1,8 @@
 #include "rules_loader.h"
 
+#include "classifiers/registry.h"
+
+#include <map>
 #include <arpa/inet.h>
 #include <glob.h>
 
@@ -19,6 +22,9 @@ constexpr size_t kMaxNameLength = 48;
 
 struct TestSpec {
     RuleField field;
+    uint16_t fact = 0;  // RuleField::fact
+    FactKind kind = FactKind::text;
+    std::string name;  // as evidence and messages say it: "port", "tls.sni"
     std::vector<std::string> values;
     YAML::Mark mark;
 };
@@ -78,7 +84,17 @@ std::optional<Cidr> parse_cidr(const std::string& text) {
 class RulesParser {
 public:
     RulesParser(YamlLoader& loader, const AppCatalog* catalog)
-        : loader_(loader), catalog_(catalog) {}
+        : loader_(loader), catalog_(catalog) {
+        const std::vector<FactInfo> facts = fact_catalog();
+        for (size_t id = 0; id < facts.size(); ++id) {
+            const FactDeclaration& fact = *facts[id].declaration;
+            facts_by_section_[std::string(fact.section)].emplace(
+                std::string(fact.key), TestSpec{.field = RuleField::fact,
+                                                .fact = static_cast<uint16_t>(id),
+                                                .kind = fact.kind,
+                                                .name = facts[id].name});
+        }
+    }
 
     void document(const YAML::Node& root, std::vector<AppSpec>& apps) {
         if (root.IsNull()) return;
@@ -142,53 +158,31 @@ private:
         for (const auto& item : list) {
             ConditionSpec condition;
             condition.mark = item.Mark();
-            auto strings = [&](RuleField field) {
-                return [this, &condition, field](const YAML::Node& node) {
-                    TestSpec test{field, {}, node.Mark()};
-                    loader_.text_list(test.values, std::string(rule_field_name(field)))(node);
+            auto strings = [&](TestSpec spec) {
+                return [this, &condition, spec](const YAML::Node& node) {
+                    TestSpec test = spec;
+                    test.mark = node.Mark();
+                    loader_.text_list(test.values, test.name)(node);
                     if (test.values.empty())
-                        loader_.error(node, std::string(rule_field_name(field)) +
-                                                " needs at least one value");
+                        loader_.error(node, test.name + " needs at least one value");
                     condition.tests.push_back(std::move(test));
                 };
             };
-            loader_.mapping(
-                item, "a match condition",
-                {
-                    {"ndpi", strings(RuleField::ndpi)},
-                    {"ports", strings(RuleField::port)},
-                    {"cidr", strings(RuleField::cidr)},
-                    {"tls",
-                     [&](const YAML::Node& node) {
-                         loader_.mapping(node, "tls",
-                                         {{"sni", strings(RuleField::tls_sni)},
-                                          {"alpn", strings(RuleField::tls_alpn)},
-                                          {"cert_san", strings(RuleField::tls_cert_san)},
-                                          {"cert_subject", strings(RuleField::tls_cert_subject)},
-                                          {"cert_issuer", strings(RuleField::tls_cert_issuer)},
-                                          {"ja3", strings(RuleField::tls_ja3)},
-                                          {"ja4", strings(RuleField::tls_ja4)}});
-                     }},
-                    {"sip",
-                     [&](const YAML::Node& node) {
-                         loader_.mapping(node, "sip",
-                                         {{"method", strings(RuleField::sip_method)},
-                                          {"user_agent", strings(RuleField::sip_user_agent)},
-                                          {"transport", strings(RuleField::sip_transport)}});
-                     }},
-                    {"http",
-                     [&](const YAML::Node& node) {
-                         loader_.mapping(node, "http",
-                                         {{"host", strings(RuleField::http_host)},
-                                          {"path", strings(RuleField::http_path)},
-                                          {"method", strings(RuleField::http_method)},
-                                          {"content_type", strings(RuleField::http_content_type)}});
-                     }},
-                    {"json",
-                     [&](const YAML::Node& node) {
-                         loader_.mapping(node, "json", {{"keys", strings(RuleField::json_key)}});
-                     }},
+            std::map<std::string, YamlLoader::Handler> keys = {
+                {"ndpi", strings({.field = RuleField::ndpi, .name = "ndpi"})},
+                {"ports", strings({.field = RuleField::port, .name = "port"})},
+                {"cidr", strings({.field = RuleField::cidr, .name = "cidr"})},
+            };
+            // One section per fact section the classifiers declare (tls, sip, http, json...).
+            for (const auto& [section, section_facts] : facts_by_section_)
+                keys.emplace(section, [this, strings, where = section,
+                                       &section_facts](const YAML::Node& node) {
+                    std::map<std::string, YamlLoader::Handler> handlers;
+                    for (const auto& [key, spec] : section_facts)
+                        handlers.emplace(key, strings(spec));
+                    loader_.mapping(node, where, handlers);
                 });
+            loader_.mapping(item, "a match condition", keys);
             if (item.IsMap() && condition.tests.empty())
                 loader_.error(item, "a match condition needs at least one test");
             spec.conditions.push_back(std::move(condition));
@@ -197,12 +191,16 @@ private:
 
     YamlLoader& loader_;
     const AppCatalog* catalog_;
+    // section -> key -> the test a rule file's `section: { key: [...] }` compiles to
+    std::map<std::string, std::map<std::string, TestSpec>> facts_by_section_;
 };
 
 // Turns the checked values of a test into their compiled form; reports what cannot be.
 RuleTest compile_test(const TestSpec& spec, const AppCatalog* catalog, YamlLoader& loader) {
     RuleTest test;
     test.field = spec.field;
+    test.fact = spec.fact;
+    test.kind = spec.kind;
     for (const std::string& value : spec.values) {
         switch (spec.field) {
             case RuleField::port: {
@@ -235,7 +233,7 @@ RuleTest compile_test(const TestSpec& spec, const AppCatalog* catalog, YamlLoade
                 break;
             default:
                 if (value.empty() || value.size() > 256)
-                    loader.error_at(spec.mark, std::string(rule_field_name(spec.field)) +
+                    loader.error_at(spec.mark, spec.name +
                                                    " values must be 1-256 characters");
                 else
                     test.patterns.push_back(value);
@@ -249,7 +247,7 @@ std::string evidence_of(const ConditionSpec& condition) {
     std::string text;
     for (const TestSpec& test : condition.tests) {
         if (!text.empty()) text += " & ";
-        text += rule_field_name(test.field);
+        text += test.name;
         text += '=';
         for (size_t i = 0; i < test.values.size(); ++i) {
             if (i != 0) text += '|';

@@ -1,6 +1,9 @@
 #include "flow_record_writer.h"
 
+#include "classifiers/registry.h"
 #include "control/json_writer.h"
+
+#include <optional>
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
@@ -69,24 +72,28 @@ void append_tunnel(std::string& out, const FlowTunnel& tunnel) {
     }
 }
 
-template <size_t N>
-void append_text_field(std::string& out, std::string_view name, const AnnotationText<N>& value) {
-    if (value.empty()) return;
-    out += ",\"";
-    out += name;
-    out += "\":";
-    append_json_string(out, value.view());
+// Each classifier's declared record fields that the flow has, in registry order.
+void append_classifier_fields(std::string& out, const FlowAnnotations& annotations,
+                              const FlowRecordFields& fields) {
+    static const std::vector<RecordFieldInfo> layout = record_field_layout();
+    for (const RecordFieldInfo& field : layout) {
+        if (!fields.shown(field.classifier)) continue;
+        const std::string_view value = annotations.get(field.slot);
+        if (value.empty()) continue;
+        out += ",\"";
+        out += field.declaration->name;
+        out += "\":";
+        append_json_string(out, value);
+    }
 }
 
-void append_tls(std::string& out, const TlsAnnotations& tls) {
-    append_text_field(out, "sni", tls.sni);
-    append_text_field(out, "alpn", tls.alpn);
-    append_text_field(out, "ja3", tls.ja3);
-    append_text_field(out, "ja3s", tls.ja3s);
-    append_text_field(out, "ja4", tls.ja4);
-    append_text_field(out, "cert_subject", tls.cert_subject);
-    append_text_field(out, "cert_issuer", tls.cert_issuer);
-    append_text_field(out, "decrypted", tls.decrypted);
+// The TLS classifier's "decrypted" field, when the TLS classifier is registered.
+std::optional<AnnotationSlot> decrypted_slot() {
+    const auto registry = classifier_registry();
+    for (const RecordFieldInfo& field : record_field_layout())
+        if (registry[field.classifier]->name == "tls" && field.declaration->name == "decrypted")
+            return field.slot;
+    return std::nullopt;
 }
 
 }  // namespace
@@ -94,7 +101,7 @@ void append_tls(std::string& out, const TlsAnnotations& tls) {
 std::string format_flow_record(const FlowRecord& record, const AppCatalog& catalog,
                                const std::vector<std::string>& classifier_names,
                                const std::vector<std::string>& zone_names,
-                               FlowRecordFields fields) {
+                               const FlowRecordFields& fields) {
     const FlowKey& key = record.key;
     const bool lower_is_client = record.client_is_lower;
     const std::string lower = address_text(key.lower_address, key.ip_version);
@@ -136,8 +143,9 @@ std::string format_flow_record(const FlowRecord& record, const AppCatalog& catal
     // SIP found inside TLS with a key log backs whatever named the flow (a rule on the SNI).
     static constexpr std::string_view kDecryptedSip = "sip inside tls (decrypted)";
     const std::string_view evidence = catalog.evidence_text(record.verdict.evidence);
-    const bool decrypted_sip =
-        record.annotations.tls.decrypted.view() == "sip" && evidence != kDecryptedSip;
+    static const std::optional<AnnotationSlot> decrypted = decrypted_slot();
+    const bool decrypted_sip = decrypted && record.annotations.get(*decrypted) == "sip" &&
+                               evidence != kDecryptedSip;
     if (record.verdict.evidence != 0 || decrypted_sip) {
         out += ",\"evidence\":[";
         if (record.verdict.evidence != 0) append_json_string(out, evidence);
@@ -145,7 +153,7 @@ std::string format_flow_record(const FlowRecord& record, const AppCatalog& catal
         if (decrypted_sip) append_json_string(out, kDecryptedSip);
         out += "]";
     }
-    if (fields.tls) append_tls(out, record.annotations.tls);
+    append_classifier_fields(out, record.annotations, fields);
     fmt::format_to(std::back_inserter(out),
                    ",\"pkts_c2s\":{},\"pkts_s2c\":{},\"bytes_c2s\":{},\"bytes_s2c\":{}"
                    ",\"first_seen\":{}.{:06},\"last_seen\":{}.{:06},\"end_reason\":\"{}\"}}\n",

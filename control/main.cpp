@@ -52,7 +52,7 @@ std::vector<std::string> config_errors(const std::string& path, size_t& rule_fil
     } else {
         ottscope::ConfigResult config = ottscope::load_config(path);
         errors = std::move(config.errors);
-        ndpi_settings.protocols_file = config.config.ndpi_protocols_file;
+        ndpi_settings.protocols_file = ottscope::ndpi_protocols_file(config.config);
         if (errors.empty()) {
             if (std::string memory = ottscope::flow_memory_error(config, 0); !memory.empty())
                 errors.push_back(std::move(memory));

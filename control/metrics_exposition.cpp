@@ -6,7 +6,7 @@
 
 #include <sstream>
 
-#include "classifiers/http/http_method.h"
+#include "classifiers/registry.h"
 #include "control/keylog_store.h"
 #include "dataplane/stream_events.h"
 
@@ -87,75 +87,56 @@ void render_record_sinks(const StatsView& view,
     families.push_back(std::move(dropped));
 }
 
-// HTTP classifier counters, summed over workers; only apps that saw HTTP get samples.
-void render_http(const StatsView& view, const AppCatalog& catalog,
-                 std::vector<MetricFamily>& families) {
-    auto requests = family("ottscope_http_requests_total",
-                           "HTTP requests per app and method (standard methods, else other).",
-                           MetricType::Counter);
-    auto payload = family("ottscope_http_payload_bytes_total",
-                          "HTTP message body bytes per app and direction.", MetricType::Counter);
-    static constexpr const char* kDirections[2] = {"c2s", "s2c"};
-    for (size_t a = 0; a < kMaxApps; ++a) {
-        std::array<uint64_t, kHttpMethods> by_method{};
-        std::array<uint64_t, 2> bytes{};
-        for (const WorkerCounters* worker : view.workers) {
-            for (size_t m = 0; m < kHttpMethods; ++m)
-                by_method[m] += worker->http.requests[a][m].read();
-            for (size_t d = 0; d < 2; ++d) bytes[d] += worker->http.payload_bytes[a][d].read();
+// Every registered classifier's families, from its declarations: each sample is the sum over
+// workers of the counter at its label indexes; label values are the declared enum names (or
+// the app's name for per-app labels).
+void render_classifier_family(const StatsView& view, const AppCatalog& catalog, size_t classifier,
+                              size_t metric, std::vector<MetricFamily>& families) {
+    const MetricDeclaration& declaration =
+        classifier_registry()[classifier]->metrics[metric];
+    auto f = family(std::string(declaration.name), std::string(declaration.help),
+                    declaration.kind == MetricKind::counter ? MetricType::Counter
+                                                            : MetricType::Gauge);
+    const size_t first_size = declaration.label_count > 0 ? declaration.labels[0].size(kMaxApps) : 1;
+    const size_t second_size =
+        declaration.label_count > 1 ? declaration.labels[1].size(kMaxApps) : 1;
+    auto label_value = [&](const LabelDeclaration& label, size_t index) {
+        return label.by_app ? catalog.app(static_cast<uint16_t>(index)).name
+                            : std::string(label.values[index]);
+    };
+    for (size_t a = 0; a < first_size; ++a)
+        for (size_t b = 0; b < second_size; ++b) {
+            uint64_t sum = 0;
+            for (const WorkerCounters* worker : view.workers)
+                if (classifier < worker->classifiers.size())
+                    sum += worker->classifiers[classifier]->at(metric, a, b).read();
+            if (sum == 0 && declaration.omit_zero) continue;
+            std::vector<ClientMetric::Label> labels;
+            if (declaration.label_count > 0)
+                labels.push_back({std::string(declaration.labels[0].name),
+                                  label_value(declaration.labels[0], a)});
+            if (declaration.label_count > 1)
+                labels.push_back({std::string(declaration.labels[1].name),
+                                  label_value(declaration.labels[1], b)});
+            add_sample(f, std::move(labels), as_double(sum));
         }
-        const std::string& name = catalog.app(static_cast<uint16_t>(a)).name;
-        for (size_t m = 0; m < kHttpMethods; ++m)
-            if (by_method[m] != 0)
-                add_sample(requests, {{"app", name}, {"method", std::string(kHttpMethodNames[m])}},
-                           as_double(by_method[m]));
-        for (size_t d = 0; d < 2; ++d)
-            if (bytes[d] != 0)
-                add_sample(payload, {{"app", name}, {"direction", kDirections[d]}},
-                           as_double(bytes[d]));
-    }
-    families.push_back(std::move(requests));
-    families.push_back(std::move(payload));
-
-    auto outcomes = family("ottscope_http_streams_total",
-                           "TCP streams the HTTP classifier gave up on or inspected, by outcome.",
-                           MetricType::Counter);
-    uint64_t sums[5] = {};
-    for (const WorkerCounters* worker : view.workers) {
-        sums[0] += worker->http.not_http.read();
-        sums[1] += worker->http.parse_errors.read();
-        sums[2] += worker->http.json_bodies.read();
-        sums[3] += worker->http.json_truncated.read();
-        sums[4] += worker->http.json_invalid.read();
-    }
-    static constexpr const char* kOutcomes[5] = {"not_http", "parse_error", "json_body",
-                                                 "json_truncated", "json_invalid"};
-    for (size_t i = 0; i < 5; ++i)
-        add_sample(outcomes, {{"outcome", kOutcomes[i]}}, as_double(sums[i]));
-    families.push_back(std::move(outcomes));
+    families.push_back(std::move(f));
 }
 
-// TLS decryption with a key log: only rendered when a key log is configured.
-void render_tls_decrypt(const StatsView& view, std::vector<MetricFamily>& families) {
+void render_classifiers(const StatsView& view, const AppCatalog& catalog,
+                        std::vector<MetricFamily>& families) {
+    const auto registry = classifier_registry();
+    for (size_t c = 0; c < registry.size(); ++c)
+        for (size_t m = 0; m < registry[c]->metrics.size(); ++m) {
+            const std::string_view option = registry[c]->metrics[m].shown_with_option;
+            if (!option.empty() && view.option_set && !view.option_set(c, option)) continue;
+            render_classifier_family(view, catalog, c, m, families);
+        }
+}
+
+// The TLS key log as last read (a control-side store): only when a key log is configured.
+void render_keylog(const StatsView& view, std::vector<MetricFamily>& families) {
     if (view.keylog == nullptr || !view.keylog->configured()) return;
-    auto flows = family("ottscope_tls_decrypted_flows_total",
-                        "TLS flows looked inside with the key log, by what the first "
-                        "application data records were.",
-                        MetricType::Counter);
-    auto records =
-        family("ottscope_tls_decrypted_records_total",
-               "TLS application data records decrypted with the key log.", MetricType::Counter);
-    uint64_t sums[3] = {};
-    uint64_t opened = 0;
-    for (const WorkerCounters* worker : view.workers) {
-        for (size_t i = 0; i < 3; ++i) sums[i] += worker->tls_decrypt.flows[i].read();
-        opened += worker->tls_decrypt.records.read();
-    }
-    static constexpr const char* kResults[3] = {"sip", "not_sip", "failed"};
-    for (size_t i = 0; i < 3; ++i) add_sample(flows, {{"result", kResults[i]}}, as_double(sums[i]));
-    add_sample(records, {}, as_double(opened));
-    families.push_back(std::move(flows));
-    families.push_back(std::move(records));
     auto sessions =
         family("ottscope_tls_keylog_sessions",
                "Sessions with secrets in the TLS key log as last read.", MetricType::Gauge);
@@ -209,7 +190,7 @@ std::string render_metrics(const StatsView& view, const Totals& totals,
                            MetricType::Counter);
     for (const AppTotals& app : totals.apps) {
         const AppInfo& info = catalog.app(app.app);
-        for (size_t slot = 0; slot < kVerdictSlots; ++slot) {
+        for (size_t slot = 0; slot < app.verdicts.size(); ++slot) {
             if (app.verdicts[slot] == 0) continue;
             const size_t classifier = slot / kConfidenceLevels;
             const auto confidence = static_cast<Confidence>(slot % kConfidenceLevels);
@@ -372,8 +353,8 @@ std::string render_metrics(const StatsView& view, const Totals& totals,
         families.push_back(std::move(up));
     }
     render_record_sinks(view, exports, families);
-    render_http(view, catalog, families);
-    render_tls_decrypt(view, families);
+    render_classifiers(view, catalog, families);
+    render_keylog(view, families);
 
     auto build =
         family("ottscope_build_info", "Build of the running appliance.", MetricType::Gauge);

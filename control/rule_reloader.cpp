@@ -9,6 +9,7 @@
 
 #include "config/error_list.h"
 #include "config/rules_loader.h"
+#include "classifiers/registry.h"
 
 namespace ottscope {
 namespace {
@@ -21,8 +22,8 @@ double unix_seconds() {
 // Settings that shape the dataplane itself: a reload cannot change them under running workers.
 std::vector<std::string> restart_only_changes(const Config& running, const Config& loaded) {
     std::vector<std::string> changed;
-    auto check = [&](bool differs, const char* name) {
-        if (differs) changed.emplace_back(name);
+    auto check = [&](bool differs, std::string name) {
+        if (differs) changed.push_back(std::move(name));
     };
     check(running.workers != loaded.workers, "dataplane.workers");
     check(running.fanout != loaded.fanout, "dataplane.fanout");
@@ -36,9 +37,16 @@ std::vector<std::string> restart_only_changes(const Config& running, const Confi
               running.udp_idle_seconds != loaded.udp_idle_seconds ||
               running.other_idle_seconds != loaded.other_idle_seconds,
           "flow_table.idle_timeout_seconds");
-    check(running.ndpi_tcp_packet_budget != loaded.ndpi_tcp_packet_budget ||
-              running.ndpi_udp_packet_budget != loaded.ndpi_udp_packet_budget,
-          "classifiers.ndpi");
+    // Classifiers are made once per worker at start: what makes them needs a restart. Their
+    // file options (a protocols file, a key log) are read again on reload.
+    const auto registry = classifier_registry();
+    for (size_t i = 0; i < registry.size(); ++i) {
+        const ClassifierOptions& before = running.classifiers[i];
+        const ClassifierOptions& after = loaded.classifiers[i];
+        check(before.enabled != after.enabled || before.budget != after.budget ||
+                  before.numbers != after.numbers,
+              "classifiers." + std::string(registry[i]->name));
+    }
     check(running.metrics_listen != loaded.metrics_listen, "control.metrics_listen");
     return changed;
 }
@@ -58,7 +66,8 @@ RuleReloader::RuleReloader(std::string config_path, const Config& startup_config
 std::vector<RuleReloader::FileStamp> RuleReloader::stamps(const Config& config) const {
     std::vector<std::string> paths;
     if (!config_path_.empty()) paths.push_back(config_path_);
-    if (!config.ndpi_protocols_file.empty()) paths.push_back(config.ndpi_protocols_file);
+    if (std::string protocols = ndpi_protocols_file(config); !protocols.empty())
+        paths.push_back(std::move(protocols));
     std::vector<std::string> ignored;
     for (std::string& file : rule_files_of(config, ignored)) paths.push_back(std::move(file));
     if (classifiers_.watched_files)

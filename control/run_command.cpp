@@ -184,12 +184,9 @@ class Appliance {
 public:
     ClassifierSettings classifier_settings_of(const Config& config) {
         ClassifierSettings settings;
-        settings.ndpi.tcp_packet_budget = config.ndpi_tcp_packet_budget;
-        settings.ndpi.udp_packet_budget = config.ndpi_udp_packet_budget;
-        settings.ndpi.protocols_file = config.ndpi_protocols_file;
         settings.catalog = catalog_.get();
         settings.tls_keylog = keylogs_.snapshot(keylog_path(config));
-        settings.ndpi.state_from_first_payload = !without("ndpi-lazy-state");
+        settings.ndpi_state_from_first_payload = !without("ndpi-lazy-state");
         settings.tls_certificate_cache = !without("certificate-cache");
         return settings;
     }
@@ -199,7 +196,7 @@ public:
     }
     // The command line's --tls-keylog wins over the configuration, on reloads too.
     std::string keylog_path(const Config& config) const {
-        return options_.tls_keylog ? *options_.tls_keylog : config.tls_keylog_file;
+        return options_.tls_keylog ? *options_.tls_keylog : tls_keylog_file(config);
     }
 
     Appliance(const RunOptions& options, Config config)
@@ -314,7 +311,7 @@ std::string Appliance::prepare_generation(const Config& config, Generation& gene
     std::erase_if(ndpi_retiring_, [](const std::shared_ptr<NdpiGeneration>& module) {
         return module->drained.load(std::memory_order_acquire);
     });
-    const std::string stamp = ndpi_protocols_stamp(config.ndpi_protocols_file);
+    const std::string stamp = ndpi_protocols_stamp(ndpi_protocols_file(config));
     if (stamp == ndpi_stamp_) {
         generation.ndpi = ndpi_in_force_;
         return {};
@@ -322,7 +319,8 @@ std::string Appliance::prepare_generation(const Config& config, Generation& gene
     for (unsigned w = 0; w < workers_; ++w) {
         std::string error;
         std::unique_ptr<NdpiGeneration> module =
-            make_ndpi_generation(settings.ndpi, catalog_.get(), error);
+            make_ndpi_generation(ndpi_settings_of(classifier_options(config, "ndpi"), settings),
+                                 catalog_.get(), error);
         if (!module) return error;
         generation.ndpi.push_back(std::move(module));
     }
@@ -393,7 +391,7 @@ void Appliance::note_capture_damage(const std::vector<CaptureFileInfo>& captures
 // DPDK starts (see NdpiModuleStock).
 void Appliance::order_ndpi_modules() {
     if (without("modules-ahead")) return;  // each is built where it is needed, after the EAL
-    std::vector<std::string> protocols_files(workers_ + 1, config_.ndpi_protocols_file);
+    std::vector<std::string> protocols_files(workers_ + 1, ndpi_protocols_file(config_));
     protocols_files.front().clear();  // the catalog's module knows the built-in protocols only
     ndpi_modules_ = std::make_unique<NdpiModuleStock>(std::move(protocols_files));
 }
@@ -535,6 +533,7 @@ void Appliance::build_dataplane() {
                          .udp_us = config_.udp_idle_seconds * 1'000'000ULL,
                          .other_us = config_.other_idle_seconds * 1'000'000ULL};
         setup.classifier_settings = classifier_settings;
+        setup.classifier_options = config_.classifiers;
         setup.stream = StreamSettings{config_.stream_depth_bytes, config_.stream_max_flows,
                                       config_.stream_all_tcp};
         setup.counters = worker_counters_.back().get();
@@ -594,7 +593,7 @@ void Appliance::build_dataplane() {
     }
     // Rules load once the workers exist (they own the classifiers a reload reconfigures),
     // before any of them runs.
-    ndpi_stamp_ = ndpi_protocols_stamp(config_.ndpi_protocols_file);
+    ndpi_stamp_ = ndpi_protocols_stamp(ndpi_protocols_file(config_));
     GenerationHooks hook;
     hook.prepare = [this](const Config& config, Generation& generation) {
         return prepare_generation(config, generation);
@@ -642,8 +641,20 @@ void Appliance::build_dataplane() {
         if (view_.zone_names.size() <= port.zone) view_.zone_names.resize(port.zone + 1);
         if (view_.zone_names[port.zone].empty()) view_.zone_names[port.zone] = port.name;
     }
-    for (const ClassifierEntry& entry : classifier_registry())
-        view_.classifier_names.emplace_back(entry.name);
+    for (const ClassifierDescriptor* descriptor : classifier_registry())
+        view_.classifier_names.emplace_back(descriptor->name);
+    // The key log in force may come from the command line and is read by the store; other
+    // options are as the configuration set them at start.
+    view_.option_set = [this](size_t classifier, std::string_view option) {
+        const ClassifierDescriptor& descriptor = *classifier_registry()[classifier];
+        if (&descriptor == &kTlsClassifier && option == "keylog_file")
+            return keylogs_.configured();
+        for (size_t i = 0; i < descriptor.options.size(); ++i)
+            if (descriptor.options[i].key == option)
+                return !config_.classifiers[classifier].text(i).empty() ||
+                       config_.classifiers[classifier].number(i) != 0;
+        return true;
+    };
 }
 
 // Who read the single-queue ports, for the start and end lines ("" when nobody had to).
@@ -679,12 +690,16 @@ void Appliance::start_record_drain() {
     }
     RecordDrainOutputs outputs;
     outputs.jsonl = jsonl_.get();
-    if (jsonl_)
-        outputs.format_jsonl = [this, fields = FlowRecordFields{config_.flow_record_tls_fields}](
+    if (jsonl_) {
+        FlowRecordFields record_fields;
+        for (const ClassifierOptions& classifier : config_.classifiers)
+            record_fields.by_classifier.push_back(classifier.record_fields);
+        outputs.format_jsonl = [this, fields = std::move(record_fields)](
                                    const FlowRecord& record) {
             return format_flow_record(record, *catalog_, view_.classifier_names, view_.zone_names,
                                       fields);
         };
+    }
     outputs.ipfix = exports_.get();
     drain_ = std::make_unique<RecordDrain>(record_rings_, std::move(outputs));
     drain_->start(dataplane_done_);

@@ -19,7 +19,11 @@ Totals sum_totals(const StatsView& view) {
             apps[a].app = static_cast<uint16_t>(a);
             apps[a].flows += c.flows.read();
             apps[a].active_flows += c.active_flows.read();
-            for (size_t v = 0; v < kVerdictSlots; ++v) apps[a].verdicts[v] += c.verdicts[v].read();
+            const size_t slots = block.registered_classifiers * kConfidenceLevels;
+            apps[a].verdicts.resize(slots);
+            const size_t first = block.verdict_slot(static_cast<uint16_t>(a), 0, Confidence::none);
+            for (size_t v = 0; v < slots; ++v)
+                apps[a].verdicts[v] += block.verdicts[first + v].read();
             for (int d = 0; d < 2; ++d) {
                 apps[a].packets[d] += c.packets[d].read();
                 apps[a].bytes[d] += c.bytes[d].read();

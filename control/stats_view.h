@@ -2,6 +2,7 @@
 // Everything the control plane reads from the dataplane: the per-lcore counter blocks and the
 // port list. Workers write their blocks; the control side only reads, at any time.
 
+#include <functional>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -46,6 +47,9 @@ struct StatsView {
     const ReloadStatus* reloads = nullptr;
     const KeyLogStore* keylog = nullptr;  // TLS key log; its metrics only when one is set
     std::vector<std::string> classifier_names;
+    // Whether an option of a classifier (by registry index) is set in the configuration in
+    // force, for families declared shown_with_option; null: every family is shown.
+    std::function<bool(size_t classifier, std::string_view option)> option_set;
     std::vector<RingSlot> rings;
     std::vector<FlowSnapshotMailbox*> top_flows;  // one per worker, same order as `workers`
     std::vector<std::string> zone_names;          // port name of each flow zone
@@ -60,7 +64,9 @@ struct AppTotals {
     uint64_t active_flows = 0;
     uint64_t packets[2] = {};
     uint64_t bytes[2] = {};
-    std::array<uint64_t, kVerdictSlots> verdicts{};  // by verdict_slot()
+    // Decided flows by (deciding classifier, confidence): classifier * kConfidenceLevels +
+    // confidence.
+    std::vector<uint64_t> verdicts;
 };
 
 struct Totals {

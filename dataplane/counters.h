@@ -6,32 +6,26 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 #include "classifiers/classifier.h"
 #include "classifiers/counter.h"
-#include "classifiers/http/http_counters.h"
 #include "classifiers/registry.h"
-#include "classifiers/tls/tls_decrypt_counters.h"
 #include "drop_reasons.h"
 #include "stream_events.h"
 
 namespace ottscope {
-
-// Decided flows per (deciding classifier, confidence), for ottscope_classifier_verdicts_total.
-constexpr size_t kConfidenceLevels = 4;
-constexpr size_t kVerdictSlots = kMaxClassifiers * kConfidenceLevels;
-constexpr size_t verdict_slot(uint8_t classifier, Confidence confidence) noexcept {
-    return (classifier % kMaxClassifiers) * kConfidenceLevels +
-           static_cast<size_t>(confidence) % kConfidenceLevels;
-}
 
 struct AppCounters {
     std::array<Counter, 2> packets;  // indexed by Direction
     std::array<Counter, 2> bytes;
     Counter flows;
     Counter active_flows;
-    std::array<Counter, kVerdictSlots> verdicts;  // by verdict_slot()
 };
+
+// Confidence levels, for the verdict counters.
+constexpr size_t kConfidenceLevels = 4;
 
 // TCP stream reassembly (dataplane/stream_reassembler.h).
 struct StreamCounters {
@@ -41,7 +35,24 @@ struct StreamCounters {
 };
 
 struct alignas(64) WorkerCounters {
+    WorkerCounters();
+
+    // Decided flows per (app, deciding classifier, confidence), for
+    // ottscope_classifier_verdicts_total.
+    [[nodiscard]] Counter& verdict(uint16_t app, uint8_t classifier,
+                                   Confidence confidence) noexcept {
+        return verdicts[verdict_slot(app, classifier, confidence)];
+    }
+    [[nodiscard]] size_t verdict_slot(uint16_t app, uint8_t classifier,
+                                      Confidence confidence) const noexcept {
+        const size_t c = classifier < registered_classifiers ? classifier : 0;
+        return ((app % kMaxApps) * registered_classifiers + c) * kConfidenceLevels +
+               static_cast<size_t>(confidence) % kConfidenceLevels;
+    }
+
     std::array<AppCounters, kMaxApps> apps;
+    size_t registered_classifiers;
+    std::unique_ptr<Counter[]> verdicts;  // by verdict_slot()
     std::array<Counter, index_of(DropReason::count)> drops;
     std::array<Counter, index_of(DecodeError::count)> decode_errors;
     std::array<Counter, index_of(EvictionReason::count)> evictions;
@@ -60,8 +71,8 @@ struct alignas(64) WorkerCounters {
     Counter fragments_held;         // IP fragments waiting for the rest of their datagram
     Counter datagrams_reassembled;  // IP datagrams completed from their fragments
 
-    HttpCounters http;
-    TlsDecryptCounters tls_decrypt;
+    // Each classifier's own counters, by registry index, laid out by its declarations.
+    std::vector<std::unique_ptr<ClassifierCounters>> classifiers;
 };
 
 // Receive side: one block per polling lcore, one slot per (port, queue) it polls.

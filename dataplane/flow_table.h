@@ -62,7 +62,10 @@ constexpr uint32_t kNoSlot = UINT32_MAX;
 struct Flow {
     FlowKey key;
     Verdict verdict;
-    uint8_t classifiers_pending = 0;  // bit i: classifier i still wants packets
+    // Classifiers that still want packets, and of those, how many read the stream (their
+    // state and flags sit in the worker's ClassifierSlots).
+    uint8_t classifiers_pending = 0;
+    uint8_t stream_readers_pending = 0;
     bool client_is_lower = true;
     bool credited = false;  // packets so far are counted under verdict.app
     TimeoutClass timeout_class = TimeoutClass::other;
@@ -74,7 +77,6 @@ struct Flow {
     uint64_t packets[2] = {};
     uint32_t lru_prev = kNoSlot;
     uint32_t lru_next = kNoSlot;
-    std::array<void*, kMaxClassifiers> classifier_state{};
     StreamSlot stream;    // TCP reassembly state, owned by the worker's StreamReassembler
     bool in_use = false;  // the slot holds a live flow (for scans over the slot array)
     FlowTunnel tunnel;    // outer addresses and ids when the flow runs inside a tunnel

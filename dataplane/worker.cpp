@@ -41,20 +41,21 @@ Worker::Worker(WorkerSetup setup)
              static_cast<int>(rte_socket_id())),
       top_flows_(setup_.top_flows),
       fragments_(setup_.fragment_limits, static_cast<int>(rte_socket_id())),
-      classifiers_(make_worker_classifiers([this] {
-          ClassifierSettings settings = setup_.classifier_settings;
-          // Classifiers count into their worker's block.
-          settings.http_counters = &setup_.counters->http;
-          settings.tls_decrypt_counters = &setup_.counters->tls_decrypt;
-          return settings;
-      }())),
+      classifiers_(make_worker_classifiers(setup_.classifier_settings,
+                                           setup_.classifier_options,
+                                           setup_.counters->classifiers)),
+      slots_(setup_.flow_capacity, classifiers_.size()),
       streams_(setup_.stream, setup_.counters->stream),
       linear_(new uint8_t[kLinearBufferSize]) {
     if (setup_.dispatch) dispatcher_.emplace(std::move(*setup_.dispatch));
-    all_classifiers_mask_ = static_cast<uint8_t>((1u << classifiers_.size()) - 1);
-    for (size_t i = 0; i < classifiers_.size(); ++i)
-        if (setup_.stream.all_tcp || classifiers_[i]->wants_stream())
-            stream_classifiers_mask_ |= static_cast<uint8_t>(1u << i);
+    const auto registry = classifier_registry();
+    for (size_t i = 0; i < classifiers_.size(); ++i) {
+        budgets_.push_back(i < setup_.classifier_options.size()
+                               ? setup_.classifier_options[i].budget
+                               : registry[i]->budget);
+        reads_stream_.push_back(classifiers_[i] != nullptr &&
+                                (setup_.stream.all_tcp || classifiers_[i]->wants_stream()));
+    }
 }
 
 Worker::~Worker() = default;
@@ -113,7 +114,7 @@ void Worker::take_generation() noexcept {
         adopted_ = generation;
         if (generation != nullptr)
             for (const auto& classifier : classifiers_)
-                classifier->adopt(*generation, setup_.index);
+                if (classifier) classifier->adopt(*generation, setup_.index);
     }
     rules_ = generation != nullptr ? generation->rules.get() : nullptr;
 }
@@ -187,7 +188,8 @@ void Worker::run() noexcept {
 
 void Worker::update_state_bytes() noexcept {
     size_t bytes = 0;
-    for (const auto& classifier : classifiers_) bytes += classifier->state_bytes_in_use();
+    for (const auto& classifier : classifiers_)
+        if (classifier) bytes += classifier->state_bytes_in_use();
     counters_.classifier_state_bytes.set(bytes);
 }
 
@@ -363,7 +365,7 @@ void Worker::process(rte_mbuf*& mbuf, uint64_t tsc_now_us_value, bool salvaged,
         const bool server_reply =
             packet.ip_protocol == ip_protocol::tcp && (packet.tcp_flags & kSynAck) == kSynAck;
         created.client_is_lower = server_reply ? !source_is_lower : source_is_lower;
-        created.classifiers_pending = all_classifiers_mask_;
+        start_classifiers(slot, created);
         counters_.flows_created.add();
     }
     Flow& flow = table_[slot];
@@ -382,7 +384,7 @@ void Worker::process(rte_mbuf*& mbuf, uint64_t tsc_now_us_value, bool salvaged,
     // A flow is credited to its app once decided, with every packet seen until then;
     // after that, packet by packet.
     const bool was_credited = flow.credited;
-    if (flow.classifiers_pending != 0) classify(flow, packet, direction, now_us);
+    if (flow.classifiers_pending != 0) classify(slot, flow, packet, direction, now_us);
     if (was_credited) {
         AppCounters& app = counters_.apps[flow.verdict.app];
         app.packets[direction].add(represented);
@@ -390,7 +392,18 @@ void Worker::process(rte_mbuf*& mbuf, uint64_t tsc_now_us_value, bool salvaged,
     }
 }
 
-void Worker::classify(Flow& flow, const DecodedPacket& packet, uint8_t direction,
+void Worker::start_classifiers(uint32_t slot, Flow& flow) noexcept {
+    void** states = slots_.states(slot);
+    uint8_t* pending = slots_.pending(slot);
+    for (size_t i = 0; i < classifiers_.size(); ++i) {
+        states[i] = nullptr;
+        pending[i] = classifiers_[i] != nullptr ? 1 : 0;
+        flow.classifiers_pending += pending[i];
+        flow.stream_readers_pending += reads_stream_[i];
+    }
+}
+
+void Worker::classify(uint32_t slot, Flow& flow, const DecodedPacket& packet, uint8_t direction,
                       uint64_t now_us) noexcept {
     PacketView view;
     view.l3 = packet.l3;
@@ -407,7 +420,7 @@ void Worker::classify(Flow& flow, const DecodedPacket& packet, uint8_t direction
     view.server_port = server.port;
     view.rules = rules_;
     // Stream reassembly: only while a classifier that reads the stream is still undecided.
-    const bool streaming = (flow.classifiers_pending & stream_classifiers_mask_) != 0;
+    const bool streaming = flow.stream_readers_pending != 0;
     if (streaming && packet.ip_protocol == ip_protocol::tcp) {
         const StreamDelivery stream =
             streams_.feed(flow.stream, direction, packet.tcp_seq, packet.tcp_flags, view.payload);
@@ -417,16 +430,27 @@ void Worker::classify(Flow& flow, const DecodedPacket& packet, uint8_t direction
     } else {
         view.stream_flags = stream_flag::unavailable;
     }
+    const uint64_t flow_bytes = flow.bytes[0] + flow.bytes[1];
+    void** states = slots_.states(slot);
+    uint8_t* pending = slots_.pending(slot);
     bool stream_wanted = false;
     for (size_t i = 0; i < classifiers_.size(); ++i) {
-        const uint8_t bit = static_cast<uint8_t>(1u << i);
-        if ((flow.classifiers_pending & bit) == 0) continue;
-        const Progress progress =
-            classifiers_[i]->inspect(flow.classifier_state[i], view, flow.verdict);
-        if (progress == Progress::done)
-            flow.classifiers_pending &= static_cast<uint8_t>(~bit);
-        else if (progress == Progress::need_more && (stream_classifiers_mask_ & bit) != 0)
+        if (pending[i] == 0) continue;
+        const PacketBudget& budget = budgets_[i];
+        view.last_offer = view.flow_packets > budget.packets_for(packet.ip_protocol) ||
+                          flow_bytes > budget.bytes;
+        Progress progress = classifiers_[i]->inspect(states[i], view, flow.verdict);
+        if (progress != Progress::done && view.last_offer) {
+            conclude_classifier(i, states[i], flow);
+            progress = Progress::done;
+        }
+        if (progress == Progress::done) {
+            pending[i] = 0;
+            --flow.classifiers_pending;
+            flow.stream_readers_pending -= reads_stream_[i];
+        } else if (progress == Progress::need_more && reads_stream_[i] != 0) {
             stream_wanted = true;
+        }
     }
     // No classifier still reads the stream (decided, or reading packets only): free it.
     if (streaming && !stream_wanted) streams_.release(flow.stream);
@@ -442,13 +466,13 @@ void Worker::credit(Flow& flow) noexcept {
     }
     app.flows.add();
     app.active_flows.add();
-    app.verdicts[verdict_slot(flow.verdict.classifier, flow.verdict.confidence)].add();
+    counters_.verdict(flow.verdict.app, flow.verdict.classifier, flow.verdict.confidence).add();
     flow.credited = true;
 }
 
 void Worker::end_flow(uint32_t slot, FlowEnd why) noexcept {
     Flow& flow = table_[slot];
-    if (flow.classifiers_pending != 0) conclude_classifiers(flow);
+    if (flow.classifiers_pending != 0) conclude_classifiers(slot, flow);
     streams_.release(flow.stream);
     if (!flow.credited) credit(flow);
     counters_.apps[flow.verdict.app].active_flows.sub();
@@ -457,13 +481,16 @@ void Worker::end_flow(uint32_t slot, FlowEnd why) noexcept {
     counters_.evictions[index_of(why)].add();
     // Every classifier hands over (and frees) what it kept for the record, ring or not.
     annotations_ = FlowAnnotations{};
+    void** states = slots_.states(slot);
     for (size_t i = 0; i < classifiers_.size(); ++i)
-        classifiers_[i]->annotate(flow.classifier_state[i], annotations_);
+        if (classifiers_[i]) classifiers_[i]->annotate(states[i], annotations_);
     if (setup_.record_ring != nullptr) emit_record(flow, why);
     table_.remove(slot);
 }
 
-void Worker::conclude_classifiers(Flow& flow) noexcept {
+// The flow ends, or went over a classifier's budget, before the classifier said done: it
+// settles on what it saw. `l3` carries the flow's rebuilt client headers (see conclude()).
+void Worker::conclude_classifier(size_t index, void*& state, Flow& flow) noexcept {
     PacketView context;
     context.ip_protocol = flow.key.ip_protocol;
     context.server_address =
@@ -474,11 +501,18 @@ void Worker::conclude_classifiers(Flow& flow) noexcept {
     context.l3_length = static_cast<uint16_t>(
         rebuild_client_headers(flow.key, flow.client_is_lower, conclude_headers_));
     context.timestamp_ms = flow.last_seen_us / 1000;
+    classifiers_[index]->conclude(state, context, flow.verdict);
+}
+
+void Worker::conclude_classifiers(uint32_t slot, Flow& flow) noexcept {
+    void** states = slots_.states(slot);
+    uint8_t* pending = slots_.pending(slot);
     for (size_t i = 0; i < classifiers_.size(); ++i) {
-        if ((flow.classifiers_pending & (1u << i)) != 0)
-            classifiers_[i]->conclude(flow.classifier_state[i], context, flow.verdict);
+        if (pending[i] != 0) conclude_classifier(i, states[i], flow);
+        pending[i] = 0;
     }
     flow.classifiers_pending = 0;
+    flow.stream_readers_pending = 0;
 }
 
 void Worker::expire(unsigned budget) noexcept {

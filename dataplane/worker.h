@@ -17,6 +17,7 @@
 #include "counters.h"
 #include "dispatch.h"
 #include "flow_headers.h"
+#include "classifier_slots.h"
 #include "flow_record.h"
 #include "flow_snapshot.h"
 #include "flow_table.h"
@@ -49,6 +50,8 @@ struct WorkerSetup {
     FlowTimeouts timeouts;
     FragmentLimits fragment_limits;
     ClassifierSettings classifier_settings;
+    // By registry index; empty: every classifier as its descriptor defaults it.
+    std::vector<ClassifierOptions> classifier_options;
     StreamSettings stream;
     WorkerCounters* counters = nullptr;
     GenerationPublisher* generations = nullptr;  // null: no rules, nDPI's labels only
@@ -108,14 +111,16 @@ private:
     void process(rte_mbuf*& mbuf, uint64_t tsc_now_us, bool salvaged = false,
                  PreparedPacket* prepared = nullptr) noexcept;
     void inspect_salvaged() noexcept;
-    void classify(Flow& flow, const struct DecodedPacket& packet, uint8_t direction,
-                  uint64_t now_us) noexcept;
+    void classify(uint32_t slot, Flow& flow, const struct DecodedPacket& packet,
+                  uint8_t direction, uint64_t now_us) noexcept;
+    void start_classifiers(uint32_t slot, Flow& flow) noexcept;
     void credit(Flow& flow) noexcept;
     void end_flow(uint32_t slot, FlowEnd why) noexcept;
     void expire(unsigned budget) noexcept;
     void emit_record(const Flow& flow, FlowEnd why) noexcept;
     void update_state_bytes() noexcept;
-    void conclude_classifiers(Flow& flow) noexcept;
+    void conclude_classifiers(uint32_t slot, Flow& flow) noexcept;
+    void conclude_classifier(size_t index, void*& state, Flow& flow) noexcept;
     [[nodiscard]] uint64_t latest_now_us() const noexcept;
 
     WorkerSetup setup_;
@@ -125,10 +130,12 @@ private:
     FlowTable table_;
     TopFlowsScanner top_flows_;
     FragmentReassembler fragments_;
+    // By registry index; null for a classifier switched off (classifiers.NAME.enabled).
     std::vector<std::unique_ptr<Classifier>> classifiers_;
-    uint8_t all_classifiers_mask_ = 0;
+    std::vector<PacketBudget> budgets_;     // by registry index
+    std::vector<uint8_t> reads_stream_;     // by registry index: 1 if it reads PacketView::stream
+    ClassifierSlots slots_;
     StreamReassembler streams_;
-    uint8_t stream_classifiers_mask_ = 0;  // bit i: classifier i reads PacketView::stream
     std::array<uint64_t, kMaxPorts> zone_now_us_{};
     // Chained mbufs (frames over one mbuf) are copied here so decoders see one buffer.
     std::unique_ptr<uint8_t[]> linear_;

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "classifiers/http/http_counters.h"
+#include "classifiers/registry.h"
 #include "classifiers/protocol_numbers.h"
 #include "http_method.h"
 #include "json_shape.h"
@@ -205,7 +206,7 @@ int on_message_complete(http_parser* parser) {
         if (flow.messages[0] == 0) {
             flow.first_request_done = true;
             if (flow.json && flow.body_length > 0) {
-                if (call.counters != nullptr) call.counters->json_bodies.add();
+                if (call.counters != nullptr) call.counters->streams(HttpStreamOutcome::json_body).add();
                 flow.shape.truncated = flow.json_fed < flow.body_length;
                 // A whole Content-Length body lies contiguous in the stream: simdjson
                 // checks it and gives the authoritative shape.
@@ -213,9 +214,9 @@ int on_message_complete(http_parser* parser) {
                     const uint8_t* body = call.packet->stream.data() + flow.body_start;
                     if (!call.dom->parse(body, flow.body_length, flow.shape) &&
                         call.counters != nullptr)
-                        call.counters->json_invalid.add();
+                        call.counters->streams(HttpStreamOutcome::json_invalid).add();
                 } else if (call.counters != nullptr && flow.shape.truncated) {
-                    call.counters->json_truncated.add();
+                    call.counters->streams(HttpStreamOutcome::json_truncated).add();
                 }
             }
         }
@@ -238,9 +239,11 @@ constexpr http_parser_settings kSettings = [] {
 
 }  // namespace
 
-HttpClassifier::HttpClassifier(uint8_t registry_index, HttpCounters* counters)
+HttpClassifier::HttpClassifier(uint8_t registry_index, ClassifierCounters* counters)
     : registry_index_(registry_index),
-      counters_(counters),
+      counters_(counters != nullptr ? std::optional<HttpCounters>(*counters) : std::nullopt),
+      facts_(fact_catalog().size()),
+      first_fact_(first_fact_of(kHttpClassifier)),
       pool_(sizeof(Flow), 256),
       dom_(HttpLimits::kJsonBytes) {}
 
@@ -261,23 +264,28 @@ void HttpClassifier::decide(Flow& flow, const PacketView& packet, Verdict& verdi
     if (const size_t colon = host.rfind(':');
         colon != std::string_view::npos && host.find(']') == std::string_view::npos)
         host = host.substr(0, colon);
-    facts.http_host = host;
-    facts.http_path = flow.path.view();
-    facts.http_method = kHttpMethodNames[static_cast<size_t>(flow.method)];
-    facts.http_content_type = trim(flow.content_type.view());
-    facts.json_keys = std::span<const std::string_view>(keys.data(), flow.shape.keys.views(keys));
+    auto fact = [&](HttpFact name, std::string_view value) {
+        facts_.set(static_cast<uint16_t>(first_fact_ + static_cast<size_t>(name)), value);
+    };
+    fact(HttpFact::host, host);
+    fact(HttpFact::path, flow.path.view());
+    fact(HttpFact::method, kHttpMethodNames[static_cast<size_t>(flow.method)]);
+    fact(HttpFact::content_type, trim(flow.content_type.view()));
+    facts_.set_items(static_cast<uint16_t>(first_fact_ + static_cast<size_t>(HttpFact::json_keys)),
+                     std::span<const std::string_view>(keys.data(), flow.shape.keys.views(keys)));
+    facts.values = facts_.values();
     packet.rules->apply(facts, registry_index_, verdict, ClaimTier::protocol);
 }
 
 void HttpClassifier::finish(void*& state, const PacketView& packet, Verdict& verdict) noexcept {
     auto* flow = static_cast<Flow*>(state);
     if (flow->begun[0]) decide(*flow, packet, verdict);
-    if (counters_ != nullptr && flow->begun[0]) {
+    if (counters_ && flow->begun[0]) {
         const uint16_t app = verdict.app < kMaxApps ? verdict.app : 0;
         for (size_t m = 0; m < kHttpMethods; ++m)
-            if (flow->requests[m] != 0) counters_->requests[app][m].add(flow->requests[m]);
+            if (flow->requests[m] != 0) counters_->requests(app, static_cast<HttpMethod>(m)).add(flow->requests[m]);
         for (size_t d = 0; d < 2; ++d)
-            if (flow->body_bytes[d] != 0) counters_->payload_bytes[app][d].add(flow->body_bytes[d]);
+            if (flow->body_bytes[d] != 0) counters_->payload_bytes(app, d).add(flow->body_bytes[d]);
     }
     flow->~Flow();
     pool_.release(state);
@@ -295,13 +303,13 @@ Progress HttpClassifier::inspect(void*& state, const PacketView& packet,
         const bool midstream = (packet.stream_flags & stream_flag::midstream) != 0;
         if (packet.stream.empty()) {
             if ((packet.stream_flags & (stream_flag::fin | stream_flag::rst)) != 0 ||
-                packet.flow_packets > HttpLimits::kMaxPackets)
+                packet.last_offer)
                 return Progress::done;
             return Progress::need_more;  // handshake, or bytes held beyond a gap
         }
         if (packet.direction == Direction::server_to_client) {
             if (midstream) return Progress::need_more;            // the tail of an earlier answer
-            if (counters_ != nullptr) counters_->not_http.add();  // the server spoke first
+            if (counters_) counters_->streams(HttpStreamOutcome::not_http).add();  // the server spoke first
             return Progress::done;
         }
         try {
@@ -320,7 +328,7 @@ Progress HttpClassifier::inspect(void*& state, const PacketView& packet,
     const auto fresh =
         packet.stream.subspan(std::min<size_t>(packet.stream_new_offset, packet.stream.size()));
     if (!fresh.empty() && HTTP_PARSER_ERRNO(&parser) == HPE_OK && !parser.upgrade) {
-        Call call{&flow, &packet, &dom_, counters_, packet.direction};
+        Call call{&flow, &packet, &dom_, counters_ ? &*counters_ : nullptr, packet.direction};
         parser.data = &call;
         http_parser_execute(&parser, &kSettings, reinterpret_cast<const char*>(fresh.data()),
                             fresh.size());
@@ -329,11 +337,11 @@ Progress HttpClassifier::inspect(void*& state, const PacketView& packet,
             // Midstream, the server's bytes may start inside an answer we never saw: that
             // ends the inspection but is no fault of the stream.
             const bool expected = flow.midstream && packet.direction == Direction::server_to_client;
-            if (counters_ != nullptr && !expected) {
+            if (counters_ && !expected) {
                 if (packet.direction == Direction::client_to_server && !flow.begun[0])
-                    counters_->not_http.add();  // not HTTP from its first bytes
+                    counters_->streams(HttpStreamOutcome::not_http).add();  // not HTTP from its first bytes
                 else
-                    counters_->parse_errors.add();
+                    counters_->streams(HttpStreamOutcome::parse_error).add();
             }
             finish(state, packet, verdict);
             return Progress::done;
@@ -343,7 +351,7 @@ Progress HttpClassifier::inspect(void*& state, const PacketView& packet,
     const bool answered = flow.status != 0;
     const bool ended = (packet.stream_flags &
                         (stream_flag::fin | stream_flag::rst | stream_flag::truncated)) != 0 ||
-                       parser.upgrade != 0 || packet.flow_packets > HttpLimits::kMaxPackets;
+                       parser.upgrade != 0 || packet.last_offer;
     if ((flow.first_request_done && answered) || ended) {
         finish(state, packet, verdict);
         return Progress::done;
@@ -357,9 +365,9 @@ void HttpClassifier::conclude(void*& state, const PacketView& context, Verdict& 
     // A cut body still has its JSON prefix's shape.
     if (flow->json && flow->body_length > 0 && !flow->first_request_done) {
         flow->shape.truncated = true;
-        if (counters_ != nullptr) {
-            counters_->json_bodies.add();
-            counters_->json_truncated.add();
+        if (counters_) {
+            counters_->streams(HttpStreamOutcome::json_body).add();
+            counters_->streams(HttpStreamOutcome::json_truncated).add();
         }
     }
     finish(state, context, verdict);

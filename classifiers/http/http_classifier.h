@@ -7,28 +7,34 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "classifier.h"
+#include "classifier_counters.h"
+#include "descriptor.h"
+#include "rule_set.h"
+#include "http/http_counters.h"
 #include "json_dom.h"
 #include "state_pool.h"
 
 namespace ottscope {
 
-struct HttpCounters;
-struct ClassifierSettings;
+// Its budget bounds the work of a stream sent in tiny segments (bytes are bounded by the
+// stream depth already): 512 packets.
+extern const ClassifierDescriptor kHttpClassifier;
+// Its facts, in the order of its descriptor's declarations: the first request's, and the key
+// names of its JSON body.
+enum class HttpFact : uint8_t { host, path, method, content_type, json_keys, count };
 
 struct HttpLimits {
     // Body bytes of the first request inspected as JSON; also simdjson's capacity.
     static constexpr uint32_t kJsonBytes = 4096;
-    // Packets after which an undecided flow is given up on. Bytes are bounded by the stream
-    // depth already; this bounds the work of a stream sent in tiny segments.
-    static constexpr uint32_t kMaxPackets = 512;
 };
 
 class HttpClassifier final : public Classifier {
 public:
-    // `counters` may be null (tests): then nothing is counted.
-    HttpClassifier(uint8_t registry_index, HttpCounters* counters);
+    // `counters` (laid out from kHttpMetrics) may be null (tests): then nothing is counted.
+    HttpClassifier(uint8_t registry_index, ClassifierCounters* counters);
     ~HttpClassifier() override;
 
     Progress inspect(void*& state, const PacketView& packet, Verdict& verdict) noexcept override;
@@ -43,7 +49,9 @@ private:
     void finish(void*& state, const PacketView& packet, Verdict& verdict) noexcept;
 
     uint8_t registry_index_;
-    HttpCounters* counters_;
+    std::optional<HttpCounters> counters_;
+    FactSheet facts_;  // scratch for the facts of the flow being decided
+    uint16_t first_fact_;
     StatePool pool_;
     JsonDom dom_;
 };

@@ -172,8 +172,17 @@ NdpiClassifier::NdpiClassifier(uint8_t registry_index, NdpiSettings settings, Ap
       settings_(std::move(settings)),
       catalog_(catalog),
       pool_(sizeof(FlowBlock)),
+      facts_(fact_catalog().size()),
       scratch_(static_cast<ndpi_flow_struct*>(
           std::aligned_alloc(64, (SIZEOF_FLOW_STRUCT + 63) & ~size_t{63}))) {
+    // Facts nDPI's dissectors read that classifiers of ours declare; an id past the sheet
+    // (a classifier not registered) is never set.
+    const auto id = [](std::string_view section, std::string_view key) {
+        return fact_id(section, key).value_or(UINT16_MAX);
+    };
+    fact_ids_ = {id("tls", "sni"),          id("tls", "alpn"),        id("tls", "cert_san"),
+                 id("tls", "cert_subject"), id("tls", "cert_issuer"), id("tls", "ja3"),
+                 id("http", "host"),        id("http", "content_type")};
     if (scratch_ == nullptr) throw std::bad_alloc();
     std::string error;
     own_ = make_ndpi_generation(settings_, catalog_, error, std::move(prebuilt));
@@ -232,8 +241,7 @@ void NdpiClassifier::record(const ndpi_proto& protocol, const NdpiGeneration& ge
 }
 
 void NdpiClassifier::decide(const ndpi_proto& protocol, const FlowBlock& block,
-                            const PacketView& packet, Verdict& verdict,
-                            bool guessed) const noexcept {
+                            const PacketView& packet, Verdict& verdict, bool guessed) noexcept {
     record(protocol, *block.generation, verdict, guessed);
     if (packet.rules == nullptr) return;
     // What nDPI's dissectors extracted, as rules see it. Only the union member of the detected
@@ -242,18 +250,20 @@ void NdpiClassifier::decide(const ndpi_proto& protocol, const FlowBlock& block,
     FlowFacts facts = endpoint_facts(verdict, packet);
     const std::string_view host(flow.host_server_name,
                                 strnlen(flow.host_server_name, sizeof(flow.host_server_name)));
+    facts_.clear();
     if (carries_tls(protocol)) {
         const auto& tls = flow.protos.tls_quic;
-        facts.tls_sni = host;
-        facts.tls_alpn = view_of(tls.alpn);
-        facts.tls_cert_san = view_of(tls.server_names);
-        facts.tls_cert_subject = view_of(tls.subjectDN);
-        facts.tls_cert_issuer = view_of(tls.issuerDN);
-        facts.tls_ja3 = std::string_view(tls.ja3_client, strnlen(tls.ja3_client, 33));
+        facts_.set(fact_ids_.tls_sni, host);
+        facts_.set(fact_ids_.tls_alpn, view_of(tls.alpn));
+        facts_.set(fact_ids_.tls_cert_san, view_of(tls.server_names));
+        facts_.set(fact_ids_.tls_cert_subject, view_of(tls.subjectDN));
+        facts_.set(fact_ids_.tls_cert_issuer, view_of(tls.issuerDN));
+        facts_.set(fact_ids_.tls_ja3, std::string_view(tls.ja3_client, strnlen(tls.ja3_client, 33)));
     } else if (carries_http(protocol)) {
-        facts.http_host = host;
-        facts.http_content_type = view_of(flow.http.request_content_type);
+        facts_.set(fact_ids_.http_host, host);
+        facts_.set(fact_ids_.http_content_type, view_of(flow.http.request_content_type));
     }
+    facts.values = facts_.values();
     packet.rules->apply(facts, registry_index_, verdict);
 }
 
@@ -284,11 +294,7 @@ Progress NdpiClassifier::inspect(void*& state, const PacketView& packet,
             (packet.tcp_flags & (tcp_flag::syn | tcp_flag::ack)) == tcp_flag::syn &&
             packet.direction == Direction::client_to_server)
             state = &saw_client_syn_;
-        const uint32_t budget = packet.ip_protocol == ip_protocol::tcp ? settings_.tcp_packet_budget
-                                : packet.ip_protocol == ip_protocol::udp
-                                    ? settings_.udp_packet_budget
-                                    : UINT32_MAX;
-        if (packet.flow_packets <= budget) return Progress::need_more;
+        if (!packet.last_offer) return Progress::need_more;
         guess_without_state(packet, verdict);
         state = nullptr;
         return Progress::done;
@@ -316,10 +322,7 @@ Progress NdpiClassifier::inspect(void*& state, const PacketView& packet,
     auto* block = static_cast<FlowBlock*>(state);
     ndpi_detection_module_struct* module = block->generation->module.get();
     ndpi_flow_struct* flow = block->ndpi();
-    const bool enough_packets = (packet.ip_protocol == ip_protocol::udp &&
-                                 packet.flow_packets > settings_.udp_packet_budget) ||
-                                (packet.ip_protocol == ip_protocol::tcp &&
-                                 packet.flow_packets > settings_.tcp_packet_budget);
+    const bool enough_packets = packet.last_offer;
 
     ndpi_protocol protocol = ndpi_detection_process_packet(module, flow, packet.l3,
                                                            packet.l3_length, packet.timestamp_ms);

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "classifier.h"
+#include "descriptor.h"
+#include "rule_set.h"
 #include "state_pool.h"
 
 struct ndpi_detection_module_struct;
@@ -25,10 +27,16 @@ struct ndpi_flow_struct;
 namespace ottscope {
 
 class AppCatalog;
+struct ClassifierSettings;
+
+// nDPI gives up after ndpiReader's packet budgets (80 TCP, 24 UDP), the same as the oracle.
+extern const ClassifierDescriptor kNdpiClassifier;
+// Its options (classifiers.ndpi), by index.
+namespace ndpi_option {
+constexpr size_t protocols_file = 0;
+}  // namespace ndpi_option
 
 struct NdpiSettings {
-    uint32_t tcp_packet_budget = 80;
-    uint32_t udp_packet_budget = 24;
     bool guess_on_giveup = true;
     // nDPI protocols file (custom protocols by host, port, IP), empty for none.
     std::string protocols_file;
@@ -57,6 +65,9 @@ struct NdpiGeneration {
     uint32_t live_flows = 0;           // flows under detection with this module (worker-owned)
     std::atomic<bool> drained{false};  // retired by the worker and unused: the owner may free it
 };
+
+// The settings a run's options for nDPI (classifiers.ndpi) and its shared settings make.
+NdpiSettings ndpi_settings_of(const ClassifierOptions& options, const ClassifierSettings& shared);
 
 // What identifies a protocols file's content for a reload (path, size, modification time):
 // a reload builds new modules only when it changed.
@@ -95,7 +106,7 @@ private:
                 bool guessed = false) const noexcept;
     // The final verdict: nDPI's label, then the rules over what nDPI extracted.
     void decide(const ::ndpi_proto& protocol, const FlowBlock& block, const PacketView& packet,
-                Verdict& verdict, bool guessed) const noexcept;
+                Verdict& verdict, bool guessed) noexcept;
     void release(void*& state) noexcept;
     // The verdict of a flow that has shown no payload yet: nDPI's guess, then the rules.
     void guess_without_state(const PacketView& packet, Verdict& verdict) noexcept;
@@ -104,6 +115,11 @@ private:
     NdpiSettings settings_;
     AppCatalog* catalog_;
     StatePool pool_;
+    FactSheet facts_;  // scratch for the facts of the flow being decided
+    struct FactIds {
+        uint16_t tls_sni, tls_alpn, tls_cert_san, tls_cert_subject, tls_cert_issuer, tls_ja3;
+        uint16_t http_host, http_content_type;
+    } fact_ids_{};
     // The module the classifier was built with, kept for its life (flows may still use it
     // long after a reload), and the one new flows start on.
     std::unique_ptr<NdpiGeneration> own_;

@@ -1,5 +1,7 @@
 #include "sip_classifier.h"
 
+#include "classifiers/registry.h"
+
 #include <string>
 
 #include "app_catalog.h"
@@ -12,7 +14,9 @@ constexpr uint8_t kStreamEnded = stream_flag::truncated | stream_flag::fin | str
 }  // namespace
 
 SipClassifier::SipClassifier(uint8_t registry_index, AppCatalog* catalog)
-    : registry_index_(registry_index) {
+    : registry_index_(registry_index),
+      facts_(fact_catalog().size()),
+      first_fact_(first_fact_of(kSipClassifier)) {
     if (catalog == nullptr) return;  // tests without a catalog: SIP is recognised, not named
     sip_app_ = catalog->find_ndpi_protocol("SIP").value_or(AppCatalog::kUnknown);
     for (size_t i = 0; i < evidence_.size(); ++i) {
@@ -25,12 +29,16 @@ SipClassifier::SipClassifier(uint8_t registry_index, AppCatalog* catalog)
 void SipClassifier::claim(const sip::Message& message, const PacketView& packet,
                           Verdict& verdict) const noexcept {
     FlowFacts facts = endpoint_facts(verdict, packet);
-    facts.sip_method = sip::method_name(message.method);
-    facts.sip_user_agent = message.product;
-    facts.sip_transport = message.has_via_transport ? sip::transport_name(message.transport)
-                          : packet.ip_protocol == ip_protocol::udp
-                              ? sip::transport_name(sip::Transport::udp)
-                              : sip::transport_name(sip::Transport::tcp);
+    auto fact = [&](SipFact name, std::string_view value) {
+        facts_.set(static_cast<uint16_t>(first_fact_ + static_cast<size_t>(name)), value);
+    };
+    fact(SipFact::method, sip::method_name(message.method));
+    fact(SipFact::user_agent, message.product);
+    fact(SipFact::transport, message.has_via_transport ? sip::transport_name(message.transport)
+                             : packet.ip_protocol == ip_protocol::udp
+                                 ? sip::transport_name(sip::Transport::udp)
+                                 : sip::transport_name(sip::Transport::tcp));
+    facts.values = facts_.values();
     if (packet.rules != nullptr) {
         if (const auto found = packet.rules->match(facts)) {
             packet.rules->apply(facts, registry_index_, verdict, ClaimTier::protocol);
@@ -49,7 +57,7 @@ void SipClassifier::claim(const sip::Message& message, const PacketView& packet,
 
 Progress SipClassifier::inspect(void*& /*state*/, const PacketView& packet,
                                 Verdict& verdict) noexcept {
-    const bool over_budget = packet.flow_packets > kPacketBudget;
+    const bool over_budget = packet.last_offer;
     sip::Message message;
     if (packet.ip_protocol == ip_protocol::udp) {
         // Keep-alives (CRLF, or STUN-sized blobs) may come first; the first datagram with

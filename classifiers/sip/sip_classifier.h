@@ -13,11 +13,18 @@
 #include <cstdint>
 
 #include "classifier.h"
+#include "descriptor.h"
+#include "rule_set.h"
 #include "sip_parser.h"
 
 namespace ottscope {
 
 class AppCatalog;
+
+// Packets a flow may show before SIP must have started (handshake, keep-alives): 12.
+extern const ClassifierDescriptor kSipClassifier;
+// Its facts, in the order of its descriptor's declarations.
+enum class SipFact : uint8_t { method, user_agent, transport, count };
 
 class SipClassifier final : public Classifier {
 public:
@@ -28,14 +35,13 @@ public:
     void conclude(void*& state, const PacketView& context, Verdict& verdict) noexcept override;
     [[nodiscard]] bool wants_stream() const noexcept override { return true; }
 
-    // Packets a flow may show before SIP must have started (handshake, keep-alives).
-    static constexpr uint32_t kPacketBudget = 12;
-
 private:
     void claim(const sip::Message& message, const PacketView& packet,
                Verdict& verdict) const noexcept;
 
     uint8_t registry_index_;
+    mutable FactSheet facts_;  // scratch for the facts of the flow being claimed
+    uint16_t first_fact_;
     uint16_t sip_app_ = 0;
     std::array<uint16_t, static_cast<size_t>(sip::Method::count)> evidence_{};
 };

@@ -51,13 +51,19 @@ struct TlsClassifier::FlowState {
 
 TlsClassifier::TlsClassifier(uint8_t registry_index, AppCatalog* catalog,
                              std::shared_ptr<const tls::KeyLog> keylog,
-                             TlsDecryptCounters* counters, size_t certificate_cache_entries)
+                             ClassifierCounters* counters, size_t certificate_cache_entries)
     : registry_index_(registry_index),
       working_pool_(sizeof(FlowState), 1024),
       summary_pool_(sizeof(TlsAnnotations), 1024),
       certificates_(certificate_cache_entries),
       behaviour_(registry_index, catalog),
-      counters_(counters) {
+      counters_(counters != nullptr ? std::optional<TlsDecryptCounters>(*counters)
+                                    : std::nullopt),
+      facts_(fact_catalog().size()),
+      first_fact_(first_fact_of(kTlsClassifier)) {
+    const std::vector<AnnotationSlot> slots = record_slots_of(kTlsClassifier);
+    for (size_t i = 0; i < slots.size() && i < record_slots_.size(); ++i)
+        record_slots_[i] = slots[i];
     if (keylog != nullptr) intern_names(catalog, sip_tls_app_, decrypted_evidence_);
     adopted_keylog_ = keylog.get();
     (void)inner_.exchange_keylog(std::move(keylog));
@@ -182,10 +188,10 @@ void TlsClassifier::settle_inner(FlowState& flow, Verdict& verdict,
                                  TlsAnnotations* summary) noexcept {
     const tls::InnerResult result = tls::InnerExaminer::settle(*flow.inner);
     const char* text = "not_sip";
-    size_t slot = 1;
+    DecryptedAs counted = DecryptedAs::not_sip;
     if (result == tls::InnerResult::sip) {
         text = "sip";
-        slot = 0;
+        counted = DecryptedAs::sip;
         Verdict candidate;
         candidate.classifier = registry_index_;
         candidate.confidence = Confidence::high;
@@ -202,12 +208,12 @@ void TlsClassifier::settle_inner(FlowState& flow, Verdict& verdict,
         if (candidate.app != AppCatalog::kUnknown) verdict.claim(candidate);
     } else if (result == tls::InnerResult::failed) {
         text = "failed";
-        slot = 2;
+        counted = DecryptedAs::failed;
     }
     if (summary != nullptr) summary->decrypted.set(text);
-    if (counters_ != nullptr) {
-        counters_->flows[slot].add();
-        counters_->records.add(tls::InnerExaminer::records_opened(*flow.inner));
+    if (counters_) {
+        counters_->flows(counted).add();
+        counters_->records().add(tls::InnerExaminer::records_opened(*flow.inner));
     }
     inner_.release(flow.inner);
     flow.inner = nullptr;
@@ -330,13 +336,14 @@ void TlsClassifier::apply_rules(FlowState& flow_state, const PacketView& packet,
     const FlowState* flow = &flow_state;
     if (packet.rules != nullptr) {
         FlowFacts facts = endpoint_facts(verdict, packet);
-        facts.tls_sni = flow->sni.view();
-        facts.tls_alpn = flow->alpn.view();
-        facts.tls_cert_san = flow->san.view();
-        facts.tls_cert_subject = flow->subject.view();
-        facts.tls_cert_issuer = flow->issuer.view();
-        facts.tls_ja3 = flow->ja3[0] != '\0' ? std::string_view(flow->ja3.data()) : "";
-        facts.tls_ja4 = flow->ja4[0] != '\0' ? std::string_view(flow->ja4.data()) : "";
+        fact(TlsFact::sni, flow->sni.view());
+        fact(TlsFact::alpn, flow->alpn.view());
+        fact(TlsFact::cert_san, flow->san.view());
+        fact(TlsFact::cert_subject, flow->subject.view());
+        fact(TlsFact::cert_issuer, flow->issuer.view());
+        fact(TlsFact::ja3, flow->ja3[0] != '\0' ? std::string_view(flow->ja3.data()) : "");
+        fact(TlsFact::ja4, flow->ja4[0] != '\0' ? std::string_view(flow->ja4.data()) : "");
+        facts.values = facts_.values();
         packet.rules->apply(facts, registry_index_, verdict, ClaimTier::protocol);
     }
 }
@@ -351,7 +358,17 @@ void TlsClassifier::annotate(void*& state, FlowAnnotations& annotations) noexcep
     if (TlsBehaviourWatch::watching(state)) behaviour_.abandon(state);
     if (state == nullptr) return;
     auto* summary = static_cast<TlsAnnotations*>(state);
-    annotations.tls = *summary;
+    auto field = [&](TlsRecordField name, std::string_view value) {
+        annotations.set(record_slots_[static_cast<size_t>(name)], value);
+    };
+    field(TlsRecordField::sni, summary->sni.view());
+    field(TlsRecordField::alpn, summary->alpn.view());
+    field(TlsRecordField::ja3, summary->ja3.view());
+    field(TlsRecordField::ja3s, summary->ja3s.view());
+    field(TlsRecordField::ja4, summary->ja4.view());
+    field(TlsRecordField::cert_subject, summary->cert_subject.view());
+    field(TlsRecordField::cert_issuer, summary->cert_issuer.view());
+    field(TlsRecordField::decrypted, summary->decrypted.view());
     summary->~TlsAnnotations();
     summary_pool_.release(summary);
     state = nullptr;

@@ -18,9 +18,14 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "certificate_cache.h"
 #include "classifiers/classifier.h"
+#include "classifiers/descriptor.h"
+#include "classifiers/rule_set.h"
+#include "classifiers/tls/tls_annotations.h"
+#include "classifiers/tls/tls_decrypt_counters.h"
 #include "classifiers/state_pool.h"
 #include "tls_behaviour_watch.h"
 #include "tls_certificate.h"
@@ -33,13 +38,21 @@
 namespace ottscope {
 
 class AppCatalog;
-struct TlsDecryptCounters;
+
+// Its budget is a backstop: the phases below give up well before it (a handshake of at most
+// kMaxHandshakePackets, then at most kMaxWatchPackets of behaviour or kMaxInnerPackets
+// looked inside), so a flow is never offered past what the phases allow together.
+extern const ClassifierDescriptor kTlsClassifier;
+// Its options (classifiers.tls), by index.
+namespace tls_option {
+constexpr size_t keylog_file = 0;
+}  // namespace tls_option
 
 class TlsClassifier final : public Classifier {
 public:
     explicit TlsClassifier(
         uint8_t registry_index, AppCatalog* catalog = nullptr,
-        std::shared_ptr<const tls::KeyLog> keylog = nullptr, TlsDecryptCounters* counters = nullptr,
+        std::shared_ptr<const tls::KeyLog> keylog = nullptr, ClassifierCounters* counters = nullptr,
         size_t certificate_cache_entries = tls::CertificateCache::kDefaultCapacity);
 
     Progress inspect(void*& state, const PacketView& packet, Verdict& verdict) noexcept override;
@@ -101,7 +114,13 @@ private:
     tls::InnerExaminer inner_;
     uint16_t sip_tls_app_ = 0;         // AppCatalog id of `sip-tls`; 0 without a catalog
     uint16_t decrypted_evidence_ = 0;  // "sip inside tls (decrypted)"
-    TlsDecryptCounters* counters_;
+    std::optional<TlsDecryptCounters> counters_;  // none in tests without a counter block
+    FactSheet facts_;
+    uint16_t first_fact_;
+    std::array<AnnotationSlot, static_cast<size_t>(TlsRecordField::count)> record_slots_{};
+    void fact(TlsFact name, std::string_view value) noexcept {
+        facts_.set(static_cast<uint16_t>(first_fact_ + static_cast<size_t>(name)), value);
+    }
     const tls::KeyLog* adopted_keylog_ = nullptr;
 };
 

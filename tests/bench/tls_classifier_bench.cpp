@@ -14,6 +14,7 @@
 #include "classifiers/rule_set.h"
 #include "classifiers/tls/tls_classifier.h"
 #include "classifiers/tls/tls_handshake.h"
+#include "tests/classifiers/rule_test_support.h"
 
 namespace ottscope {
 namespace {
@@ -26,9 +27,7 @@ RuleSet jajah_rules() {
     AppRule rule;
     rule.app = 600;
     RuleCondition condition;
-    RuleTest test;
-    test.field = RuleField::tls_cert_san;
-    test.patterns = {"*.jajah.com"};
+    RuleTest test = test::fact_test("tls", "cert_san", {"*.jajah.com"});
     condition.tests.push_back(test);
     rule.conditions.push_back(condition);
     rule.evidence = {1};

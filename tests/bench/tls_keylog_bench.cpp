@@ -18,6 +18,7 @@
 #include "classifiers/tls/tls_classifier.h"
 #include "classifiers/tls/tls_decrypt.h"
 #include "dataplane/counters.h"
+#include "tests/classifiers/rule_test_support.h"
 
 namespace ottscope {
 namespace {
@@ -48,7 +49,7 @@ const Capture& capture(const std::string& name) {
 
 // One flow through the classifier, as the worker would feed it; true when decrypted as SIP.
 bool classify(TlsClassifier& classifier, const test::Session& session) {
-    return test::replay(classifier, session).tls.decrypted.view() == "sip";
+    return test::record_field(replay(classifier, session), "tls", "decrypted") == "sip";
 }
 
 void flow(benchmark::State& state, const char* name, bool with_keys) {
@@ -57,16 +58,17 @@ void flow(benchmark::State& state, const char* name, bool with_keys) {
         state.SkipWithError("../shared/pcaps/keylog is absent");
         return;
     }
-    TlsDecryptCounters counters;
-    TlsClassifier classifier(1, nullptr, with_keys ? c.keys : nullptr, &counters);
+    ClassifierCounters block{kTlsMetrics, kMaxApps};
+    TlsDecryptCounters counters{block};
+    TlsClassifier classifier(1, nullptr, with_keys ? c.keys : nullptr, &block);
     for (auto _ : state) benchmark::DoNotOptimize(classify(classifier, c.session));
     const bool sip = std::string(name).rfind("sip", 0) == 0;
     const uint64_t expected = with_keys ? static_cast<uint64_t>(state.iterations()) : 0;
-    if (counters.flows[sip ? 0 : 1].read() != expected)
+    if (counters.flows(sip ? DecryptedAs::sip : DecryptedAs::not_sip).read() != expected)
         state.SkipWithError("a flow was not decided as its capture says");
     state.counters["records_per_flow"] = state.iterations() == 0
                                              ? 0
-                                             : static_cast<double>(counters.records.read()) /
+                                             : static_cast<double>(counters.records().read()) /
                                                    static_cast<double>(state.iterations());
     state.SetItemsProcessed(state.iterations());
 }

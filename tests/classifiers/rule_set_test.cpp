@@ -2,6 +2,8 @@
 
 #include "classifiers/rule_set.h"
 
+#include "tests/classifiers/rule_test_support.h"
+
 #include <gtest/gtest.h>
 
 #include <array>
@@ -9,12 +11,8 @@
 namespace ottscope {
 namespace {
 
-RuleTest strings(RuleField field, std::vector<std::string> patterns) {
-    RuleTest test;
-    test.field = field;
-    test.patterns = std::move(patterns);
-    return test;
-}
+using test::fact_test;
+using test::TestFacts;
 
 AppRule app_rule(uint16_t app, std::vector<RuleCondition> conditions, bool all = false) {
     AppRule rule;
@@ -45,28 +43,35 @@ TEST(GlobMatch, HostileInputStaysLinearEnough) {
 }
 
 TEST(RuleSet, SniWildcardNamesTheApp) {
-    RuleSet rules({app_rule(400, {RuleCondition{{strings(RuleField::tls_sni, {"*.jajah.com"})}}})},
+    RuleSet rules({app_rule(400, {RuleCondition{{fact_test("tls", "sni", {"*.jajah.com"})}}})},
                   1, "d");
     FlowFacts facts;
-    facts.tls_sni = "sip.jajah.com";
+    TestFacts facts_sheet;
+    facts_sheet.set("tls", "sni", "sip.jajah.com");
+    facts.values = facts_sheet.values();
     const auto match = rules.match(facts);
     ASSERT_TRUE(match);
     EXPECT_EQ(match->app, 400);
     EXPECT_EQ(match->evidence, 4000);
-    facts.tls_sni = "www.example.org";
+    facts_sheet.set("tls", "sni", "www.example.org");
+    facts.values = facts_sheet.values();
     EXPECT_FALSE(rules.match(facts));
 }
 
 TEST(RuleSet, CommaSeparatedSanAndAlpnMatchAnyElement) {
     RuleSet rules(
-        {app_rule(401, {RuleCondition{{strings(RuleField::tls_cert_san, {"*.jajah.com"})}}}),
-         app_rule(402, {RuleCondition{{strings(RuleField::tls_alpn, {"h2"})}}})},
+        {app_rule(401, {RuleCondition{{fact_test("tls", "cert_san", {"*.jajah.com"})}}}),
+         app_rule(402, {RuleCondition{{fact_test("tls", "alpn", {"h2"})}}})},
         1, "d");
     FlowFacts facts;
-    facts.tls_cert_san = "jajah.com, sip.jajah.com";
+    TestFacts facts_sheet;
+    facts_sheet.set("tls", "cert_san", "jajah.com, sip.jajah.com");
+    facts.values = facts_sheet.values();
     EXPECT_EQ(rules.match(facts)->app, 401);
     FlowFacts web;
-    web.tls_alpn = "http/1.1,h2";
+    TestFacts web_sheet;
+    web_sheet.set("tls", "alpn", "http/1.1,h2");
+    web.values = web_sheet.values();
     EXPECT_EQ(rules.match(web)->app, 402);
 }
 
@@ -91,6 +96,7 @@ TEST(RuleSet, PortsAndCidrsLookAtTheServer) {
     server[14] = 2;
     server[15] = 10;
     FlowFacts facts;
+    TestFacts facts_sheet;
     facts.server_address = server.data();
     facts.server_port = 5061;
     EXPECT_EQ(rules.match(facts)->app, 403);
@@ -102,50 +108,60 @@ TEST(RuleSet, PortsAndCidrsLookAtTheServer) {
 }
 
 TEST(RuleSet, AllNeedsEveryConditionAnyNeedsOne) {
-    const RuleCondition sni{{strings(RuleField::tls_sni, {"api.tumeapp.com"})}};
-    const RuleCondition alpn{{strings(RuleField::tls_alpn, {"http/1.1"})}};
+    const RuleCondition sni{{fact_test("tls", "sni", {"api.tumeapp.com"})}};
+    const RuleCondition alpn{{fact_test("tls", "alpn", {"http/1.1"})}};
     RuleSet all({app_rule(404, {sni, alpn}, true)}, 1, "d");
     RuleSet any({app_rule(405, {sni, alpn}, false)}, 1, "d");
     FlowFacts facts;
-    facts.tls_sni = "api.tumeapp.com";
+    TestFacts facts_sheet;
+    facts_sheet.set("tls", "sni", "api.tumeapp.com");
+    facts.values = facts_sheet.values();
     EXPECT_FALSE(all.match(facts));
     EXPECT_EQ(any.match(facts)->app, 405);
-    facts.tls_alpn = "http/1.1";
+    facts_sheet.set("tls", "alpn", "http/1.1");
+    facts.values = facts_sheet.values();
     EXPECT_EQ(all.match(facts)->app, 404);
 }
 
 TEST(RuleSet, FirstAppInLoadOrderWins) {
     RuleSet rules(
-        {app_rule(406, {RuleCondition{{strings(RuleField::tls_sni, {"api.tumeapp.com"})}}}),
-         app_rule(407, {RuleCondition{{strings(RuleField::tls_sni, {"*.tumeapp.com"})}}})},
+        {app_rule(406, {RuleCondition{{fact_test("tls", "sni", {"api.tumeapp.com"})}}}),
+         app_rule(407, {RuleCondition{{fact_test("tls", "sni", {"*.tumeapp.com"})}}})},
         1, "d");
     FlowFacts facts;
-    facts.tls_sni = "api.tumeapp.com";
+    TestFacts facts_sheet;
+    facts_sheet.set("tls", "sni", "api.tumeapp.com");
+    facts.values = facts_sheet.values();
     EXPECT_EQ(rules.match(facts)->app, 406);
-    facts.tls_sni = "cdn.tumeapp.com";
+    facts_sheet.set("tls", "sni", "cdn.tumeapp.com");
+    facts.values = facts_sheet.values();
     EXPECT_EQ(rules.match(facts)->app, 407);
 }
 
 TEST(RuleSet, JsonKeysAreAShapeEveryKeyRequired) {
     RuleSet rules(
-        {app_rule(408, {RuleCondition{{strings(RuleField::json_key, {"msisdn", "addressBook"})}}})},
+        {app_rule(408, {RuleCondition{{fact_test("json", "keys", {"msisdn", "addressBook"})}}})},
         1, "d");
     const std::array<std::string_view, 3> keys = {"msisdn", "addressBook", "version"};
     FlowFacts facts;
-    facts.json_keys = keys;
+    TestFacts facts_sheet;
+    facts_sheet.set_items("json", "keys", keys);
+    facts.values = facts_sheet.values();
     EXPECT_EQ(rules.match(facts)->app, 408);
-    facts.json_keys = std::span<const std::string_view>(keys.data(), 1);
+    facts_sheet.set_items("json", "keys", std::span<const std::string_view>(keys.data(), 1));
     EXPECT_FALSE(rules.match(facts));
 }
 
 TEST(RuleSet, ApplyKeepsNdpiLabelsAndSetsEvidence) {
-    RuleSet rules({app_rule(409, {RuleCondition{{strings(RuleField::http_host, {"api.*"})}}})}, 1,
+    RuleSet rules({app_rule(409, {RuleCondition{{fact_test("http", "host", {"api.*"})}}})}, 1,
                   "d");
     Verdict verdict;
     verdict.ndpi_master = 7;
     verdict.app = 7;
     FlowFacts facts;
-    facts.http_host = "api.tumeapp.com";
+    TestFacts facts_sheet;
+    facts_sheet.set("http", "host", "api.tumeapp.com");
+    facts.values = facts_sheet.values();
     rules.apply(facts, 0, verdict);
     EXPECT_EQ(verdict.app, 409);
     EXPECT_EQ(verdict.ndpi_master, 7);

@@ -10,6 +10,7 @@
 
 #include "classifiers/http/http_classifier.h"
 #include "classifiers/rule_set.h"
+#include "tests/classifiers/rule_test_support.h"
 
 namespace {
 
@@ -23,8 +24,8 @@ const ottscope::RuleSet& rules() {
         AppRule rule;
         rule.app = kFirstRuleApp;
         RuleCondition condition;
-        condition.tests.push_back({RuleField::http_host, {"api.tumeapp.com"}, {}, {}});
-        condition.tests.push_back({RuleField::json_key, {"msisdn"}, {}, {}});
+        condition.tests.push_back(test::fact_test("http", "host", {"api.tumeapp.com"}));
+        condition.tests.push_back(test::fact_test("json", "keys", {"msisdn"}));
         rule.conditions.push_back(condition);
         rule.evidence.push_back(1);
         rule.confidence.push_back(Confidence::high);

@@ -86,15 +86,17 @@ protected:
         return std::string(catalog_.evidence_text(verdict_.evidence));
     }
     [[nodiscard]] uint64_t requests(uint16_t app, HttpMethod method) const {
-        return counters_->requests[app][static_cast<size_t>(method)].read();
+        return counters_.requests(app, method).read();
     }
 
     NdpiModule ndpi_ = make_ndpi_module();
     AppCatalog catalog_{ndpi_.get()};
     std::unique_ptr<RuleSet> rules_;
     uint16_t provisioning_ = 0;
-    std::unique_ptr<HttpCounters> counters_ = std::make_unique<HttpCounters>();
-    HttpClassifier classifier_{kIndex, counters_.get()};
+    std::unique_ptr<ClassifierCounters> block_ =
+        std::make_unique<ClassifierCounters>(kHttpMetrics, kMaxApps);
+    mutable HttpCounters counters_{*block_};  // typed access, read from const helpers too
+    HttpClassifier classifier_{kIndex, block_.get()};
     void* state_ = nullptr;
     Verdict verdict_;
     std::string streams_[2];
@@ -115,9 +117,9 @@ TEST_F(HttpClassifierTest, TuMeHistoryUploadIsProvisioning) {
               Progress::done);
     EXPECT_EQ(state_, nullptr);
     EXPECT_EQ(requests(provisioning_, HttpMethod::post), 1u);
-    EXPECT_EQ(counters_->payload_bytes[provisioning_][0].read(), kHistoryBody.size());
-    EXPECT_EQ(counters_->payload_bytes[provisioning_][1].read(), 15u);
-    EXPECT_EQ(counters_->json_bodies.read(), 1u);
+    EXPECT_EQ(counters_.payload_bytes(provisioning_, 0).read(), kHistoryBody.size());
+    EXPECT_EQ(counters_.payload_bytes(provisioning_, 1).read(), 15u);
+    EXPECT_EQ(counters_.streams(HttpStreamOutcome::json_body).read(), 1u);
     EXPECT_EQ(classifier_.state_bytes_in_use(), 0u);
 }
 
@@ -195,13 +197,13 @@ TEST_F(HttpClassifierTest, TlsStreamIsGivenUpOnAtItsFirstBytes) {
     const std::string client_hello("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11);
     EXPECT_EQ(send(Direction::client_to_server, client_hello), Progress::done);
     EXPECT_EQ(state_, nullptr);
-    EXPECT_EQ(counters_->not_http.read(), 1u);
-    EXPECT_EQ(counters_->parse_errors.read(), 0u);
+    EXPECT_EQ(counters_.streams(HttpStreamOutcome::not_http).read(), 1u);
+    EXPECT_EQ(counters_.streams(HttpStreamOutcome::parse_error).read(), 0u);
 }
 
 TEST_F(HttpClassifierTest, ServerSpeakingFirstIsNotHttp) {
     EXPECT_EQ(send(Direction::server_to_client, "220 smtp.example.org ESMTP\r\n"), Progress::done);
-    EXPECT_EQ(counters_->not_http.read(), 1u);
+    EXPECT_EQ(counters_.streams(HttpStreamOutcome::not_http).read(), 1u);
 }
 
 TEST_F(HttpClassifierTest, HostileHeadersAreACountedParseFailure) {
@@ -209,7 +211,7 @@ TEST_F(HttpClassifierTest, HostileHeadersAreACountedParseFailure) {
     bytes += "X-Bad\x01Header: 1\r\n\r\n";
     EXPECT_EQ(send(Direction::client_to_server, bytes), Progress::done);
     EXPECT_EQ(state_, nullptr);
-    EXPECT_EQ(counters_->parse_errors.read(), 1u);
+    EXPECT_EQ(counters_.streams(HttpStreamOutcome::parse_error).read(), 1u);
 }
 
 TEST_F(HttpClassifierTest, BodyCutByTheFlowEndStillGivesItsShape) {
@@ -219,7 +221,7 @@ TEST_F(HttpClassifierTest, BodyCutByTheFlowEndStillGivesItsShape) {
     EXPECT_NE(verdict_.app, provisioning_);
     conclude();
     EXPECT_EQ(verdict_.app, provisioning_);
-    EXPECT_EQ(counters_->json_truncated.read(), 1u);
+    EXPECT_EQ(counters_.streams(HttpStreamOutcome::json_truncated).read(), 1u);
 }
 
 TEST_F(HttpClassifierTest, FlowSeenFromItsMiddleIsParsedFromTheNextRequest) {
@@ -233,7 +235,7 @@ TEST_F(HttpClassifierTest, FlowSeenFromItsMiddleIsParsedFromTheNextRequest) {
     EXPECT_EQ(verdict_.app, provisioning_);
     streams_[1] += "more of the old answer";
     EXPECT_EQ(feed(Direction::server_to_client, 14, stream_flag::midstream), Progress::done);
-    EXPECT_EQ(counters_->parse_errors.read(), 0u);
+    EXPECT_EQ(counters_.streams(HttpStreamOutcome::parse_error).read(), 0u);
     EXPECT_EQ(requests(provisioning_, HttpMethod::post), 1u);
 }
 

@@ -11,6 +11,7 @@
 #include "classifiers/app_catalog.h"
 #include "classifiers/ndpi/ndpi_classifier.h"
 #include "classifiers/rule_set.h"
+#include "tests/classifiers/rule_test_support.h"
 
 namespace ottscope {
 namespace {
@@ -92,8 +93,8 @@ TEST_F(Fixture, AnEndedOrTruncatedPrefixIsNotSip) {
 TEST_F(Fixture, RulesOverSipFactsComeFirst) {
     const uint16_t app = catalog.intern_rule_app("softphone-voip", "voip").id;
     const uint16_t evidence = catalog.evidence().intern("sip.user_agent=Softphone*").value();
-    RuleTest agent{RuleField::sip_user_agent, {"Softphone/*"}, {}, {}};
-    RuleTest port{RuleField::port, {}, {443}, {}};
+    RuleTest agent = test::fact_test("sip", "user_agent", {"Softphone/*"});
+    RuleTest port = test::port_test({443});
     AppRule rule;
     rule.app = app;
     rule.conditions.push_back(RuleCondition{{agent, port}});
@@ -110,9 +111,13 @@ TEST_F(Fixture, RulesOverSipFactsComeFirst) {
     EXPECT_EQ(verdict.tier, ClaimTier::protocol_rule);
 }
 
-TEST_F(Fixture, SilentFlowsAreLetGoAfterTheBudget) {
-    EXPECT_EQ(sip.inspect(state, stream_view("", SipClassifier::kPacketBudget + 1), verdict),
-              Progress::done);
+TEST_F(Fixture, SilentFlowsAreLetGoAtTheLastOfferTheBudgetAllows) {
+    const uint32_t budget = kSipClassifier.budget.tcp_packets;
+    PacketView within = stream_view("", budget);
+    EXPECT_EQ(sip.inspect(state, within, verdict), Progress::need_more);
+    PacketView last = stream_view("", budget + 1);
+    last.last_offer = true;  // what the worker says once the flow is over the budget
+    EXPECT_EQ(sip.inspect(state, last, verdict), Progress::done);
 }
 
 }  // namespace

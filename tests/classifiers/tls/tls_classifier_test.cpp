@@ -12,6 +12,7 @@
 
 #include "classifiers/rule_set.h"
 #include "tls_handshake.h"
+#include "tests/classifiers/rule_test_support.h"
 
 namespace ottscope {
 namespace {
@@ -187,15 +188,11 @@ RuleSet jajah_rules(uint16_t app) {
     AppRule rule;
     rule.app = app;
     RuleCondition condition;
-    RuleTest test;
-    test.field = RuleField::tls_cert_san;
-    test.patterns = {"*.jajah.com"};
+    RuleTest test = test::fact_test("tls", "cert_san", {"*.jajah.com"});
     condition.tests.push_back(test);
     rule.conditions.push_back(condition);
     RuleCondition by_sni;
-    RuleTest sni;
-    sni.field = RuleField::tls_sni;
-    sni.patterns = {"*.jajah.com"};
+    RuleTest sni = test::fact_test("tls", "sni", {"*.jajah.com"});
     by_sni.tests.push_back(sni);
     rule.conditions.push_back(by_sni);
     rule.evidence = {7, 8};
@@ -209,15 +206,15 @@ TEST(TlsClassifier, Tls12HandshakeGivesNamesFingerprintsAndLeafCertificate) {
     FlowDriver flow(classifier);
     ASSERT_EQ(flow.run(t, 1460), Progress::done);
     const FlowAnnotations a = flow.annotate();
-    EXPECT_EQ(a.tls.sni.view(), "sip.jajah.com");
-    EXPECT_EQ(a.tls.alpn.view(), "sip");
-    EXPECT_EQ(a.tls.ja3.view().size(), 32u);
-    EXPECT_EQ(a.tls.ja3s.view().size(), 32u);
-    EXPECT_EQ(a.tls.ja4.view().substr(0, 4), "t12d");
-    EXPECT_EQ(a.tls.ja4.view().substr(8, 2), "sp");
-    EXPECT_NE(a.tls.cert_subject.view().find("CN=sip.jajah.com"), std::string_view::npos)
-        << a.tls.cert_subject.view();
-    EXPECT_FALSE(a.tls.cert_issuer.empty());
+    EXPECT_EQ(test::record_field(a, "tls", "sni"), "sip.jajah.com");
+    EXPECT_EQ(test::record_field(a, "tls", "alpn"), "sip");
+    EXPECT_EQ(test::record_field(a, "tls", "ja3").size(), 32u);
+    EXPECT_EQ(test::record_field(a, "tls", "ja3s").size(), 32u);
+    EXPECT_EQ(test::record_field(a, "tls", "ja4").substr(0, 4), "t12d");
+    EXPECT_EQ(test::record_field(a, "tls", "ja4").substr(8, 2), "sp");
+    EXPECT_NE(test::record_field(a, "tls", "cert_subject").find("CN=sip.jajah.com"), std::string_view::npos)
+        << test::record_field(a, "tls", "cert_subject");
+    EXPECT_FALSE(test::record_field(a, "tls", "cert_issuer").empty());
     EXPECT_EQ(flow.state(), nullptr);
     EXPECT_EQ(classifier.state_bytes_in_use(), 0u);
     // No rules: the classifier names nothing.
@@ -236,9 +233,9 @@ TEST(TlsClassifier, ALeafSeenAgainInAnotherFlowComesFromTheCertificateCache) {
     const FlowAnnotations a = second.annotate();
     EXPECT_EQ(classifier.certificate_cache().misses(), 1u);
     EXPECT_EQ(classifier.certificate_cache().hits(), 1u);
-    EXPECT_EQ(a.tls.cert_subject.view(), expected.tls.cert_subject.view());
-    EXPECT_EQ(a.tls.cert_issuer.view(), expected.tls.cert_issuer.view());
-    EXPECT_NE(a.tls.cert_subject.view().find("CN=sip.jajah.com"), std::string_view::npos);
+    EXPECT_EQ(test::record_field(a, "tls", "cert_subject"), test::record_field(expected, "tls", "cert_subject"));
+    EXPECT_EQ(test::record_field(a, "tls", "cert_issuer"), test::record_field(expected, "tls", "cert_issuer"));
+    EXPECT_NE(test::record_field(a, "tls", "cert_subject").find("CN=sip.jajah.com"), std::string_view::npos);
 }
 
 TEST(TlsClassifier, SmallSegmentsAndOneByteRecordsGiveTheSameValues) {
@@ -252,10 +249,10 @@ TEST(TlsClassifier, SmallSegmentsAndOneByteRecordsGiveTheSameValues) {
         FlowDriver flow(classifier);
         ASSERT_EQ(flow.run(t, segment), Progress::done) << segment;
         const FlowAnnotations a = flow.annotate();
-        EXPECT_EQ(a.tls.sni.view(), expected.tls.sni.view()) << segment;
-        EXPECT_EQ(a.tls.ja3.view(), expected.tls.ja3.view()) << segment;
-        EXPECT_EQ(a.tls.ja4.view(), expected.tls.ja4.view()) << segment;
-        EXPECT_EQ(a.tls.cert_subject.view(), expected.tls.cert_subject.view()) << segment;
+        EXPECT_EQ(test::record_field(a, "tls", "sni"), test::record_field(expected, "tls", "sni")) << segment;
+        EXPECT_EQ(test::record_field(a, "tls", "ja3"), test::record_field(expected, "tls", "ja3")) << segment;
+        EXPECT_EQ(test::record_field(a, "tls", "ja4"), test::record_field(expected, "tls", "ja4")) << segment;
+        EXPECT_EQ(test::record_field(a, "tls", "cert_subject"), test::record_field(expected, "tls", "cert_subject")) << segment;
     }
 }
 
@@ -273,10 +270,10 @@ TEST(TlsClassifier, HandshakeMessagesSplitAcrossManyRecords) {
     a.conclude();
     b.conclude();
     const FlowAnnotations x = a.annotate(), y = b.annotate();
-    EXPECT_EQ(x.tls.sni.view(), "a.example");
-    EXPECT_EQ(y.tls.sni.view(), "a.example");
-    EXPECT_EQ(x.tls.ja3.view(), y.tls.ja3.view());
-    EXPECT_EQ(x.tls.ja4.view(), y.tls.ja4.view());
+    EXPECT_EQ(test::record_field(x, "tls", "sni"), "a.example");
+    EXPECT_EQ(test::record_field(y, "tls", "sni"), "a.example");
+    EXPECT_EQ(test::record_field(x, "tls", "ja3"), test::record_field(y, "tls", "ja3"));
+    EXPECT_EQ(test::record_field(x, "tls", "ja4"), test::record_field(y, "tls", "ja4"));
 }
 
 TEST(TlsClassifier, Tls13DecidesAtServerHello) {
@@ -285,10 +282,10 @@ TEST(TlsClassifier, Tls13DecidesAtServerHello) {
     FlowDriver flow(classifier);
     ASSERT_EQ(flow.run(t, 1460), Progress::done);
     const FlowAnnotations a = flow.annotate();
-    EXPECT_EQ(a.tls.ja4.view().substr(0, 4), "t13d");
-    EXPECT_EQ(a.tls.ja4.view().substr(8, 2), "00");  // no ALPN
-    EXPECT_FALSE(a.tls.ja3s.empty());
-    EXPECT_TRUE(a.tls.cert_subject.empty());  // encrypted in TLS 1.3
+    EXPECT_EQ(test::record_field(a, "tls", "ja4").substr(0, 4), "t13d");
+    EXPECT_EQ(test::record_field(a, "tls", "ja4").substr(8, 2), "00");  // no ALPN
+    EXPECT_FALSE(test::record_field(a, "tls", "ja3s").empty());
+    EXPECT_TRUE(test::record_field(a, "tls", "cert_subject").empty());  // encrypted in TLS 1.3
 }
 
 TEST(TlsClassifier, RulesNameTheFlowFromCertificateAndSni) {
@@ -311,9 +308,7 @@ TEST(TlsClassifier, RulesNameTheFlowFromCertificateAndSni) {
         AppRule rule;
         rule.app = 601;
         RuleCondition c;
-        RuleTest test;
-        test.field = RuleField::tls_sni;
-        test.patterns = {"api.tumeapp.com"};
+        RuleTest test = test::fact_test("tls", "sni", {"api.tumeapp.com"});
         c.tests.push_back(test);
         rule.conditions.push_back(c);
         rule.evidence = {9};
@@ -361,7 +356,7 @@ TEST(TlsClassifier, TruncatedHandshakeConcludesWithWhatWasSeen) {
     EXPECT_NE(flow.state(), nullptr);
     flow.conclude();
     const FlowAnnotations a = flow.annotate();
-    EXPECT_TRUE(a.tls.sni.empty());
+    EXPECT_TRUE(test::record_field(a, "tls", "sni").empty());
     EXPECT_EQ(classifier.state_bytes_in_use(), 0u);
     // The server side cut by the reassembly depth: the client side is kept.
     TlsClassifier second(1);
@@ -369,7 +364,7 @@ TEST(TlsClassifier, TruncatedHandshakeConcludesWithWhatWasSeen) {
     cut.feed(Direction::client_to_server, t.client, t.client.size());
     EXPECT_EQ(cut.feed(Direction::server_to_client, t.server, 300, stream_flag::truncated),
               Progress::done);
-    EXPECT_EQ(cut.annotate().tls.sni.view(), "sip.jajah.com");
+    EXPECT_EQ(test::record_field(cut.annotate(), "tls", "sni"), "sip.jajah.com");
 }
 
 TEST(TlsClassifier, HostileLengthsNeverReadOutOfBounds) {

@@ -19,6 +19,7 @@
 #include "classifiers/tls/tls_classifier.h"
 #include "dataplane/counters.h"
 #include "pcap_session.h"
+#include "tests/classifiers/rule_test_support.h"
 
 namespace ottscope {
 namespace {
@@ -40,13 +41,14 @@ std::string keylog_dir() {
 struct Outcome {
     Verdict verdict;
     std::string decrypted;
-    TlsDecryptCounters counters;
+    ClassifierCounters block{kTlsMetrics, kMaxApps};
+    TlsDecryptCounters counters{block};
 };
 
 // `late`: a key log put in force (as a reload does) after `late_after` segments.
 void run(const Session& session, std::shared_ptr<const tls::KeyLog> keylog, Outcome& outcome,
          std::shared_ptr<const tls::KeyLog> late = nullptr, size_t late_after = 0) {
-    TlsClassifier classifier(1, nullptr, std::move(keylog), &outcome.counters);
+    TlsClassifier classifier(1, nullptr, std::move(keylog), &outcome.block);
     const FlowAnnotations annotations =
         test::replay(classifier, session, outcome.verdict, [&](size_t fed) {
             if (late == nullptr || fed != late_after) return;
@@ -54,7 +56,7 @@ void run(const Session& session, std::shared_ptr<const tls::KeyLog> keylog, Outc
             generation.tls_keylog = late;
             classifier.adopt(generation, 0);
         });
-    outcome.decrypted = std::string(annotations.tls.decrypted.view());
+    outcome.decrypted = std::string(test::record_field(annotations, "tls", "decrypted"));
     EXPECT_EQ(classifier.state_bytes_in_use(), 0u);
 }
 
@@ -83,23 +85,23 @@ TEST_F(KeyLogCapture, SipCallInsideTls12IsConfirmed) {
     Outcome outcome;
     run(session("sip_call_tls12"), keys("sip_call_tls12"), outcome);
     EXPECT_EQ(outcome.decrypted, "sip");
-    EXPECT_EQ(outcome.counters.flows[0].read(), 1u);
-    EXPECT_GE(outcome.counters.records.read(), 1u);
+    EXPECT_EQ(outcome.counters.flows(DecryptedAs::sip).read(), 1u);
+    EXPECT_GE(outcome.counters.records().read(), 1u);
 }
 
 TEST_F(KeyLogCapture, SipCallInsideTls13IsConfirmed) {
     Outcome outcome;
     run(session("sip_call_tls13"), keys("sip_call_tls13"), outcome);
     EXPECT_EQ(outcome.decrypted, "sip");
-    EXPECT_EQ(outcome.counters.flows[0].read(), 1u);
+    EXPECT_EQ(outcome.counters.flows(DecryptedAs::sip).read(), 1u);
 }
 
 TEST_F(KeyLogCapture, WebPageInsideTls13IsNotSip) {
     Outcome outcome;
     run(session("web_tls13"), keys("web_tls13"), outcome);
     EXPECT_EQ(outcome.decrypted, "not_sip");
-    EXPECT_EQ(outcome.counters.flows[1].read(), 1u);
-    EXPECT_EQ(outcome.counters.flows[0].read(), 0u);
+    EXPECT_EQ(outcome.counters.flows(DecryptedAs::not_sip).read(), 1u);
+    EXPECT_EQ(outcome.counters.flows(DecryptedAs::sip).read(), 0u);
     EXPECT_EQ(outcome.verdict.confidence, Confidence::none);
 }
 
@@ -108,8 +110,8 @@ TEST_F(KeyLogCapture, WithoutKeysNothingIsDecrypted) {
         Outcome outcome;
         run(session(name), nullptr, outcome);
         EXPECT_EQ(outcome.decrypted, "") << name;
-        EXPECT_EQ(outcome.counters.flows[0].read() + outcome.counters.flows[1].read() +
-                      outcome.counters.flows[2].read(),
+        EXPECT_EQ(outcome.counters.flows(DecryptedAs::sip).read() + outcome.counters.flows(DecryptedAs::not_sip).read() +
+                      outcome.counters.flows(DecryptedAs::failed).read(),
                   0u);
     }
 }
@@ -151,7 +153,7 @@ TEST_F(KeyLogCapture, WrongSecretsForTheRightSessionFail) {
     Outcome outcome;
     run(sip, wrong.keylog, outcome);
     EXPECT_EQ(outcome.decrypted, "failed");
-    EXPECT_EQ(outcome.counters.flows[2].read(), 1u);
+    EXPECT_EQ(outcome.counters.flows(DecryptedAs::failed).read(), 1u);
 }
 
 }  // namespace

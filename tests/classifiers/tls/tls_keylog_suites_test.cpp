@@ -15,6 +15,7 @@
 #include "dataplane/counters.h"
 #include "pcap_session.h"
 #include "test_pki.h"
+#include "tests/classifiers/rule_test_support.h"
 
 namespace ottscope {
 namespace {
@@ -146,10 +147,11 @@ std::string decrypted(const Conversation& talk, bool with_keys = true) {
         EXPECT_EQ(parsed.keylog->size(), 1u);
         keylog = parsed.keylog;
     }
-    TlsDecryptCounters counters;
-    TlsClassifier classifier(1, nullptr, keylog, &counters);
+    ClassifierCounters block{kTlsMetrics, kMaxApps};
+    TlsDecryptCounters counters{block};
+    TlsClassifier classifier(1, nullptr, keylog, &block);
     const test::Session& session = talk.session();
-    return std::string(test::replay(classifier, session).tls.decrypted.view());
+    return std::string(test::record_field(replay(classifier, session), "tls", "decrypted"));
 }
 
 class EverySuite : public ::testing::TestWithParam<Suite> {};
