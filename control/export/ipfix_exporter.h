@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "config/ipfix_url.h"
-#include "control/ipfix_encoder.h"
+#include "control/export/ipfix_encoder.h"
 
 namespace ottscope {
 
