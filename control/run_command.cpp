@@ -38,6 +38,7 @@
 #include "control/control_server.h"
 #include "control/export/flow_record_writer.h"
 #include "control/export/ipfix_export_set.h"
+#include "control/export/ipfix_url.h"
 #include "control/export/jsonl_sink.h"
 #include "control/export/record_drain.h"
 #include "control/keylog_store.h"
@@ -964,7 +965,7 @@ int run_appliance(const RunOptions& options) {
     }
     Config config = default_config();
     if (!options.config_path.empty()) {
-        ConfigResult loaded = load_config(options.config_path);
+        ConfigResult loaded = load_config(options.config_path, export_config_checks());
         if (!loaded.ok()) {
             for (const std::string& error : loaded.errors) fmt::print(stderr, "{}\n", error);
             return 1;
