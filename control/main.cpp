@@ -18,7 +18,7 @@
 #include "control/ctl_command.h"
 #include "control/export/ipfix_url.h"
 #include "control/run_command.h"
-#include "synth.h"
+#include "control/synth/synth.h"
 
 namespace {
 
