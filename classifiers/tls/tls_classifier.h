@@ -21,11 +21,11 @@
 
 #include "certificate_cache.h"
 #include "classifiers/classifier.h"
+#include "classifiers/sip_over_tls/tls_behaviour_watch.h"
+#include "classifiers/sip_over_tls/tls_inner.h"
 #include "classifiers/state_pool.h"
-#include "tls_behaviour_watch.h"
 #include "tls_certificate.h"
 #include "tls_fingerprint.h"
-#include "tls_inner.h"
 #include "tls_keylog.h"
 #include "tls_messages.h"
 #include "tls_records.h"
