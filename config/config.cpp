@@ -8,7 +8,6 @@
 #include "error_list.h"
 #include "file_reader.h"
 #include "listen_address.h"
-#include "ipfix_url.h"
 #include "log_text.h"
 #include "memory_estimate.h"
 #include "yaml_loader.h"
@@ -24,7 +23,8 @@ namespace {
 
 constexpr uint64_t kMaxStreamMemoryMib = 16384;
 
-void load_ipfix(YamlLoader& loader, const YAML::Node& node, Config& config) {
+void load_ipfix(YamlLoader& loader, const YAML::Node& node, const ConfigChecks& checks,
+                Config& config) {
     loader.mapping(
         node, "export.ipfix",
         {
@@ -39,8 +39,9 @@ void load_ipfix(YamlLoader& loader, const YAML::Node& node, Config& config) {
                          loader.error(item, "export.ipfix.collectors[] must be a URL");
                          continue;
                      }
-                     std::string error;
-                     if (parse_ipfix_url(item.Scalar(), error))
+                     const std::string error =
+                         checks.ipfix_collector ? checks.ipfix_collector(item.Scalar()) : "";
+                     if (error.empty())
                          config.ipfix_collectors.push_back(item.Scalar());
                      else
                          loader.error(item, error);
@@ -77,7 +78,8 @@ struct KeyMarks {
     ClassifierOptionMarks classifiers;
 };
 
-void load_document(YamlLoader& loader, const YAML::Node& root, Config& config, KeyMarks& marks) {
+void load_document(YamlLoader& loader, const YAML::Node& root, const ConfigChecks& checks,
+                   Config& config, KeyMarks& marks) {
     if (root.IsNull()) return;
     loader.mapping(
         root, "the configuration",
@@ -269,7 +271,7 @@ void load_document(YamlLoader& loader, const YAML::Node& root, Config& config, K
             {"export",
              [&](const YAML::Node& node) {
                  loader.mapping(node, "export", {{"ipfix", [&](const YAML::Node& ipfix) {
-                                                      load_ipfix(loader, ipfix, config);
+                                                      load_ipfix(loader, ipfix, checks, config);
                                                   }}});
              }},
         });
@@ -310,13 +312,13 @@ namespace {
 
 }  // namespace
 
-ConfigResult load_config(const std::string& path) {
+ConfigResult load_config(const std::string& path, const ConfigChecks& checks) {
     ConfigResult result;
     YamlLoader loader(path);
     KeyMarks marks;
     try {
         if (const auto root = parse_yaml_file(loader))
-            load_document(loader, *root, result.config, marks);
+            load_document(loader, *root, checks, result.config, marks);
     } catch (const YAML::Exception& e) {
         loader.error_at(e.mark, e.msg);
     } catch (const std::exception& e) {

@@ -3,6 +3,7 @@
 // starts. Every problem is reported as FILE:LINE:COL: message.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <string>
@@ -93,10 +94,19 @@ struct ConfigResult {
     [[nodiscard]] bool ok() const noexcept { return errors.empty(); }
 };
 
+// Checks of values whose meaning belongs to code outside config/ (which includes nothing of
+// control/ or dataplane/): the caller supplies them, and load_config runs each where it meets
+// the value, so its message is located there like any other. Each returns "" for a good value,
+// else the message. Unset: the value is taken as it is.
+struct ConfigChecks {
+    // One URL of export.ipfix.collectors (control/export/ipfix_url.h: export_config_checks()).
+    std::function<std::string(const std::string& url)> ipfix_collector;
+};
+
 // Reads and checks a configuration. Never throws for what the file holds or what the path is
 // (a directory, a FIFO, a file too large): those are errors located in it. The nDPI protocols
 // file it names must be a regular file of at most kMaxProtocolsFileBytes (file_reader.h).
-ConfigResult load_config(const std::string& path);
+ConfigResult load_config(const std::string& path, const ConfigChecks& checks);
 
 // Why the flow tables of `config` with `workers` workers (0: automatic_workers()) would not fit
 // in this machine's memory (memory_estimate.h), as "ORIGIN: message" ("message" for a result

@@ -3,7 +3,7 @@
 #include <rte_ethdev.h>
 #include <rte_ring.h>
 
-#include "control/flow_record_writer.h"
+#include "control/export/flow_record_writer.h"
 #include "control/json_writer.h"
 
 namespace ottscope {

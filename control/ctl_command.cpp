@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "config/config.h"
+#include "control/export/ipfix_url.h"
 #include "control/http_client.h"
 #include "control/summary.h"
 
@@ -141,7 +142,7 @@ int run_ctl(const CtlOptions& options) {
     std::string api = options.api;
     std::string token = options.token;
     if (!options.config_path.empty()) {
-        const ConfigResult loaded = load_config(options.config_path);
+        const ConfigResult loaded = load_config(options.config_path, export_config_checks());
         if (!loaded.ok()) {
             for (const std::string& error : loaded.errors) fmt::print(stderr, "{}\n", error);
             return 1;

@@ -13,12 +13,12 @@
 #include "config/config.h"
 #include "config/error_list.h"
 #include "config/file_reader.h"
-#include "config/ipfix_url.h"
 #include "config/log_text.h"
 #include "config/rules_loader.h"
 #include "control/ctl_command.h"
+#include "control/export/ipfix_url.h"
 #include "control/run_command.h"
-#include "synth.h"
+#include "control/synth/synth.h"
 
 namespace {
 
@@ -50,7 +50,8 @@ std::vector<std::string> config_errors(const std::string& path, size_t& rule_fil
     if (is_rule_file(path)) {
         rule_files.push_back(path);
     } else {
-        ottscope::ConfigResult config = ottscope::load_config(path);
+        ottscope::ConfigResult config =
+            ottscope::load_config(path, ottscope::export_config_checks());
         errors = std::move(config.errors);
         ndpi_settings.protocols_file = ottscope::ndpi_protocols_file(config.config);
         if (errors.empty()) {

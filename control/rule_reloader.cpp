@@ -10,6 +10,7 @@
 #include "config/error_list.h"
 #include "config/rules_loader.h"
 #include "classifiers/registry.h"
+#include "control/export/ipfix_url.h"
 
 namespace ottscope {
 namespace {
@@ -159,7 +160,7 @@ ReloadOutcome RuleReloader::reload(std::string_view trigger) {
     }
     Config config = startup_config_;
     if (!config_path_.empty()) {
-        ConfigResult loaded = load_config(config_path_);
+        ConfigResult loaded = load_config(config_path_, export_config_checks());
         if (!loaded.ok())
             outcome.messages = std::move(loaded.errors);
         else
@@ -193,7 +194,7 @@ void RuleReloader::reload_if_changed() {
         if (closed_) return;
         Config config = startup_config_;
         if (!config_path_.empty()) {
-            ConfigResult loaded = load_config(config_path_);
+            ConfigResult loaded = load_config(config_path_, export_config_checks());
             if (loaded.ok()) config = std::move(loaded.config);
         }
         std::vector<FileStamp> now = stamps(config);

@@ -36,12 +36,13 @@
 #include "config/listen_address.h"
 #include "config/memory_estimate.h"
 #include "control/control_server.h"
-#include "control/flow_record_writer.h"
-#include "control/ipfix_export_set.h"
-#include "control/jsonl_sink.h"
+#include "control/export/flow_record_writer.h"
+#include "control/export/ipfix_export_set.h"
+#include "control/export/ipfix_url.h"
+#include "control/export/jsonl_sink.h"
+#include "control/export/record_drain.h"
 #include "control/keylog_store.h"
 #include "control/rate_limited_log.h"
-#include "control/record_drain.h"
 #include "control/rule_reloader.h"
 #include "control/stats_view.h"
 #include "control/summary.h"
@@ -979,7 +980,7 @@ int run_appliance(const RunOptions& options) {
     }
     Config config = default_config();
     if (!options.config_path.empty()) {
-        ConfigResult loaded = load_config(options.config_path);
+        ConfigResult loaded = load_config(options.config_path, export_config_checks());
         if (!loaded.ok()) {
             for (const std::string& error : loaded.errors) fmt::print(stderr, "{}\n", error);
             return 1;

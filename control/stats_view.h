@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "classifiers/app_catalog.h"
-#include "control/ipfix_export_set.h"
-#include "control/record_sink_stats.h"
+#include "control/export/ipfix_export_set.h"
+#include "control/export/record_sink_stats.h"
 #include "control/rule_reloader.h"
 #include "dataplane/counters.h"
 #include "dataplane/flow_snapshot.h"

@@ -15,9 +15,9 @@
 #include <string_view>
 #include <vector>
 
-#include "capture.h"
-#include "packet_builder.h"
-#include "pcap_writer.h"
+#include "control/synth/capture.h"
+#include "control/synth/packet_builder.h"
+#include "control/synth/pcap_writer.h"
 
 namespace {
 

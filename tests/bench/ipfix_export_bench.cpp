@@ -14,8 +14,8 @@
 
 #include "classifiers/app_catalog.h"
 #include "classifiers/ndpi/ndpi_classifier.h"
-#include "control/ipfix_encoder.h"
-#include "control/ipfix_exporter.h"
+#include "control/export/ipfix_encoder.h"
+#include "control/export/ipfix_exporter.h"
 
 namespace ottscope {
 namespace {

@@ -22,7 +22,8 @@ protected:
     ConfigResult load(const std::string& text) {
         const std::string path = dir_ + "/ottscope.yaml";
         std::ofstream(path) << text;
-        return load_config(path);
+        // Collector URLs are export's to check (tests/control/export/ipfix_url_test.cpp).
+        return load_config(path, ConfigChecks{});
     }
     [[nodiscard]] std::string at(int line, int column) const {
         return dir_ + "/ottscope.yaml:" + std::to_string(line) + ":" + std::to_string(column) +

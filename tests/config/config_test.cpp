@@ -92,7 +92,7 @@ TEST_F(ConfigFile, MisspeltReceiverShareGetsASuggestion) {
 
 TEST_F(ConfigFile, ShippedConfigurationHasTheDefaults) {
     const ConfigResult result =
-        load_config(std::string(OTTSCOPE_SOURCE_ROOT) + "/config/ottscope.yaml");
+        load_config(std::string(OTTSCOPE_SOURCE_ROOT) + "/config/ottscope.yaml", ConfigChecks{});
     ASSERT_TRUE(result.ok()) << result.errors.at(0);
     EXPECT_EQ(result.config.fanout, FanoutMode::receiver);
     EXPECT_EQ(result.config.receiver_share, 0.0) << "0: chosen at start";

@@ -26,7 +26,7 @@ protected:
 };
 
 TEST_F(HostileConfig, ConfigPathThatIsADirectoryIsRefusedNamingIt) {
-    const ConfigResult result = load_config(dir_);
+    const ConfigResult result = load_config(dir_, ConfigChecks{});
     ASSERT_EQ(result.errors.size(), 1u) << all(result);
     EXPECT_EQ(result.errors[0], dir_ + ": is a directory, not a regular file");
 }
@@ -34,7 +34,7 @@ TEST_F(HostileConfig, ConfigPathThatIsADirectoryIsRefusedNamingIt) {
 TEST_F(HostileConfig, ConfigPathThatIsAFifoIsRefusedWithoutBlocking) {
     const std::string fifo = dir_ + "/fifo.yaml";
     ASSERT_EQ(mkfifo(fifo.c_str(), 0644), 0);
-    const ConfigResult result = load_config(fifo);
+    const ConfigResult result = load_config(fifo, ConfigChecks{});
     ASSERT_EQ(result.errors.size(), 1u) << all(result);
     EXPECT_EQ(result.errors[0], fifo + ": is a FIFO, not a regular file");
 }

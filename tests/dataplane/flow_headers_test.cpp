@@ -47,7 +47,9 @@ void expect_round_trip(uint8_t version, uint8_t protocol, const IpAddress& clien
     EXPECT_EQ(packet.destination.port, server_port);
     EXPECT_EQ(packet.ip_protocol, protocol);
     EXPECT_EQ(packet.payload_length, 0u);
-    if (protocol == 6) EXPECT_EQ(packet.tcp_flags, 0x02) << "a SYN";
+    if (protocol == 6) {
+        EXPECT_EQ(packet.tcp_flags, 0x02) << "a SYN";
+    }
     FlowKey again;
     make_flow_key(packet.source, packet.destination, packet.ip_protocol, packet.ip_version,
                   packet.vlan, 0, again, tunnel_discriminator(packet.tunnel));

@@ -13,6 +13,7 @@
 #include "classifiers/ndpi/ndpi_classifier.h"
 #include "config/config.h"
 #include "config/rules_loader.h"
+#include "control/export/ipfix_url.h"
 
 namespace {
 
@@ -49,7 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::fwrite(data + 1, 1, size - 1, file);
     std::fclose(file);
     if (data[0] % 2 == 0) {
-        const ConfigResult result = load_config(scratch_path());
+        const ConfigResult result = load_config(scratch_path(), export_config_checks());
         check_located(result.errors);
     } else {
         // Without interning (catalog null) the catalog's bounded tables do not fill up

@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <string>
 
-#include "classifiers/tls/tls_inner.h"
+#include "classifiers/sip_over_tls/tls_inner.h"
 
 namespace {
 

@@ -15,7 +15,7 @@
 #include "classifiers/registry.h"
 #include "config/config.h"
 #include "config/rules_loader.h"
-#include "control/flow_record_writer.h"
+#include "control/export/flow_record_writer.h"
 #include "control/metrics_exposition.h"
 #include "control/stats_view.h"
 #include "dataplane/generation_publisher.h"
@@ -49,7 +49,7 @@ TEST(ProbeClassifier, ItsSectionIsReadFromItsDeclarations) {
     min_payload: 3
     tcp_packet_budget: 2
 )");
-    const ConfigResult loaded = load_config(path);
+    const ConfigResult loaded = load_config(path, ConfigChecks{});
     ASSERT_TRUE(loaded.ok()) << loaded.errors.front();
     const ClassifierOptions& probe = classifier_options(loaded.config, "probe");
     EXPECT_TRUE(probe.enabled);
@@ -61,7 +61,8 @@ TEST(ProbeClassifier, ItsSectionIsReadFromItsDeclarations) {
   probe:
     min_payload: 0
     colour: red
-)"));
+)"),
+                                         ConfigChecks{});
     ASSERT_EQ(bad.errors.size(), 2u);
     EXPECT_NE(bad.errors[0].find("min_payload"), std::string::npos) << bad.errors[0];
     EXPECT_NE(bad.errors[1].find("colour"), std::string::npos) << bad.errors[1];

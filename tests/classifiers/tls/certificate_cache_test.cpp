@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "test_pki.h"
+#include "control/synth/test_pki.h"
 
 namespace ottscope {
 namespace {

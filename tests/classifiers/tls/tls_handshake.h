@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "tls_pair.h"
+#include "control/synth/tls_pair.h"
 
 namespace ottscope::test {
 

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "classifiers/tls/tls_classifier.h"
+#include "control/synth/test_pki.h"
 #include "dataplane/counters.h"
 #include "pcap_session.h"
-#include "test_pki.h"
 #include "tests/classifiers/rule_test_support.h"
 
 namespace ottscope {

@@ -5,8 +5,8 @@
 
 #include <chrono>
 
-#include "control/ipfix_export_set.h"
-#include "control/jsonl_sink.h"
+#include "control/export/ipfix_export_set.h"
+#include "control/export/jsonl_sink.h"
 
 namespace ottscope {
 namespace {

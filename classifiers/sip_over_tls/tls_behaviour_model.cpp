@@ -1,6 +1,6 @@
 #include "tls_behaviour_model.h"
 
-#include "tls_records.h"
+#include "classifiers/tls/tls_records.h"
 
 namespace ottscope::tls {
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "config/ipfix_url.h"
+#include "control/export/ipfix_url.h"
 
 namespace ottscope {
 namespace {

@@ -1,4 +1,13 @@
 #pragma once
+// SIP over TLS, this folder: SIP signalling carried inside TLS, typically on port 443 where it
+// passes for web traffic. It is recognised in two ways. By behaviour, when the handshake names
+// no app: the record sizes, directions and timing after it (this model, fed by
+// tls_behaviour_watch.h) give the unattributed app `sip-tls` at low or medium confidence. By
+// decryption, when the flow's secrets are in the configured TLS key log: its first application
+// data records are decrypted and handed to the SIP parser (tls_inner.h), and SIP found there
+// confirms the flow at high confidence. The TLS classifier (classifiers/tls/tls_classifier.h)
+// drives both and makes the claims.
+//
 // Is this encrypted TLS flow SIP signalling? A behavioural model for flows whose handshake
 // names nothing (TLS 1.3 without SNI, resumed sessions, an unknown certificate): it sees only
 // the record headers (direction, content type, length) and their times, never the payload,

@@ -25,8 +25,8 @@
 #include <string_view>
 #include <vector>
 
-#include "config/ipfix_url.h"
-#include "control/ipfix_encoder.h"
+#include "control/export/ipfix_encoder.h"
+#include "control/export/ipfix_url.h"
 
 namespace ottscope {
 

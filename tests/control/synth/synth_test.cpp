@@ -1,4 +1,4 @@
-#include "synth.h"
+#include "control/synth/synth.h"
 
 #include <gtest/gtest.h>
 #include <openssl/rand.h>

@@ -22,8 +22,8 @@
 #include <span>
 
 #include "classifiers/state_pool.h"
-#include "tls_decrypt.h"
-#include "tls_keylog.h"
+#include "classifiers/tls/tls_decrypt.h"
+#include "classifiers/tls/tls_keylog.h"
 
 namespace ottscope::tls {
 

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "config/config.h"
-#include "control/ipfix_exporter.h"
+#include "control/export/ipfix_exporter.h"
 
 namespace ottscope {
 

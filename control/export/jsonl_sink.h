@@ -23,8 +23,8 @@
 #include <string_view>
 #include <thread>
 
+#include "control/export/record_sink_stats.h"
 #include "control/rate_limited_log.h"
-#include "control/record_sink_stats.h"
 
 namespace ottscope {
 

@@ -5,7 +5,7 @@
 #include <new>
 
 #include "classifiers/sip/sip_parser.h"
-#include "tls_records.h"
+#include "classifiers/tls/tls_records.h"
 
 namespace ottscope::tls {
 

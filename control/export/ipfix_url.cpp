@@ -53,4 +53,13 @@ std::optional<IpfixCollector> parse_ipfix_url(const std::string& text, std::stri
     return collector;
 }
 
+ConfigChecks export_config_checks() {
+    ConfigChecks checks;
+    checks.ipfix_collector = [](const std::string& url) {
+        std::string error;
+        return parse_ipfix_url(url, error) ? std::string() : error;
+    };
+    return checks;
+}
+
 }  // namespace ottscope

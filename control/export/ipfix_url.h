@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "config/config.h"
+
 namespace ottscope {
 
 enum class IpfixTransport : uint8_t { udp, tcp };
@@ -20,5 +22,10 @@ struct IpfixCollector {
 
 // nullopt with a one-line reason in `error` when the text is not such a URL.
 std::optional<IpfixCollector> parse_ipfix_url(const std::string& text, std::string& error);
+
+// What load_config cannot check itself (config/ includes nothing of control/): that each of
+// export.ipfix.collectors is such a URL, its message located at the URL. Every load_config of
+// control/ (check-config, a start, a reload, ctl -c) passes these.
+ConfigChecks export_config_checks();
 
 }  // namespace ottscope

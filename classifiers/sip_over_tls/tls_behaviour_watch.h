@@ -16,8 +16,8 @@
 
 #include "classifiers/classifier.h"
 #include "classifiers/state_pool.h"
+#include "classifiers/tls/tls_segment_records.h"
 #include "tls_behaviour_model.h"
-#include "tls_segment_records.h"
 
 namespace ottscope {
 

@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "classifiers/tls/tls_behaviour_model.h"
+#include "classifiers/sip_over_tls/tls_behaviour_model.h"
 #include "classifiers/tls/tls_segment_records.h"
 
 namespace ottscope::tls {

@@ -9,8 +9,8 @@
 #include <thread>
 
 #include "classifiers/ndpi/ndpi_classifier.h"
-#include "control/ipfix_export_set.h"
-#include "control/ipfix_exporter.h"
+#include "control/export/ipfix_export_set.h"
+#include "control/export/ipfix_exporter.h"
 
 namespace ottscope {
 namespace {

@@ -23,7 +23,7 @@ inline constexpr uint32_t kOttscopePen = 32473;
 // Element ids under kOttscopePen. They share no number with another element of our
 // templates, standard or RFC 5103 reverse (PEN 29305, ids 1 and 2): with ids 1 and 2, pmacct
 // 1.7.7's nfacctd decoded our classifier and confidence as empty and 0 (while id 3 decoded);
-// with 101-106 it decodes all of them (tests/export, deploy/pmacct/primitives.lst).
+// with 101-106 it decodes all of them (tests/control/export, deploy/pmacct/primitives.lst).
 namespace ottscope_ie {
 inline constexpr uint16_t classifier = 101;      // string: name of the deciding classifier
 inline constexpr uint16_t confidence = 102;      // unsigned8: 0 none, 1 low, 2 medium, 3 high
