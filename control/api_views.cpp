@@ -94,7 +94,7 @@ std::string status_json(const StatsView& view, const Totals& totals,
     json.end_object();
     reason_map(json, "drops", kDropReasonNames, totals.drops);
     reason_map(json, "decode_errors", kDecodeErrorNames, totals.decode_errors);
-    reason_map(json, "evictions", kEvictionReasonNames, totals.evictions);
+    reason_map(json, "evictions", kFlowEndNames, totals.evictions);
 
     json.key("ports").begin_array();
     for (const Port& port : view.ports) {

@@ -248,7 +248,7 @@ std::string render_metrics(const StatsView& view, const Totals& totals,
     auto evictions =
         family("ottscope_flow_evictions_total", "Flows ended, by reason.", MetricType::Counter);
     for (size_t i = 0; i < totals.evictions.size(); ++i)
-        add_sample(evictions, {{"reason", std::string(kEvictionReasonNames[i])}},
+        add_sample(evictions, {{"reason", std::string(kFlowEndNames[i])}},
                    as_double(totals.evictions[i]));
     families.push_back(std::move(evictions));
 

@@ -44,7 +44,7 @@ struct alignas(64) WorkerCounters {
     std::array<AppCounters, kMaxApps> apps;
     std::array<Counter, index_of(DropReason::count)> drops;
     std::array<Counter, index_of(DecodeError::count)> decode_errors;
-    std::array<Counter, index_of(EvictionReason::count)> evictions;
+    std::array<Counter, index_of(FlowEnd::count)> evictions;
     Counter packets;  // every packet this worker took in
     Counter flow_entries;
     Counter flows_created;

@@ -49,10 +49,11 @@ enum class DecodeError : uint8_t {
     count
 };
 
-// Why a flow left its table: also the flow record's end_reason. A TCP flow that closed (FIN
+// Why a flow left its table: the flow record's end_reason and the reason counted in
+// ottscope_flow_evictions_total, under the same names. A TCP flow that closed (FIN
 // both ways) or was reset keeps that reason whatever removes it afterwards (linger expiry,
 // eviction, shutdown), because the connection had ended.
-enum class EvictionReason : uint8_t { idle_timeout, tcp_fin, tcp_rst, table_full, shutdown, count };
+enum class FlowEnd : uint8_t { idle_timeout, tcp_fin, tcp_rst, table_full, shutdown, count };
 
 constexpr std::array<std::string_view, static_cast<size_t>(DropReason::count)> kDropReasonNames = {
     "not_ip",   "decode_error",     "ip_fragment",       "rx_nombuf",        "rx_error",
@@ -79,8 +80,8 @@ constexpr std::array<std::string_view, static_cast<size_t>(DecodeError::count)> 
      "tunnel_too_deep",
      "bad_ip_fragment"};
 
-constexpr std::array<std::string_view, static_cast<size_t>(EvictionReason::count)>
-    kEvictionReasonNames = {"idle_timeout", "tcp_fin", "tcp_rst", "table_full", "shutdown"};
+constexpr std::array<std::string_view, static_cast<size_t>(FlowEnd::count)> kFlowEndNames = {
+    "idle_timeout", "tcp_fin", "tcp_rst", "table_full", "shutdown"};
 
 // A reason added to an enum without its name would be exported as an empty label.
 template <size_t N>
@@ -90,7 +91,7 @@ constexpr bool every_one_named(const std::array<std::string_view, N>& names) {
     return true;
 }
 static_assert(every_one_named(kDropReasonNames) && every_one_named(kDecodeErrorNames) &&
-              every_one_named(kEvictionReasonNames));
+              every_one_named(kFlowEndNames));
 
 template <typename Enum>
 constexpr size_t index_of(Enum value) noexcept {

@@ -11,9 +11,6 @@
 
 namespace ottscope {
 
-// A record's end_reason is the reason counted in ottscope_flow_evictions_total.
-using FlowEnd = EvictionReason;
-
 struct FlowRecord {
     FlowKey key;
     Verdict verdict;

@@ -103,7 +103,7 @@ public:
     }
 
     [[nodiscard]] const WorkerCounters& counters() const { return counters_; }
-    [[nodiscard]] uint64_t evictions(EvictionReason reason) const {
+    [[nodiscard]] uint64_t evictions(FlowEnd reason) const {
         return counters_.evictions[index_of(reason)].read();
     }
     // Every packet taken in is counted under an app or a drop reason.
@@ -147,7 +147,7 @@ TEST(WorkerFlowLifecycle, SynOnlyFlowEndsAfterTheEmbryonicTimeout) {
     const FlowRecord* syn = tcp_record(records);
     ASSERT_NE(syn, nullptr);
     EXPECT_EQ(syn->end, FlowEnd::idle_timeout);
-    EXPECT_EQ(run.evictions(EvictionReason::idle_timeout), 1u);
+    EXPECT_EQ(run.evictions(FlowEnd::idle_timeout), 1u);
     EXPECT_TRUE(run.conserved());
 }
 
@@ -161,7 +161,7 @@ TEST(WorkerFlowLifecycle, EstablishedFlowOutlivesTheEmbryonicTimeout) {
     const FlowRecord* tcp = tcp_record(records);
     ASSERT_NE(tcp, nullptr);
     EXPECT_EQ(tcp->end, FlowEnd::shutdown);
-    EXPECT_EQ(run.evictions(EvictionReason::idle_timeout), 0u);
+    EXPECT_EQ(run.evictions(FlowEnd::idle_timeout), 0u);
     EXPECT_TRUE(run.conserved());
 }
 
@@ -197,8 +197,8 @@ TEST(WorkerFlowLifecycle, FinFromBothSidesEndsAsTcpFinAfterTheLinger) {
     ASSERT_NE(tcp, nullptr);
     EXPECT_EQ(tcp->end, FlowEnd::tcp_fin);
     EXPECT_EQ(tcp->packets[0] + tcp->packets[1], 9u);
-    EXPECT_EQ(run.evictions(EvictionReason::tcp_fin), 1u);
-    EXPECT_EQ(run.evictions(EvictionReason::idle_timeout), 0u);
+    EXPECT_EQ(run.evictions(FlowEnd::tcp_fin), 1u);
+    EXPECT_EQ(run.evictions(FlowEnd::idle_timeout), 0u);
     EXPECT_TRUE(run.conserved());
 }
 
@@ -210,7 +210,7 @@ TEST(WorkerFlowLifecycle, ClosedFlowFlushedAtShutdownKeepsTcpFin) {
     const auto records = run.finish();
     ASSERT_EQ(records.size(), 1u);
     EXPECT_EQ(records[0].end, FlowEnd::tcp_fin);
-    EXPECT_EQ(run.evictions(EvictionReason::shutdown), 0u);
+    EXPECT_EQ(run.evictions(FlowEnd::shutdown), 0u);
 }
 
 TEST(WorkerFlowLifecycle, FinFromOneSideIsOnlyClosing) {
@@ -237,7 +237,7 @@ TEST(WorkerFlowLifecycle, RstEndsAsTcpRstAndAbsorbsWhatFollows) {
     ASSERT_NE(tcp, nullptr);
     EXPECT_EQ(tcp->end, FlowEnd::tcp_rst);
     EXPECT_EQ(tcp->packets[0] + tcp->packets[1], 7u);
-    EXPECT_EQ(run.evictions(EvictionReason::tcp_rst), 1u);
+    EXPECT_EQ(run.evictions(FlowEnd::tcp_rst), 1u);
     EXPECT_TRUE(run.conserved());
 }
 
@@ -271,7 +271,7 @@ TEST(WorkerFlowLifecycle, FullTableEndsEmbryonicFlowsBeforeEstablishedOnes) {
     run.send(tcp_frame(true, kAck | kPsh, 10, 1), 0);  // established, idle longest
     for (uint32_t i = 0; i < 20; ++i) run.send(tcp_frame(true, kSyn, 0, 100 + i), 1000 + i);
     const auto records = run.finish();
-    EXPECT_EQ(run.evictions(EvictionReason::table_full), 5u);
+    EXPECT_EQ(run.evictions(FlowEnd::table_full), 5u);
     // The first five SYN flows made room, oldest first; the established flow stayed.
     for (uint32_t i = 0; i < 5; ++i) {
         ASSERT_LT(i, records.size());
