@@ -1,30 +1,33 @@
 #include "rule_set.h"
 
-#include <array>
 #include <cctype>
+
+#include "enum_names.h"
 
 namespace ottscope {
 namespace {
 
-constexpr std::array<std::string_view, static_cast<size_t>(RuleField::count)> kFieldNames = {
-    "ndpi",
-    "port",
-    "cidr",
-    "tls.sni",
-    "tls.alpn",
-    "tls.cert_san",
-    "tls.cert_subject",
-    "tls.cert_issuer",
-    "tls.ja3",
-    "tls.ja4",
-    "sip.method",
-    "sip.user_agent",
-    "sip.transport",
-    "http.host",
-    "http.path",
-    "http.method",
-    "http.content_type",
-    "json.key"};
+// As written in rule files.
+constexpr auto kFieldNames = enum_names<RuleField>({
+    {RuleField::ndpi, "ndpi"},
+    {RuleField::port, "port"},
+    {RuleField::cidr, "cidr"},
+    {RuleField::tls_sni, "tls.sni"},
+    {RuleField::tls_alpn, "tls.alpn"},
+    {RuleField::tls_cert_san, "tls.cert_san"},
+    {RuleField::tls_cert_subject, "tls.cert_subject"},
+    {RuleField::tls_cert_issuer, "tls.cert_issuer"},
+    {RuleField::tls_ja3, "tls.ja3"},
+    {RuleField::tls_ja4, "tls.ja4"},
+    {RuleField::sip_method, "sip.method"},
+    {RuleField::sip_user_agent, "sip.user_agent"},
+    {RuleField::sip_transport, "sip.transport"},
+    {RuleField::http_host, "http.host"},
+    {RuleField::http_path, "http.path"},
+    {RuleField::http_method, "http.method"},
+    {RuleField::http_content_type, "http.content_type"},
+    {RuleField::json_key, "json.key"},
+});
 
 char lower(char c) noexcept {
     return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -128,7 +131,7 @@ bool holds(const RuleCondition& condition, const FlowFacts& facts) noexcept {
 }  // namespace
 
 std::string_view rule_field_name(RuleField field) noexcept {
-    return field < RuleField::count ? kFieldNames[static_cast<size_t>(field)] : "?";
+    return kFieldNames.name(field, "?");
 }
 
 bool glob_match(std::string_view pattern, std::string_view text) noexcept {

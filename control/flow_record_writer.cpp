@@ -35,7 +35,7 @@ std::string protocol_name(uint8_t protocol) {
 }
 
 std::string_view end_name(FlowEnd end) {
-    return end < FlowEnd::count ? kFlowEndNames[index_of(end)] : "shutdown";
+    return kFlowEndNames.name(end, "shutdown");
 }
 
 // "tunnel":{"type":"gtpu","outer":[client side, server side],"teid_up":N,"teid_down":N}

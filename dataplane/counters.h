@@ -18,7 +18,7 @@
 namespace ottscope {
 
 // Decided flows per (deciding classifier, confidence), for ottscope_classifier_verdicts_total.
-constexpr size_t kConfidenceLevels = 4;
+constexpr size_t kConfidenceLevels = kConfidenceNames.size();
 constexpr size_t kVerdictSlots = kMaxClassifiers * kConfidenceLevels;
 constexpr size_t verdict_slot(uint8_t classifier, Confidence confidence) noexcept {
     return (classifier % kMaxClassifiers) * kConfidenceLevels +
