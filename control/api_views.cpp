@@ -219,15 +219,7 @@ std::string flows_json(const StatsView& view, std::span<const TopFlow> flows, ui
     for (const TopFlow& flow : flows) {
         // The same fields as a flow record, minus the end reason (the flow is still going).
         FlowRecord record;
-        record.key = flow.entry.key;
-        record.verdict = flow.entry.verdict;
-        for (int d = 0; d < 2; ++d) {
-            record.packets[d] = flow.entry.packets[d];
-            record.bytes[d] = flow.entry.bytes[d];
-        }
-        record.first_seen_us = flow.entry.first_seen_us;
-        record.last_seen_us = flow.entry.last_seen_us;
-        record.client_is_lower = flow.entry.client_is_lower;
+        record.summary = flow.entry.summary;
         std::string object =
             format_flow_record(record, *view.catalog, view.classifier_names, view.zone_names);
         const auto end_reason = object.rfind(",\"end_reason\":");
