@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "enum_names.h"
 #include "flow_annotations.h"
 
 namespace ottscope {
@@ -24,9 +25,22 @@ constexpr size_t kFirstRuleApp = 512;
 constexpr size_t kMaxApps = 1024;
 
 enum class Confidence : uint8_t { none, low, medium, high };
-enum class Direction : uint8_t { client_to_server = 0, server_to_client = 1 };
+inline constexpr auto kConfidenceNames = enum_names<Confidence>({
+    {Confidence::none, "none"},
+    {Confidence::low, "low"},
+    {Confidence::medium, "medium"},
+    {Confidence::high, "high"},
+});
+constexpr std::string_view confidence_name(Confidence confidence) noexcept {
+    return kConfidenceNames.name(confidence, "none");
+}
 
-std::string_view confidence_name(Confidence confidence) noexcept;
+// Indexes per-direction arrays (packets[2], bytes[2]); the names are the `direction` label.
+enum class Direction : uint8_t { client_to_server = 0, server_to_client = 1 };
+inline constexpr auto kDirectionNames = enum_names<Direction>({
+    {Direction::client_to_server, "c2s"},
+    {Direction::server_to_client, "s2c"},
+});
 
 // What a classifier knows about the reassembled TCP stream of the packet's direction.
 namespace stream_flag {

@@ -158,18 +158,4 @@ std::vector<std::unique_ptr<Classifier>> make_worker_classifiers(
     return classifiers;
 }
 
-std::string_view confidence_name(Confidence confidence) noexcept {
-    switch (confidence) {
-        case Confidence::high:
-            return "high";
-        case Confidence::medium:
-            return "medium";
-        case Confidence::low:
-            return "low";
-        case Confidence::none:
-            break;
-    }
-    return "none";
-}
-
 }  // namespace ottscope

@@ -1,7 +1,8 @@
 #include "rule_set.h"
 
-#include <array>
 #include <cctype>
+
+#include "enum_names.h"
 
 namespace ottscope {
 namespace {

@@ -24,11 +24,14 @@ void reload_fields(JsonWriter& json, const ReloadReport& report) {
     json.field("at_unix", report.at_unix);
 }
 
-template <typename Names>
+// {"reason": count, ...} for every value of the enum, in its order.
+template <typename Names, size_t N>
 void reason_map(JsonWriter& json, std::string_view name, const Names& names,
-                const std::vector<uint64_t>& values) {
+                const std::array<uint64_t, N>& values) {
+    static_assert(Names::size() == N);
     json.key(name).begin_object();
-    for (size_t i = 0; i < values.size() && i < names.size(); ++i) json.field(names[i], values[i]);
+    for (const auto& [reason, reason_name] : names)
+        json.field(reason_name, values[index_of(reason)]);
     json.end_object();
 }
 
@@ -94,7 +97,7 @@ std::string status_json(const StatsView& view, const Totals& totals,
     json.end_object();
     reason_map(json, "drops", kDropReasonNames, totals.drops);
     reason_map(json, "decode_errors", kDecodeErrorNames, totals.decode_errors);
-    reason_map(json, "evictions", kEvictionReasonNames, totals.evictions);
+    reason_map(json, "evictions", kFlowEndNames, totals.evictions);
 
     json.key("ports").begin_array();
     for (const Port& port : view.ports) {
@@ -185,10 +188,12 @@ std::string apps_json(const StatsView& view, const Totals& totals) {
         json.field("flows", app.flows);
         json.field("active_flows", app.active_flows);
         json.key("packets").begin_object();
-        json.field("c2s", app.packets[0]).field("s2c", app.packets[1]);
+        for (const auto& [direction, name] : kDirectionNames)
+            json.field(name, app.packets[index_of(direction)]);
         json.end_object();
         json.key("bytes").begin_object();
-        json.field("c2s", app.bytes[0]).field("s2c", app.bytes[1]);
+        for (const auto& [direction, name] : kDirectionNames)
+            json.field(name, app.bytes[index_of(direction)]);
         json.end_object();
         json.field("share", all_bytes == 0
                                 ? 0.0
@@ -214,15 +219,7 @@ std::string flows_json(const StatsView& view, std::span<const TopFlow> flows, ui
     for (const TopFlow& flow : flows) {
         // The same fields as a flow record, minus the end reason (the flow is still going).
         FlowRecord record;
-        record.key = flow.entry.key;
-        record.verdict = flow.entry.verdict;
-        for (int d = 0; d < 2; ++d) {
-            record.packets[d] = flow.entry.packets[d];
-            record.bytes[d] = flow.entry.bytes[d];
-        }
-        record.first_seen_us = flow.entry.first_seen_us;
-        record.last_seen_us = flow.entry.last_seen_us;
-        record.client_is_lower = flow.entry.client_is_lower;
+        record.summary = flow.entry.summary;
         std::string object =
             format_flow_record(record, *view.catalog, view.classifier_names, view.zone_names);
         const auto end_reason = object.rfind(",\"end_reason\":");

@@ -347,7 +347,7 @@ struct ControlServer::Impl {
                 merged.push_back(TopFlow{static_cast<uint16_t>(w), snapshot.entries[i]});
         }
         std::stable_sort(merged.begin(), merged.end(), [](const TopFlow& a, const TopFlow& b) {
-            return a.entry.total_bytes() > b.entry.total_bytes();
+            return a.entry.summary.total_bytes() > b.entry.summary.total_bytes();
         });
         if (merged.size() > top) merged.resize(top);
         return Response{200, "application/json",

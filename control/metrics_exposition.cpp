@@ -52,26 +52,25 @@ void render_record_sinks(const StatsView& view,
     for (const WorkerCounters* worker : view.workers) ring_full += worker->records_dropped.read();
     add_sample(dropped, {{"sink", "ring"}, {"reason", "full"}}, as_double(ring_full));
     if (!exports.empty())
-        for (size_t i = 0; i < kExportDropNames.size(); ++i) {
+        for (const auto& [reason, name] : kExportDropNames) {
             uint64_t sum = 0;
-            for (const auto& stats : exports) sum += stats->dropped[i].load();
-            add_sample(dropped, {{"sink", "ipfix"}, {"reason", std::string(kExportDropNames[i])}},
-                       as_double(sum));
+            for (const auto& stats : exports) sum += stats->dropped[index_of(reason)].load();
+            add_sample(dropped, {{"sink", "ipfix"}, {"reason", std::string(name)}}, as_double(sum));
         }
     if (view.jsonl != nullptr) {
         const RecordSinkStats& jsonl = *view.jsonl;
-        for (size_t i = 0; i < kSinkDropNames.size(); ++i)
-            add_sample(dropped, {{"sink", "jsonl"}, {"reason", std::string(kSinkDropNames[i])}},
-                       as_double(jsonl.dropped[i].load()));
+        for (const auto& [reason, name] : kSinkDropNames)
+            add_sample(dropped, {{"sink", "jsonl"}, {"reason", std::string(name)}},
+                       as_double(jsonl.dropped[index_of(reason)].load()));
         auto written = family("ottscope_flow_records_written_total",
                               "Flow records a sink wrote out whole.", MetricType::Counter);
         add_sample(written, {{"sink", "jsonl"}}, as_double(jsonl.written.load()));
         auto errors = family("ottscope_flow_record_sink_errors_total",
                              "Failed opens and writes of a flow-record output, by cause.",
                              MetricType::Counter);
-        for (size_t i = 0; i < kSinkErrorNames.size(); ++i)
-            add_sample(errors, {{"sink", "jsonl"}, {"reason", std::string(kSinkErrorNames[i])}},
-                       as_double(jsonl.errors[i].load()));
+        for (const auto& [error, name] : kSinkErrorNames)
+            add_sample(errors, {{"sink", "jsonl"}, {"reason", std::string(name)}},
+                       as_double(jsonl.errors[index_of(error)].load()));
         auto open = family("ottscope_flow_record_sink_open",
                            "1 while the flow-record output is open (a FIFO has a reader).",
                            MetricType::Gauge);
@@ -164,17 +163,17 @@ std::string render_metrics(const StatsView& view, const Totals& totals,
         family("ottscope_app_flows_total", "Flows classified per app.", MetricType::Counter);
     auto active = family("ottscope_app_active_flows", "Classified flows now in the flow tables.",
                          MetricType::Gauge);
-    static constexpr const char* kDirections[2] = {"c2s", "s2c"};
     for (const AppTotals& app : totals.apps) {
         const AppInfo& info = catalog.app(app.app);
-        for (int d = 0; d < 2; ++d) {
+        for (const auto& [direction, name] : kDirectionNames) {
+            const size_t d = index_of(direction);
             add_sample(
                 packets,
-                {{"app", info.name}, {"category", info.category}, {"direction", kDirections[d]}},
+                {{"app", info.name}, {"category", info.category}, {"direction", std::string(name)}},
                 as_double(app.packets[d]));
             add_sample(
                 bytes,
-                {{"app", info.name}, {"category", info.category}, {"direction", kDirections[d]}},
+                {{"app", info.name}, {"category", info.category}, {"direction", std::string(name)}},
                 as_double(app.bytes[d]));
         }
         add_sample(flows, {{"app", info.name}, {"category", info.category}}, as_double(app.flows));
@@ -214,23 +213,23 @@ std::string render_metrics(const StatsView& view, const Totals& totals,
 
     auto drops = family("ottscope_dropped_packets_total",
                         "Packets not counted under any app, by reason.", MetricType::Counter);
-    for (size_t i = 0; i < totals.drops.size(); ++i)
-        add_sample(drops, {{"reason", std::string(kDropReasonNames[i])}},
-                   as_double(totals.drops[i]));
+    for (const auto& [reason, name] : kDropReasonNames)
+        add_sample(drops, {{"reason", std::string(name)}},
+                   as_double(totals.drops[index_of(reason)]));
     families.push_back(std::move(drops));
 
     auto decode = family("ottscope_decode_errors_total", "Malformed packets, by what was wrong.",
                          MetricType::Counter);
-    for (size_t i = 0; i < totals.decode_errors.size(); ++i)
-        add_sample(decode, {{"reason", std::string(kDecodeErrorNames[i])}},
-                   as_double(totals.decode_errors[i]));
+    for (const auto& [error, name] : kDecodeErrorNames)
+        add_sample(decode, {{"reason", std::string(name)}},
+                   as_double(totals.decode_errors[index_of(error)]));
     families.push_back(std::move(decode));
 
     auto evictions =
         family("ottscope_flow_evictions_total", "Flows ended, by reason.", MetricType::Counter);
-    for (size_t i = 0; i < totals.evictions.size(); ++i)
-        add_sample(evictions, {{"reason", std::string(kEvictionReasonNames[i])}},
-                   as_double(totals.evictions[i]));
+    for (const auto& [end, name] : kFlowEndNames)
+        add_sample(evictions, {{"reason", std::string(name)}},
+                   as_double(totals.evictions[index_of(end)]));
     families.push_back(std::move(evictions));
 
     auto entries =
@@ -289,9 +288,9 @@ std::string render_metrics(const StatsView& view, const Totals& totals,
     auto stream_events =
         family("ottscope_stream_events_total",
                "TCP stream reassembly segments and events, by kind.", MetricType::Counter);
-    for (size_t i = 0; i < totals.stream_events.size(); ++i)
-        add_sample(stream_events, {{"event", std::string(kStreamEventNames[i])}},
-                   as_double(totals.stream_events[i]));
+    for (const auto& [event, name] : kStreamEventNames)
+        add_sample(stream_events, {{"event", std::string(name)}},
+                   as_double(totals.stream_events[index_of(event)]));
     families.push_back(std::move(stream_events));
     auto stream_bytes =
         family("ottscope_stream_delivered_bytes_total",
@@ -341,10 +340,9 @@ std::string render_metrics(const StatsView& view, const Totals& totals,
             add_sample(messages, {{"collector", collector}}, as_double(stats->messages.load()));
             add_sample(queued, {{"collector", collector}}, as_double(stats->queued.load()));
             add_sample(up, {{"collector", collector}}, stats->connected.load() ? 1 : 0);
-            for (size_t i = 0; i < kExportDropNames.size(); ++i)
-                add_sample(dropped,
-                           {{"collector", collector}, {"reason", std::string(kExportDropNames[i])}},
-                           as_double(stats->dropped[i].load()));
+            for (const auto& [reason, name] : kExportDropNames)
+                add_sample(dropped, {{"collector", collector}, {"reason", std::string(name)}},
+                           as_double(stats->dropped[index_of(reason)].load()));
         }
         families.push_back(std::move(sent));
         families.push_back(std::move(dropped));

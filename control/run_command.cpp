@@ -714,9 +714,9 @@ int Appliance::finish_sinks() {
     const RecordSinkStats& stats = jsonl_->stats();
     const uint64_t dropped = stats.dropped_total();
     std::string reasons;
-    for (size_t i = 0; i < kSinkDropNames.size(); ++i)
-        if (const uint64_t n = stats.dropped[i].load(); n != 0)
-            reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", n, kSinkDropNames[i]);
+    for (const auto& [reason, name] : kSinkDropNames)
+        if (const uint64_t n = stats.dropped[index_of(reason)].load(); n != 0)
+            reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", n, name);
     fmt::print(stderr, "ottscope: flow records to {}: {} written, {} dropped{}\n",
                options_.flows_out, stats.written.load(), dropped,
                reasons.empty() ? "" : " (" + reasons + ")");

@@ -8,10 +8,6 @@ namespace ottscope {
 
 Totals sum_totals(const StatsView& view) {
     Totals totals;
-    totals.drops.assign(index_of(DropReason::count), 0);
-    totals.decode_errors.assign(index_of(DecodeError::count), 0);
-    totals.evictions.assign(index_of(EvictionReason::count), 0);
-    totals.stream_events.assign(index_of(StreamEvent::count), 0);
     std::vector<AppTotals> apps(kMaxApps);
     auto add_block = [&](const WorkerCounters& block) {
         for (size_t a = 0; a < kMaxApps; ++a) {

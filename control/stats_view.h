@@ -71,10 +71,10 @@ struct AppTotals {
 
 struct Totals {
     std::vector<AppTotals> apps;  // apps with any traffic, most bytes first
-    std::vector<uint64_t> drops;  // by DropReason
-    std::vector<uint64_t> decode_errors;
-    std::vector<uint64_t> evictions;
-    std::vector<uint64_t> stream_events;  // by StreamEvent
+    std::array<uint64_t, index_of(DropReason::count)> drops{};
+    std::array<uint64_t, index_of(DecodeError::count)> decode_errors{};
+    std::array<uint64_t, index_of(FlowEnd::count)> evictions{};
+    std::array<uint64_t, index_of(StreamEvent::count)> stream_events{};
     uint64_t stream_delivered_bytes = 0;
     uint64_t received = 0;  // packets the ports delivered, plus those they lost for want of mbufs
     uint64_t counted = 0;   // under apps plus under drop reasons

@@ -57,16 +57,15 @@ void print_app_table(std::FILE* out, const Totals& totals, const AppCatalog& cat
 
 void print_drops(std::FILE* out, const Totals& totals) {
     std::string line;
-    for (size_t i = 0; i < totals.drops.size(); ++i) {
-        if (totals.drops[i] == 0) continue;
-        line +=
-            fmt::format("{}{} {}", line.empty() ? "" : ", ", kDropReasonNames[i], totals.drops[i]);
-        if (static_cast<DropReason>(i) != DropReason::decode_error) continue;
+    for (const auto& [reason, name] : kDropReasonNames) {
+        const uint64_t dropped = totals.drops[index_of(reason)];
+        if (dropped == 0) continue;
+        line += fmt::format("{}{} {}", line.empty() ? "" : ", ", name, dropped);
+        if (reason != DropReason::decode_error) continue;
         std::string detail;
-        for (size_t e = 0; e < totals.decode_errors.size(); ++e)
-            if (totals.decode_errors[e] != 0)
-                detail += fmt::format("{}{} {}", detail.empty() ? "" : ", ", kDecodeErrorNames[e],
-                                      totals.decode_errors[e]);
+        for (const auto& [error, error_name] : kDecodeErrorNames)
+            if (const uint64_t n = totals.decode_errors[index_of(error)]; n != 0)
+                detail += fmt::format("{}{} {}", detail.empty() ? "" : ", ", error_name, n);
         if (!detail.empty()) line += " (" + detail + ")";
     }
     fmt::print(out, "drops: {}\n", line.empty() ? "none" : line);
@@ -77,9 +76,9 @@ bool print_conservation(std::FILE* out, const Totals& totals) {
     for (const AppTotals& app : totals.apps) app_packets += app.packets[0] + app.packets[1];
     std::string line =
         fmt::format("conservation: received {} = apps {}", totals.received, app_packets);
-    for (size_t i = 0; i < totals.drops.size(); ++i) {
-        if (totals.drops[i] != 0)
-            line += fmt::format(" + {} {}", kDropReasonNames[i], totals.drops[i]);
+    for (const auto& [reason, name] : kDropReasonNames) {
+        if (const uint64_t dropped = totals.drops[index_of(reason)]; dropped != 0)
+            line += fmt::format(" + {} {}", name, dropped);
     }
     const bool holds = totals.received == totals.counted;
     line += holds ? ": holds" : fmt::format(": BROKEN ({} counted)", totals.counted);
@@ -111,12 +110,12 @@ std::string summary_json(const Totals& totals, const AppCatalog& catalog,
     }
     json.end_array();
     json.key("drops").begin_object();
-    for (size_t i = 0; i < totals.drops.size(); ++i)
-        json.field(kDropReasonNames[i], totals.drops[i]);
+    for (const auto& [reason, name] : kDropReasonNames)
+        json.field(name, totals.drops[index_of(reason)]);
     json.end_object();
     json.key("decode_errors").begin_object();
-    for (size_t i = 0; i < totals.decode_errors.size(); ++i)
-        json.field(kDecodeErrorNames[i], totals.decode_errors[i]);
+    for (const auto& [error, name] : kDecodeErrorNames)
+        json.field(name, totals.decode_errors[index_of(error)]);
     json.end_object();
     json.key("conservation").begin_object();
     json.field("received", totals.received).field("apps", app_packets);

@@ -25,7 +25,7 @@ struct AppCounters {
 };
 
 // Confidence levels, for the verdict counters.
-constexpr size_t kConfidenceLevels = 4;
+constexpr size_t kConfidenceLevels = kConfidenceNames.size();
 
 // TCP stream reassembly (dataplane/stream_reassembler.h).
 struct StreamCounters {
@@ -55,7 +55,7 @@ struct alignas(64) WorkerCounters {
     std::unique_ptr<Counter[]> verdicts;  // by verdict_slot()
     std::array<Counter, index_of(DropReason::count)> drops;
     std::array<Counter, index_of(DecodeError::count)> decode_errors;
-    std::array<Counter, index_of(EvictionReason::count)> evictions;
+    std::array<Counter, index_of(FlowEnd::count)> evictions;
     Counter packets;  // every packet this worker took in
     Counter flow_entries;
     Counter flows_created;

@@ -2,9 +2,9 @@
 // Every packet received ends up counted under an app or under exactly one of these reasons:
 // the packet-conservation check adds them up. Names are Prometheus label values.
 
-#include <array>
 #include <cstdint>
-#include <string_view>
+
+#include "classifiers/enum_names.h"
 
 namespace ottscope {
 
@@ -25,6 +25,18 @@ enum class DropReason : uint8_t {
                         // first fragment that still does not decode alone)
     count
 };
+inline constexpr auto kDropReasonNames = enum_names<DropReason>({
+    {DropReason::not_ip, "not_ip"},
+    {DropReason::decode_error, "decode_error"},
+    {DropReason::ip_fragment, "ip_fragment"},
+    {DropReason::rx_nombuf, "rx_nombuf"},
+    {DropReason::rx_error, "rx_error"},
+    {DropReason::shutdown, "shutdown"},
+    {DropReason::fragment_timeout, "fragment_timeout"},
+    {DropReason::fragment_rejected, "fragment_rejected"},
+    {DropReason::fragment_pending, "fragment_pending"},
+    {DropReason::tunnel_fragment, "tunnel_fragment"},
+});
 
 enum class DecodeError : uint8_t {
     unsupported_link_type,
@@ -48,53 +60,39 @@ enum class DecodeError : uint8_t {
     bad_ip_fragment,  // fragment whose offset and length overflow a datagram
     count
 };
+inline constexpr auto kDecodeErrorNames = enum_names<DecodeError>({
+    {DecodeError::unsupported_link_type, "unsupported_link_type"},
+    {DecodeError::truncated_link_header, "truncated_link_header"},
+    {DecodeError::truncated_vlan, "truncated_vlan"},
+    {DecodeError::truncated_ipv4, "truncated_ipv4"},
+    {DecodeError::bad_ipv4_header_length, "bad_ipv4_header_length"},
+    {DecodeError::bad_ipv4_total_length, "bad_ipv4_total_length"},
+    {DecodeError::truncated_ipv6, "truncated_ipv6"},
+    {DecodeError::bad_ipv6_extension, "bad_ipv6_extension"},
+    {DecodeError::capture_truncated, "capture_truncated"},
+    {DecodeError::bad_ip_version, "bad_ip_version"},
+    {DecodeError::truncated_tunnel, "truncated_tunnel"},
+    {DecodeError::bad_gre, "bad_gre"},
+    {DecodeError::bad_erspan, "bad_erspan"},
+    {DecodeError::bad_vxlan, "bad_vxlan"},
+    {DecodeError::bad_gtpu, "bad_gtpu"},
+    {DecodeError::bad_mpls, "bad_mpls"},
+    {DecodeError::bad_pppoe, "bad_pppoe"},
+    {DecodeError::tunnel_too_deep, "tunnel_too_deep"},
+    {DecodeError::bad_ip_fragment, "bad_ip_fragment"},
+});
 
-// Why a flow left its table: also the flow record's end_reason. A TCP flow that closed (FIN
+// Why a flow left its table: the flow record's end_reason and the reason counted in
+// ottscope_flow_evictions_total, under the same names. A TCP flow that closed (FIN
 // both ways) or was reset keeps that reason whatever removes it afterwards (linger expiry,
 // eviction, shutdown), because the connection had ended.
-enum class EvictionReason : uint8_t { idle_timeout, tcp_fin, tcp_rst, table_full, shutdown, count };
-
-constexpr std::array<std::string_view, static_cast<size_t>(DropReason::count)> kDropReasonNames = {
-    "not_ip",   "decode_error",     "ip_fragment",       "rx_nombuf",        "rx_error",
-    "shutdown", "fragment_timeout", "fragment_rejected", "fragment_pending", "tunnel_fragment"};
-
-constexpr std::array<std::string_view, static_cast<size_t>(DecodeError::count)> kDecodeErrorNames =
-    {"unsupported_link_type",
-     "truncated_link_header",
-     "truncated_vlan",
-     "truncated_ipv4",
-     "bad_ipv4_header_length",
-     "bad_ipv4_total_length",
-     "truncated_ipv6",
-     "bad_ipv6_extension",
-     "capture_truncated",
-     "bad_ip_version",
-     "truncated_tunnel",
-     "bad_gre",
-     "bad_erspan",
-     "bad_vxlan",
-     "bad_gtpu",
-     "bad_mpls",
-     "bad_pppoe",
-     "tunnel_too_deep",
-     "bad_ip_fragment"};
-
-constexpr std::array<std::string_view, static_cast<size_t>(EvictionReason::count)>
-    kEvictionReasonNames = {"idle_timeout", "tcp_fin", "tcp_rst", "table_full", "shutdown"};
-
-// A reason added to an enum without its name would be exported as an empty label.
-template <size_t N>
-constexpr bool every_one_named(const std::array<std::string_view, N>& names) {
-    for (const std::string_view name : names)
-        if (name.empty()) return false;
-    return true;
-}
-static_assert(every_one_named(kDropReasonNames) && every_one_named(kDecodeErrorNames) &&
-              every_one_named(kEvictionReasonNames));
-
-template <typename Enum>
-constexpr size_t index_of(Enum value) noexcept {
-    return static_cast<size_t>(value);
-}
+enum class FlowEnd : uint8_t { idle_timeout, tcp_fin, tcp_rst, table_full, shutdown, count };
+inline constexpr auto kFlowEndNames = enum_names<FlowEnd>({
+    {FlowEnd::idle_timeout, "idle_timeout"},
+    {FlowEnd::tcp_fin, "tcp_fin"},
+    {FlowEnd::tcp_rst, "tcp_rst"},
+    {FlowEnd::table_full, "table_full"},
+    {FlowEnd::shutdown, "shutdown"},
+});
 
 }  // namespace ottscope

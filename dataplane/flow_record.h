@@ -6,25 +6,16 @@
 
 #include "classifiers/classifier.h"
 #include "drop_reasons.h"
-#include "flow_key.h"
+#include "flow_summary.h"
 #include "tunnel.h"
 
 namespace ottscope {
 
-// A record's end_reason is the reason counted in ottscope_flow_evictions_total.
-using FlowEnd = EvictionReason;
-
 struct FlowRecord {
-    FlowKey key;
-    Verdict verdict;
-    uint64_t packets[2] = {};  // indexed by Direction
-    uint64_t bytes[2] = {};
-    uint64_t first_seen_us = 0;
-    uint64_t last_seen_us = 0;
+    FlowSummary summary;
     FlowTunnel tunnel;
-    bool client_is_lower = true;
     FlowEnd end = FlowEnd::shutdown;
-    uint8_t padding[2] = {};
+    uint8_t padding[3] = {};
     FlowAnnotations annotations;  // what classifiers learned (TLS names, fingerprints)
 };
 static_assert(sizeof(FlowRecord) % 4 == 0, "rte_ring element sizes are multiples of 4");

@@ -9,7 +9,7 @@ namespace {
 
 // Min-heap on bytes: the smallest of the kept flows sits at the front, ready to be replaced.
 bool larger(const FlowSnapshotEntry& a, const FlowSnapshotEntry& b) noexcept {
-    return a.total_bytes() > b.total_bytes();
+    return a.summary.total_bytes() > b.summary.total_bytes();
 }
 
 }  // namespace
@@ -34,22 +34,14 @@ void TopFlowsScanner::step(FlowTable& table, uint32_t slot_budget) noexcept {
 void TopFlowsScanner::offer(const Flow& flow) noexcept {
     FlowSnapshot& snapshot = mailbox_->back();
     auto* const first = snapshot.entries.data();
-    const uint64_t bytes = flow.bytes[0] + flow.bytes[1];
+    const uint64_t bytes = flow.summary.total_bytes();
     if (snapshot.count == kTopFlowsMax) {
-        if (bytes <= first->total_bytes()) return;
+        if (bytes <= first->summary.total_bytes()) return;
         std::pop_heap(first, first + snapshot.count, larger);
         --snapshot.count;
     }
     FlowSnapshotEntry& entry = snapshot.entries[snapshot.count++];
-    entry.key = flow.key;
-    entry.verdict = flow.verdict;
-    for (int d = 0; d < 2; ++d) {
-        entry.packets[d] = flow.packets[d];
-        entry.bytes[d] = flow.bytes[d];
-    }
-    entry.first_seen_us = flow.first_seen_us;
-    entry.last_seen_us = flow.last_seen_us;
-    entry.client_is_lower = flow.client_is_lower;
+    entry.summary = flow.summary;
     entry.classified = flow.credited;
     std::push_heap(first, first + snapshot.count, larger);
 }

@@ -7,8 +7,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "classifiers/classifier.h"
-#include "flow_key.h"
+#include "flow_summary.h"
 
 namespace ottscope {
 
@@ -17,16 +16,8 @@ class FlowTable;
 constexpr uint32_t kTopFlowsMax = 100;
 
 struct FlowSnapshotEntry {
-    FlowKey key;
-    Verdict verdict;
-    uint64_t packets[2] = {};  // indexed by Direction
-    uint64_t bytes[2] = {};
-    uint64_t first_seen_us = 0;
-    uint64_t last_seen_us = 0;
-    bool client_is_lower = true;
+    FlowSummary summary;
     bool classified = false;  // false: still being inspected, the app is not decided yet
-
-    [[nodiscard]] uint64_t total_bytes() const noexcept { return bytes[0] + bytes[1]; }
 };
 
 struct FlowSnapshot {

@@ -89,10 +89,10 @@ uint32_t FlowTable::insert(const FlowKey& key, uint32_t hash, uint64_t now_us) n
         ++high_water_;
     ++changes_;
     Flow* flow = new (&flows_[slot]) Flow{};
-    flow->key = key;
+    flow->summary.key = key;
     flow->in_use = true;
-    flow->first_seen_us = now_us;
-    flow->last_seen_us = now_us;
+    flow->summary.first_seen_us = now_us;
+    flow->summary.last_seen_us = now_us;
     if (key.ip_protocol == 6) {
         flow->tcp_state = TcpState::embryonic;
         flow->timeout_class = TimeoutClass::tcp_embryonic;
@@ -106,7 +106,7 @@ uint32_t FlowTable::insert(const FlowKey& key, uint32_t hash, uint64_t now_us) n
 
 void FlowTable::remove(uint32_t slot) noexcept {
     unlink(slot);
-    rte_hash_del_key(hash_, &flows_[slot].key);
+    rte_hash_del_key(hash_, &flows_[slot].summary.key);
     flows_[slot].in_use = false;
     free_slots_[free_count_++] = slot;
     --size_;
@@ -115,7 +115,7 @@ void FlowTable::remove(uint32_t slot) noexcept {
 
 void FlowTable::touch(uint32_t slot, uint64_t now_us) noexcept {
     Flow& flow = flows_[slot];
-    flow.last_seen_us = std::max(flow.last_seen_us, now_us);
+    flow.summary.last_seen_us = std::max(flow.summary.last_seen_us, now_us);
     List& list = lists_[static_cast<size_t>(flow.timeout_class)];
     if (list.tail == slot) return;
     unlink(slot);
@@ -128,7 +128,7 @@ void FlowTable::touch(uint32_t slot, uint64_t now_us, TimeoutClass timeout_class
         touch(slot, now_us);
         return;
     }
-    flow.last_seen_us = std::max(flow.last_seen_us, now_us);
+    flow.summary.last_seen_us = std::max(flow.summary.last_seen_us, now_us);
     unlink(slot);
     flow.timeout_class = timeout_class;
     append(slot);
@@ -146,7 +146,8 @@ uint32_t FlowTable::oldest() const noexcept {
     uint32_t best = kNoSlot;
     for (const List& list : lists_) {
         if (list.head == kNoSlot) continue;
-        if (best == kNoSlot || flows_[list.head].last_seen_us < flows_[best].last_seen_us)
+        if (best == kNoSlot ||
+            flows_[list.head].summary.last_seen_us < flows_[best].summary.last_seen_us)
             best = list.head;
     }
     return best;
@@ -157,8 +158,8 @@ uint32_t FlowTable::expired(const uint64_t* zone_now_us) const noexcept {
         const uint32_t head = lists_[c].head;
         if (head == kNoSlot) continue;
         const Flow& flow = flows_[head];
-        if (flow.last_seen_us + timeout_of(static_cast<TimeoutClass>(c)) <
-            zone_now_us[flow.key.zone])
+        if (flow.summary.last_seen_us + timeout_of(static_cast<TimeoutClass>(c)) <
+            zone_now_us[flow.summary.key.zone])
             return head;
     }
     return kNoSlot;

@@ -5,12 +5,14 @@
 // Memory is fixed at construction by the capacity. Owned by one lcore; no locks.
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
 #include "classifiers/classifier.h"
 #include "classifiers/registry.h"
 #include "flow_key.h"
+#include "flow_summary.h"
 #include "page_memory.h"
 #include "stream_reassembler.h"
 #include "tcp_tracker.h"
@@ -57,34 +59,29 @@ constexpr TimeoutClass timeout_class_of(TcpState state) noexcept {
 
 constexpr uint32_t kNoSlot = UINT32_MAX;
 
-// Field order packs the one-byte fields into the padding after the 10-byte Verdict: a
-// million of these sit in every worker's table.
+// A million of these sit in every worker's table. What the packet path reads and writes
+// (the summary, the one-byte fields packed after it, the idle-list links) fills the first
+// 128 bytes; the tunnel, touched only for tunnelled packets and at the end, comes last.
 struct Flow {
-    FlowKey key;
-    Verdict verdict;
+    FlowSummary summary;  // key, verdict, timestamps, counters
     // Classifiers that still want packets, and of those, how many read the stream (their
     // state and flags sit in the worker's ClassifierSlots).
     uint8_t classifiers_pending = 0;
     uint8_t stream_readers_pending = 0;
-    bool client_is_lower = true;
-    bool credited = false;  // packets so far are counted under verdict.app
+    bool credited = false;  // packets so far are counted under summary.verdict.app
     TimeoutClass timeout_class = TimeoutClass::other;
     TcpState tcp_state = TcpState::none;
     TcpSeen tcp_seen;
-    uint64_t first_seen_us = 0;
-    uint64_t last_seen_us = 0;
-    uint64_t bytes[2] = {};
-    uint64_t packets[2] = {};
     uint32_t lru_prev = kNoSlot;
     uint32_t lru_next = kNoSlot;
     StreamSlot stream;    // TCP reassembly state, owned by the worker's StreamReassembler
     bool in_use = false;  // the slot holds a live flow (for scans over the slot array)
     FlowTunnel tunnel;    // outer addresses and ids when the flow runs inside a tunnel
-
-    [[nodiscard]] uint64_t total_packets() const noexcept { return packets[0] + packets[1]; }
 };
 // Issue 9's budget: at most 256 bytes resident per decided flow, plus the hash table.
 static_assert(sizeof(Flow) <= 256, "Flow grew: check the per-flow memory budget");
+static_assert(offsetof(Flow, lru_next) + sizeof(Flow::lru_next) <= 128,
+              "the fields every packet touches no longer fit in the first 128 bytes");
 
 class FlowTable {
 public:

@@ -29,21 +29,7 @@ std::optional<LinkType> link_type_from_dlt(int dlt) noexcept {
 }
 
 std::string_view link_type_name(LinkType type) noexcept {
-    switch (type) {
-        case LinkType::ethernet:
-            return "ethernet";
-        case LinkType::raw_ip:
-            return "raw-ip";
-        case LinkType::null_loopback:
-            return "null";
-        case LinkType::linux_sll:
-            return "linux-sll";
-        case LinkType::ppp:
-            return "ppp";
-        case LinkType::cisco_hdlc:
-            return "cisco-hdlc";
-    }
-    return "unknown";
+    return kLinkTypeNames.name(type, "unknown");
 }
 
 }  // namespace ottscope

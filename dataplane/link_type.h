@@ -6,9 +6,19 @@
 #include <optional>
 #include <string_view>
 
+#include "classifiers/enum_names.h"
+
 namespace ottscope {
 
 enum class LinkType : uint8_t { ethernet, raw_ip, null_loopback, linux_sll, ppp, cisco_hdlc };
+inline constexpr auto kLinkTypeNames = enum_names<LinkType>({
+    {LinkType::ethernet, "ethernet"},
+    {LinkType::raw_ip, "raw-ip"},
+    {LinkType::null_loopback, "null"},
+    {LinkType::linux_sll, "linux-sll"},
+    {LinkType::ppp, "ppp"},
+    {LinkType::cisco_hdlc, "cisco-hdlc"},
+});
 
 // Maps a libpcap DLT_* / LINKTYPE_* number; nullopt for link layers we cannot decode.
 std::optional<LinkType> link_type_from_dlt(int dlt) noexcept;

@@ -2,9 +2,9 @@
 // What TCP stream reassembly saw, as bounded Prometheus label values
 // (ottscope_stream_events_total{event}).
 
-#include <array>
 #include <cstdint>
-#include <string_view>
+
+#include "classifiers/enum_names.h"
 
 namespace ottscope {
 
@@ -20,8 +20,15 @@ enum class StreamEvent : uint8_t {
     count
 };
 
-constexpr std::array<std::string_view, static_cast<size_t>(StreamEvent::count)> kStreamEventNames =
-    {"in_order",     "out_of_order", "retransmitted",    "overlap_conflict",
-     "before_start", "truncated",    "held_ranges_full", "pool_exhausted"};
+inline constexpr auto kStreamEventNames = enum_names<StreamEvent>({
+    {StreamEvent::in_order, "in_order"},
+    {StreamEvent::out_of_order, "out_of_order"},
+    {StreamEvent::retransmitted, "retransmitted"},
+    {StreamEvent::overlap_conflict, "overlap_conflict"},
+    {StreamEvent::before_start, "before_start"},
+    {StreamEvent::truncated, "truncated"},
+    {StreamEvent::held_ranges_full, "held_ranges_full"},
+    {StreamEvent::pool_exhausted, "pool_exhausted"},
+});
 
 }  // namespace ottscope

@@ -8,11 +8,21 @@
 #include <cstring>
 #include <string_view>
 
+#include "classifiers/enum_names.h"
 #include "flow_key.h"
 
 namespace ottscope {
 
 enum class TunnelType : uint8_t { none, gtpu, vxlan, gre, erspan, geneve };
+// The tunnel's "type" in flow records.
+inline constexpr auto kTunnelTypeNames = enum_names<TunnelType>({
+    {TunnelType::none, "none"},
+    {TunnelType::gtpu, "gtpu"},
+    {TunnelType::vxlan, "vxlan"},
+    {TunnelType::gre, "gre"},
+    {TunnelType::erspan, "erspan"},
+    {TunnelType::geneve, "geneve"},
+});
 
 struct TunnelInfo {
     TunnelType type = TunnelType::none;
@@ -86,21 +96,7 @@ struct FlowTunnel {
 };
 
 constexpr std::string_view tunnel_type_name(TunnelType type) noexcept {
-    switch (type) {
-        case TunnelType::gtpu:
-            return "gtpu";
-        case TunnelType::vxlan:
-            return "vxlan";
-        case TunnelType::gre:
-            return "gre";
-        case TunnelType::erspan:
-            return "erspan";
-        case TunnelType::geneve:
-            return "geneve";
-        case TunnelType::none:
-            break;
-    }
-    return "none";
+    return kTunnelTypeNames.name(type, "none");
 }
 
 }  // namespace ottscope

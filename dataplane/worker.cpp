@@ -338,7 +338,7 @@ void Worker::process(rte_mbuf*& mbuf, uint64_t tsc_now_us_value, bool salvaged,
         // An earlier packet of the burst added or ended flows: a slot found may have been
         // freed (or reused), and a flow not found may have been created since.
         if (table_.changes() != prepared_changes_ &&
-            (slot == kNoSlot || !table_.in_use(slot) || !(table_[slot].key == key)))
+            (slot == kNoSlot || !table_.in_use(slot) || !(table_[slot].summary.key == key)))
             slot = table_.find(key, hash);
     } else {
         source_is_lower =
@@ -364,12 +364,12 @@ void Worker::process(rte_mbuf*& mbuf, uint64_t tsc_now_us_value, bool salvaged,
         constexpr uint8_t kSynAck = tcp_flag::syn | tcp_flag::ack;
         const bool server_reply =
             packet.ip_protocol == ip_protocol::tcp && (packet.tcp_flags & kSynAck) == kSynAck;
-        created.client_is_lower = server_reply ? !source_is_lower : source_is_lower;
+        created.summary.client_is_lower = server_reply ? !source_is_lower : source_is_lower;
         start_classifiers(slot, created);
         counters_.flows_created.add();
     }
     Flow& flow = table_[slot];
-    const uint8_t direction = source_is_lower == flow.client_is_lower ? 0 : 1;
+    const uint8_t direction = source_is_lower == flow.summary.client_is_lower ? 0 : 1;
     if (flow.tcp_state != TcpState::none) {
         flow.tcp_state = next_tcp_state(flow.tcp_state, flow.tcp_seen, packet.tcp_flags, direction,
                                         packet.payload_length != 0);
@@ -377,8 +377,8 @@ void Worker::process(rte_mbuf*& mbuf, uint64_t tsc_now_us_value, bool salvaged,
     } else {
         table_.touch(slot, now_us);
     }
-    flow.packets[direction] += represented;
-    flow.bytes[direction] += length;
+    flow.summary.packets[direction] += represented;
+    flow.summary.bytes[direction] += length;
     flow.tunnel.note(packet.tunnel, direction);
 
     // A flow is credited to its app once decided, with every packet seen until then;
@@ -386,7 +386,7 @@ void Worker::process(rte_mbuf*& mbuf, uint64_t tsc_now_us_value, bool salvaged,
     const bool was_credited = flow.credited;
     if (flow.classifiers_pending != 0) classify(slot, flow, packet, direction, now_us);
     if (was_credited) {
-        AppCounters& app = counters_.apps[flow.verdict.app];
+        AppCounters& app = counters_.apps[flow.summary.verdict.app];
         app.packets[direction].add(represented);
         app.bytes[direction].add(length);
     }
@@ -414,7 +414,7 @@ void Worker::classify(uint32_t slot, Flow& flow, const DecodedPacket& packet, ui
     view.tcp_flags = packet.tcp_flags;
     view.tcp_seq = packet.tcp_seq;
     view.timestamp_ms = now_us / 1000;
-    view.flow_packets = static_cast<uint32_t>(flow.total_packets());
+    view.flow_packets = static_cast<uint32_t>(flow.summary.total_packets());
     const Endpoint& server = direction == 0 ? packet.destination : packet.source;
     view.server_address = server.address.data();
     view.server_port = server.port;
@@ -430,7 +430,7 @@ void Worker::classify(uint32_t slot, Flow& flow, const DecodedPacket& packet, ui
     } else {
         view.stream_flags = stream_flag::unavailable;
     }
-    const uint64_t flow_bytes = flow.bytes[0] + flow.bytes[1];
+    const uint64_t flow_bytes = flow.summary.total_bytes();
     void** states = slots_.states(slot);
     uint8_t* pending = slots_.pending(slot);
     bool stream_wanted = false;
@@ -439,7 +439,7 @@ void Worker::classify(uint32_t slot, Flow& flow, const DecodedPacket& packet, ui
         const PacketBudget& budget = budgets_[i];
         view.last_offer = view.flow_packets > budget.packets_for(packet.ip_protocol) ||
                           flow_bytes > budget.bytes;
-        Progress progress = classifiers_[i]->inspect(states[i], view, flow.verdict);
+        Progress progress = classifiers_[i]->inspect(states[i], view, flow.summary.verdict);
         if (progress != Progress::done && view.last_offer) {
             conclude_classifier(i, states[i], flow);
             progress = Progress::done;
@@ -458,15 +458,16 @@ void Worker::classify(uint32_t slot, Flow& flow, const DecodedPacket& packet, ui
 }
 
 void Worker::credit(Flow& flow) noexcept {
-    if (flow.verdict.app >= kMaxApps) flow.verdict.app = 0;
-    AppCounters& app = counters_.apps[flow.verdict.app];
+    FlowSummary& summary = flow.summary;
+    if (summary.verdict.app >= kMaxApps) summary.verdict.app = 0;
+    AppCounters& app = counters_.apps[summary.verdict.app];
     for (int d = 0; d < 2; ++d) {
-        app.packets[d].add(flow.packets[d]);
-        app.bytes[d].add(flow.bytes[d]);
+        app.packets[d].add(summary.packets[d]);
+        app.bytes[d].add(summary.bytes[d]);
     }
     app.flows.add();
     app.active_flows.add();
-    counters_.verdict(flow.verdict.app, flow.verdict.classifier, flow.verdict.confidence).add();
+    counters_.verdict(flow.summary.verdict.app, flow.summary.verdict.classifier, flow.summary.verdict.confidence).add();
     flow.credited = true;
 }
 
@@ -475,7 +476,7 @@ void Worker::end_flow(uint32_t slot, FlowEnd why) noexcept {
     if (flow.classifiers_pending != 0) conclude_classifiers(slot, flow);
     streams_.release(flow.stream);
     if (!flow.credited) credit(flow);
-    counters_.apps[flow.verdict.app].active_flows.sub();
+    counters_.apps[flow.summary.verdict.app].active_flows.sub();
     if (flow.tcp_state == TcpState::closed) why = FlowEnd::tcp_fin;
     if (flow.tcp_state == TcpState::reset) why = FlowEnd::tcp_rst;
     counters_.evictions[index_of(why)].add();
@@ -491,17 +492,18 @@ void Worker::end_flow(uint32_t slot, FlowEnd why) noexcept {
 // The flow ends, or went over a classifier's budget, before the classifier said done: it
 // settles on what it saw. `l3` carries the flow's rebuilt client headers (see conclude()).
 void Worker::conclude_classifier(size_t index, void*& state, Flow& flow) noexcept {
+    const FlowSummary& summary = flow.summary;
     PacketView context;
-    context.ip_protocol = flow.key.ip_protocol;
-    context.server_address =
-        flow.client_is_lower ? flow.key.upper_address.data() : flow.key.lower_address.data();
-    context.server_port = flow.client_is_lower ? flow.key.upper_port : flow.key.lower_port;
+    context.ip_protocol = summary.key.ip_protocol;
+    context.server_address = summary.client_is_lower ? summary.key.upper_address.data()
+                                                     : summary.key.lower_address.data();
+    context.server_port = summary.client_is_lower ? summary.key.upper_port : summary.key.lower_port;
     context.rules = rules_;
     context.l3 = conclude_headers_.data();
     context.l3_length = static_cast<uint16_t>(
-        rebuild_client_headers(flow.key, flow.client_is_lower, conclude_headers_));
-    context.timestamp_ms = flow.last_seen_us / 1000;
-    classifiers_[index]->conclude(state, context, flow.verdict);
+        rebuild_client_headers(flow.summary.key, flow.summary.client_is_lower, conclude_headers_));
+    context.timestamp_ms = flow.summary.last_seen_us / 1000;
+    classifiers_[index]->conclude(state, context, flow.summary.verdict);
 }
 
 void Worker::conclude_classifiers(uint32_t slot, Flow& flow) noexcept {
@@ -525,15 +527,7 @@ void Worker::expire(unsigned budget) noexcept {
 
 void Worker::emit_record(const Flow& flow, FlowEnd why) noexcept {
     FlowRecord record;
-    record.key = flow.key;
-    record.verdict = flow.verdict;
-    for (int d = 0; d < 2; ++d) {
-        record.packets[d] = flow.packets[d];
-        record.bytes[d] = flow.bytes[d];
-    }
-    record.first_seen_us = flow.first_seen_us;
-    record.last_seen_us = flow.last_seen_us;
-    record.client_is_lower = flow.client_is_lower;
+    record.summary = flow.summary;
     record.tunnel = flow.tunnel;
     record.end = why;
     record.annotations = annotations_;

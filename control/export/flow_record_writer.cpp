@@ -8,7 +8,6 @@
 #include <arpa/inet.h>
 #include <fmt/format.h>
 
-
 namespace ottscope {
 namespace {
 
@@ -39,7 +38,7 @@ std::string protocol_name(uint8_t protocol) {
 }
 
 std::string_view end_name(FlowEnd end) {
-    return end < FlowEnd::count ? kEvictionReasonNames[index_of(end)] : "shutdown";
+    return kFlowEndNames.name(end, "shutdown");
 }
 
 // "tunnel":{"type":"gtpu","outer":[client side, server side],"teid_up":N,"teid_down":N}
@@ -102,11 +101,12 @@ std::string format_flow_record(const FlowRecord& record, const AppCatalog& catal
                                const std::vector<std::string>& classifier_names,
                                const std::vector<std::string>& zone_names,
                                const FlowRecordFields& fields) {
-    const FlowKey& key = record.key;
-    const bool lower_is_client = record.client_is_lower;
+    const FlowSummary& flow = record.summary;
+    const FlowKey& key = flow.key;
+    const bool lower_is_client = flow.client_is_lower;
     const std::string lower = address_text(key.lower_address, key.ip_version);
     const std::string upper = address_text(key.upper_address, key.ip_version);
-    const AppInfo& app = catalog.app(record.verdict.app);
+    const AppInfo& app = catalog.app(flow.verdict.app);
     std::string out;
     out.reserve(512);
     out += "{\"proto\":\"" + protocol_name(key.ip_protocol) + "\"";
@@ -125,31 +125,30 @@ std::string format_flow_record(const FlowRecord& record, const AppCatalog& catal
     append_json_string(out, app.name);
     out += ",\"category\":";
     // Apps nDPI did not name (rule apps, the TLS classifier's sip-tls) carry their own category.
-    const uint16_t id = record.verdict.app;
-    const bool own_category = catalog.is_rule_app(id) ||
-                              (id >= catalog.builtin_protocols() && id != record.verdict.ndpi_app &&
-                               id != record.verdict.ndpi_master);
-    append_json_string(out, own_category
-                                ? std::string_view(app.category)
-                                : catalog.ndpi_category_name(record.verdict.ndpi_category));
+    const uint16_t id = flow.verdict.app;
+    const bool own_category =
+        catalog.is_rule_app(id) || (id >= catalog.builtin_protocols() &&
+                                    id != flow.verdict.ndpi_app && id != flow.verdict.ndpi_master);
+    append_json_string(out, own_category ? std::string_view(app.category)
+                                         : catalog.ndpi_category_name(flow.verdict.ndpi_category));
     out += ",\"ndpi\":";
-    append_json_string(out, catalog.ndpi_name(record.verdict.ndpi_master, record.verdict.ndpi_app));
+    append_json_string(out, catalog.ndpi_name(flow.verdict.ndpi_master, flow.verdict.ndpi_app));
     out += ",\"classifier\":";
-    append_json_string(out, record.verdict.classifier < classifier_names.size()
-                                ? classifier_names[record.verdict.classifier]
+    append_json_string(out, flow.verdict.classifier < classifier_names.size()
+                                ? classifier_names[flow.verdict.classifier]
                                 : std::string("none"));
     out += ",\"confidence\":";
-    append_json_string(out, confidence_name(record.verdict.confidence));
+    append_json_string(out, confidence_name(flow.verdict.confidence));
     // SIP found inside TLS with a key log backs whatever named the flow (a rule on the SNI).
     static constexpr std::string_view kDecryptedSip = "sip inside tls (decrypted)";
-    const std::string_view evidence = catalog.evidence_text(record.verdict.evidence);
+    const std::string_view evidence = catalog.evidence_text(flow.verdict.evidence);
     static const std::optional<AnnotationSlot> decrypted = decrypted_slot();
     const bool decrypted_sip = decrypted && record.annotations.get(*decrypted) == "sip" &&
                                evidence != kDecryptedSip;
-    if (record.verdict.evidence != 0 || decrypted_sip) {
+    if (flow.verdict.evidence != 0 || decrypted_sip) {
         out += ",\"evidence\":[";
-        if (record.verdict.evidence != 0) append_json_string(out, evidence);
-        if (record.verdict.evidence != 0 && decrypted_sip) out += ",";
+        if (flow.verdict.evidence != 0) append_json_string(out, evidence);
+        if (flow.verdict.evidence != 0 && decrypted_sip) out += ",";
         if (decrypted_sip) append_json_string(out, kDecryptedSip);
         out += "]";
     }
@@ -157,9 +156,9 @@ std::string format_flow_record(const FlowRecord& record, const AppCatalog& catal
     fmt::format_to(std::back_inserter(out),
                    ",\"pkts_c2s\":{},\"pkts_s2c\":{},\"bytes_c2s\":{},\"bytes_s2c\":{}"
                    ",\"first_seen\":{}.{:06},\"last_seen\":{}.{:06},\"end_reason\":\"{}\"}}\n",
-                   record.packets[0], record.packets[1], record.bytes[0], record.bytes[1],
-                   record.first_seen_us / 1'000'000, record.first_seen_us % 1'000'000,
-                   record.last_seen_us / 1'000'000, record.last_seen_us % 1'000'000,
+                   flow.packets[0], flow.packets[1], flow.bytes[0], flow.bytes[1],
+                   flow.first_seen_us / 1'000'000, flow.first_seen_us % 1'000'000,
+                   flow.last_seen_us / 1'000'000, flow.last_seen_us % 1'000'000,
                    end_name(record.end));
     return out;
 }

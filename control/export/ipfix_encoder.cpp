@@ -277,25 +277,26 @@ void IpfixEncoder::announce_app(uint16_t app, std::vector<IpfixMessage>& out) {
 }
 
 void IpfixEncoder::add(const FlowRecord& record, std::vector<IpfixMessage>& out) {
+    const FlowSummary& flow = record.summary;
     // A collector learns an id's name before the first record that uses it.
-    announce_app(record.verdict.app, out);
-    const FlowKey& key = record.key;
-    const bool lower_is_client = record.client_is_lower;
+    announce_app(flow.verdict.app, out);
+    const FlowKey& key = flow.key;
+    const bool lower_is_client = flow.client_is_lower;
     const IpAddress& client = lower_is_client ? key.lower_address : key.upper_address;
     const IpAddress& server = lower_is_client ? key.upper_address : key.lower_address;
     FlowData data{};
-    data.flow_start_ms = record.first_seen_us / 1000;
-    data.flow_end_ms = record.last_seen_us / 1000;
-    data.octets = record.bytes[0];
-    data.packets = record.packets[0];
-    data.reverse_octets = record.bytes[1];
-    data.reverse_packets = record.packets[1];
+    data.flow_start_ms = flow.first_seen_us / 1000;
+    data.flow_end_ms = flow.last_seen_us / 1000;
+    data.octets = flow.bytes[0];
+    data.packets = flow.packets[0];
+    data.reverse_octets = flow.bytes[1];
+    data.reverse_packets = flow.packets[1];
     const std::string_view classifier =
-        record.verdict.classifier < classifier_names_.size()
-            ? std::string_view(classifier_names_[record.verdict.classifier])
+        flow.verdict.classifier < classifier_names_.size()
+            ? std::string_view(classifier_names_[flow.verdict.classifier])
             : std::string_view("none");
     data.classifier = varfield(classifier);
-    data.evidence = varfield(catalog_.evidence_text(record.verdict.evidence));
+    data.evidence = varfield(catalog_.evidence_text(flow.verdict.evidence));
     if (key.ip_version == 4) {
         data.source_v4 = ipv4_of(client);
         data.destination_v4 = ipv4_of(server);
@@ -311,8 +312,8 @@ void IpfixEncoder::add(const FlowRecord& record, std::vector<IpfixMessage>& out)
     data.vlan = key.vlan;
     data.protocol = key.ip_protocol;
     data.end_reason = end_reason_code(record.end);
-    application_id(record.verdict.app, data.application_id);
-    data.confidence = static_cast<uint8_t>(record.verdict.confidence);
+    application_id(flow.verdict.app, data.application_id);
+    data.confidence = static_cast<uint8_t>(flow.verdict.confidence);
     append(fixbuf_->flow_internal, key.ip_version == 4 ? fixbuf_->flow_v4 : fixbuf_->flow_v6, &data,
            sizeof(data), out);
     ++records_open_;

@@ -127,10 +127,10 @@ std::vector<std::string> IpfixExportSet::finish(Clock::time_point deadline) {
                                        stats->records.load());
         uint64_t dropped = 0;
         std::string reasons;
-        for (size_t i = 0; i < kExportDropNames.size(); ++i) {
-            const uint64_t n = stats->dropped[i].load();
+        for (const auto& [reason, name] : kExportDropNames) {
+            const uint64_t n = stats->dropped[index_of(reason)].load();
             dropped += n;
-            if (n != 0) reasons += fmt::format(" {}={}", kExportDropNames[i], n);
+            if (n != 0) reasons += fmt::format(" {}={}", name, n);
         }
         line += fmt::format(", {} dropped{}", dropped, reasons);
         lines.push_back(std::move(line));

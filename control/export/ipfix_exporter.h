@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "classifiers/enum_names.h"
 #include "control/export/ipfix_encoder.h"
 #include "control/export/ipfix_url.h"
 
@@ -39,9 +40,14 @@ enum class ExportDrop : uint8_t {
     collector_removed,      // left when a reload removed the collector and its grace ran out
     count
 };
-inline constexpr std::array<std::string_view, static_cast<size_t>(ExportDrop::count)>
-    kExportDropNames = {"buffer_full", "connection_lost",       "send_error",
-                        "shutdown",    "collector_unreachable", "collector_removed"};
+inline constexpr auto kExportDropNames = enum_names<ExportDrop>({
+    {ExportDrop::buffer_full, "buffer_full"},
+    {ExportDrop::connection_lost, "connection_lost"},
+    {ExportDrop::send_error, "send_error"},
+    {ExportDrop::shutdown, "shutdown"},
+    {ExportDrop::collector_unreachable, "collector_unreachable"},
+    {ExportDrop::collector_removed, "collector_removed"},
+});
 
 // Written by the control thread, read by the metrics server.
 struct ExportStats {

@@ -6,7 +6,8 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <string_view>
+
+#include "classifiers/enum_names.h"
 
 namespace ottscope {
 
@@ -16,9 +17,11 @@ enum class SinkDrop : uint8_t {
     shutdown,      // still waiting when the grace period at exit ran out
     count
 };
-inline constexpr std::array<std::string_view, 3> kSinkDropNames = {"backlog_full", "write_error",
-                                                                   "shutdown"};
-static_assert(kSinkDropNames.size() == static_cast<size_t>(SinkDrop::count));
+inline constexpr auto kSinkDropNames = enum_names<SinkDrop>({
+    {SinkDrop::backlog_full, "backlog_full"},
+    {SinkDrop::write_error, "write_error"},
+    {SinkDrop::shutdown, "shutdown"},
+});
 
 enum class SinkError : uint8_t {
     disk_full,    // ENOSPC, EDQUOT, EFBIG
@@ -26,20 +29,22 @@ enum class SinkError : uint8_t {
     io_error,     // EIO and anything else a write or open can say
     count
 };
-inline constexpr std::array<std::string_view, 3> kSinkErrorNames = {"disk_full", "broken_pipe",
-                                                                    "io_error"};
-static_assert(kSinkErrorNames.size() == static_cast<size_t>(SinkError::count));
+inline constexpr auto kSinkErrorNames = enum_names<SinkError>({
+    {SinkError::disk_full, "disk_full"},
+    {SinkError::broken_pipe, "broken_pipe"},
+    {SinkError::io_error, "io_error"},
+});
 
 struct RecordSinkStats {
     std::atomic<uint64_t> offered{0};
     std::atomic<uint64_t> written{0};
-    std::array<std::atomic<uint64_t>, kSinkDropNames.size()> dropped{};
-    std::array<std::atomic<uint64_t>, kSinkErrorNames.size()> errors{};  // failed writes/opens
+    std::array<std::atomic<uint64_t>, index_of(SinkDrop::count)> dropped{};
+    std::array<std::atomic<uint64_t>, index_of(SinkError::count)> errors{};  // failed writes/opens
     std::atomic<bool> open{false};  // the output is open (a FIFO has a reader)
     std::atomic<uint64_t> backlog_bytes{0};
 
     void drop(SinkDrop reason, uint64_t records) noexcept {
-        dropped[static_cast<size_t>(reason)].fetch_add(records, std::memory_order_relaxed);
+        dropped[index_of(reason)].fetch_add(records, std::memory_order_relaxed);
     }
     [[nodiscard]] uint64_t dropped_total() const noexcept {
         uint64_t sum = 0;

@@ -23,7 +23,7 @@ namespace {
 std::vector<FlowRecord> sample_records(bool ipv6) {
     std::vector<FlowRecord> records(1024);
     for (size_t i = 0; i < records.size(); ++i) {
-        FlowRecord& r = records[i];
+        FlowSummary& r = records[i].summary;
         r.key.ip_version = ipv6 ? 6 : 4;
         r.key.ip_protocol = i % 3 == 0 ? 17 : 6;
         uint8_t a[4] = {10, 0, static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)};

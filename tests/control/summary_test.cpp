@@ -43,10 +43,7 @@ TEST(JsonWriter, NonFiniteNumbersBecomeNull) {
 // The printers write what a person reads at the end of a run; captured through a memory stream.
 class SummaryPrinters : public ::testing::Test {
 protected:
-    SummaryPrinters() : module_(make_ndpi_module()), catalog_(module_.get()) {
-        totals_.drops.assign(index_of(DropReason::count), 0);
-        totals_.decode_errors.assign(index_of(DecodeError::count), 0);
-    }
+    SummaryPrinters() : module_(make_ndpi_module()), catalog_(module_.get()) {}
     template <typename Print>
     static std::string captured(Print print) {
         char* buffer = nullptr;

@@ -24,8 +24,8 @@ TEST(TopFlowsScanner, PublishesTheLargestFlowsOnlyWhenAsked) {
     for (uint16_t i = 0; i < 300; ++i) {
         const FlowKey key = key_for(static_cast<uint16_t>(1000 + i));
         const uint32_t slot = table.insert(key, FlowTable::hash_key(key), 1);
-        table[slot].bytes[0] = i;
-        table[slot].bytes[1] = 1;
+        table[slot].summary.bytes[0] = i;
+        table[slot].summary.bytes[1] = 1;
     }
     auto mailbox = std::make_unique<FlowSnapshotMailbox>();
     TopFlowsScanner scanner(mailbox.get());
@@ -44,7 +44,7 @@ TEST(TopFlowsScanner, PublishesTheLargestFlowsOnlyWhenAsked) {
     ASSERT_EQ(snapshot.count, kTopFlowsMax);
     EXPECT_EQ(snapshot.table_size, 300u);
     for (uint32_t i = 0; i < snapshot.count; ++i)
-        EXPECT_EQ(snapshot.entries[i].total_bytes(), 300u - i) << "largest first";
+        EXPECT_EQ(snapshot.entries[i].summary.total_bytes(), 300u - i) << "largest first";
 
     scanner.close();
     EXPECT_TRUE(mailbox->closed());
@@ -56,9 +56,9 @@ TEST(TopFlowsScanner, RemovedFlowsAreNotReported) {
     const FlowKey removed = key_for(1);
     const FlowKey kept = key_for(2);
     const uint32_t removed_slot = table.insert(removed, FlowTable::hash_key(removed), 1);
-    table[removed_slot].bytes[0] = 1000;  // the larger: it would come first if reported
+    table[removed_slot].summary.bytes[0] = 1000;  // the larger: it would come first if reported
     const uint32_t kept_slot = table.insert(kept, FlowTable::hash_key(kept), 1);
-    table[kept_slot].bytes[0] = 10;
+    table[kept_slot].summary.bytes[0] = 10;
     table.remove(removed_slot);
     auto mailbox = std::make_unique<FlowSnapshotMailbox>();
     TopFlowsScanner scanner(mailbox.get());
@@ -69,8 +69,8 @@ TEST(TopFlowsScanner, RemovedFlowsAreNotReported) {
     const FlowSnapshot& snapshot = mailbox->latest();
     EXPECT_EQ(snapshot.generation, wanted);
     ASSERT_EQ(snapshot.count, 1u) << "only the flow still in the table";
-    EXPECT_EQ(snapshot.entries[0].key, kept);
-    EXPECT_EQ(snapshot.entries[0].total_bytes(), 10u);
+    EXPECT_EQ(snapshot.entries[0].summary.key, kept);
+    EXPECT_EQ(snapshot.entries[0].summary.total_bytes(), 10u);
 }
 
 }  // namespace

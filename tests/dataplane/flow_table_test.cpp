@@ -60,7 +60,7 @@ TEST(FlowTable, FreedSlotsAreReusedBeforeUntouchedOnes) {
         const FlowKey key = key_for(i);
         const uint32_t slot = table.insert(key, FlowTable::hash_key(key), 1);
         EXPECT_TRUE(slot == slots[3] || slot == slots[7]) << slot;
-        EXPECT_EQ(table[slot].packets[0], 0u) << "a reused slot starts as a new flow";
+        EXPECT_EQ(table[slot].summary.packets[0], 0u) << "a reused slot starts as a new flow";
     }
     EXPECT_EQ(table.slots_used(), 10u);
     EXPECT_EQ(table.size(), 10u);

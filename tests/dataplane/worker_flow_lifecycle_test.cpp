@@ -55,8 +55,9 @@ std::vector<uint8_t> udp_frame(uint16_t source_port) {
 
 const FlowRecord* tcp_record(const std::vector<FlowRecord>& records, uint32_t client = 1) {
     for (const FlowRecord& r : records)
-        if (r.key.ip_protocol == 6 && r.key.lower_address[15] == static_cast<uint8_t>(client) &&
-            r.key.lower_address[14] == static_cast<uint8_t>(client >> 8))
+        if (r.summary.key.ip_protocol == 6 &&
+            r.summary.key.lower_address[15] == static_cast<uint8_t>(client) &&
+            r.summary.key.lower_address[14] == static_cast<uint8_t>(client >> 8))
             return &r;
     return nullptr;
 }
@@ -70,7 +71,7 @@ TEST(WorkerFlowLifecycle, SynOnlyFlowEndsAfterTheEmbryonicTimeout) {
     const FlowRecord* syn = tcp_record(records);
     ASSERT_NE(syn, nullptr);
     EXPECT_EQ(syn->end, FlowEnd::idle_timeout);
-    EXPECT_EQ(run.evictions(EvictionReason::idle_timeout), 1u);
+    EXPECT_EQ(run.evictions(FlowEnd::idle_timeout), 1u);
     EXPECT_TRUE(run.conserved());
 }
 
@@ -84,7 +85,7 @@ TEST(WorkerFlowLifecycle, EstablishedFlowOutlivesTheEmbryonicTimeout) {
     const FlowRecord* tcp = tcp_record(records);
     ASSERT_NE(tcp, nullptr);
     EXPECT_EQ(tcp->end, FlowEnd::shutdown);
-    EXPECT_EQ(run.evictions(EvictionReason::idle_timeout), 0u);
+    EXPECT_EQ(run.evictions(FlowEnd::idle_timeout), 0u);
     EXPECT_TRUE(run.conserved());
 }
 
@@ -119,9 +120,9 @@ TEST(WorkerFlowLifecycle, FinFromBothSidesEndsAsTcpFinAfterTheLinger) {
     const FlowRecord* tcp = tcp_record(records);
     ASSERT_NE(tcp, nullptr);
     EXPECT_EQ(tcp->end, FlowEnd::tcp_fin);
-    EXPECT_EQ(tcp->packets[0] + tcp->packets[1], 9u);
-    EXPECT_EQ(run.evictions(EvictionReason::tcp_fin), 1u);
-    EXPECT_EQ(run.evictions(EvictionReason::idle_timeout), 0u);
+    EXPECT_EQ(tcp->summary.packets[0] + tcp->summary.packets[1], 9u);
+    EXPECT_EQ(run.evictions(FlowEnd::tcp_fin), 1u);
+    EXPECT_EQ(run.evictions(FlowEnd::idle_timeout), 0u);
     EXPECT_TRUE(run.conserved());
 }
 
@@ -133,7 +134,7 @@ TEST(WorkerFlowLifecycle, ClosedFlowFlushedAtShutdownKeepsTcpFin) {
     const auto records = run.finish();
     ASSERT_EQ(records.size(), 1u);
     EXPECT_EQ(records[0].end, FlowEnd::tcp_fin);
-    EXPECT_EQ(run.evictions(EvictionReason::shutdown), 0u);
+    EXPECT_EQ(run.evictions(FlowEnd::shutdown), 0u);
 }
 
 TEST(WorkerFlowLifecycle, FinFromOneSideIsOnlyClosing) {
@@ -159,8 +160,8 @@ TEST(WorkerFlowLifecycle, RstEndsAsTcpRstAndAbsorbsWhatFollows) {
     const FlowRecord* tcp = tcp_record(records);
     ASSERT_NE(tcp, nullptr);
     EXPECT_EQ(tcp->end, FlowEnd::tcp_rst);
-    EXPECT_EQ(tcp->packets[0] + tcp->packets[1], 7u);
-    EXPECT_EQ(run.evictions(EvictionReason::tcp_rst), 1u);
+    EXPECT_EQ(tcp->summary.packets[0] + tcp->summary.packets[1], 7u);
+    EXPECT_EQ(run.evictions(FlowEnd::tcp_rst), 1u);
     EXPECT_TRUE(run.conserved());
 }
 
@@ -182,9 +183,9 @@ TEST(WorkerFlowLifecycle, NewSynOnClosedPortsStartsANewFlow) {
     const auto records = run.finish();
     ASSERT_EQ(records.size(), 2u);
     EXPECT_EQ(records[0].end, FlowEnd::tcp_fin);
-    EXPECT_EQ(records[0].packets[0] + records[0].packets[1], 7u);
+    EXPECT_EQ(records[0].summary.packets[0] + records[0].summary.packets[1], 7u);
     EXPECT_EQ(records[1].end, FlowEnd::shutdown);
-    EXPECT_EQ(records[1].packets[0], 1u);
+    EXPECT_EQ(records[1].summary.packets[0], 1u);
     EXPECT_EQ(run.counters().flows_created.read(), 2u);
     EXPECT_TRUE(run.conserved());
 }
@@ -194,12 +195,12 @@ TEST(WorkerFlowLifecycle, FullTableEndsEmbryonicFlowsBeforeEstablishedOnes) {
     run.send(tcp_frame(true, kAck | kPsh, 10, 1), 0);  // established, idle longest
     for (uint32_t i = 0; i < 20; ++i) run.send(tcp_frame(true, kSyn, 0, 100 + i), 1000 + i);
     const auto records = run.finish();
-    EXPECT_EQ(run.evictions(EvictionReason::table_full), 5u);
+    EXPECT_EQ(run.evictions(FlowEnd::table_full), 5u);
     // The first five SYN flows made room, oldest first; the established flow stayed.
     for (uint32_t i = 0; i < 5; ++i) {
         ASSERT_LT(i, records.size());
         EXPECT_EQ(records[i].end, FlowEnd::table_full);
-        EXPECT_EQ(records[i].key.lower_address[15], 100 + i);
+        EXPECT_EQ(records[i].summary.key.lower_address[15], 100 + i);
     }
     const FlowRecord* established = tcp_record(records, 1);
     ASSERT_NE(established, nullptr);
@@ -231,9 +232,9 @@ TEST(WorkerFlowLifecycle, AFlowFirstSeenAtTheServersSynAckKeepsItsClient) {
     const auto records = run.finish();
     const FlowRecord* flow = tcp_record(records);
     ASSERT_NE(flow, nullptr);
-    EXPECT_TRUE(flow->client_is_lower) << "10.0.0.1 is the client, 192.0.2.1 the server";
-    EXPECT_EQ(flow->packets[0], 2u) << "client to server";
-    EXPECT_EQ(flow->packets[1], 1u) << "server to client";
+    EXPECT_TRUE(flow->summary.client_is_lower) << "10.0.0.1 is the client, 192.0.2.1 the server";
+    EXPECT_EQ(flow->summary.packets[0], 2u) << "client to server";
+    EXPECT_EQ(flow->summary.packets[1], 1u) << "server to client";
     EXPECT_TRUE(run.conserved());
 }
 

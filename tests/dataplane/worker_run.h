@@ -72,7 +72,7 @@ public:
     [[nodiscard]] const WorkerCounters& counters() const { return counters_; }
     // What the worker is made with, for tests that give it rules or classifier options.
     WorkerSetup& setup() { return setup_; }
-    [[nodiscard]] uint64_t evictions(EvictionReason reason) const {
+    [[nodiscard]] uint64_t evictions(FlowEnd reason) const {
         return counters_.evictions[index_of(reason)].read();
     }
     // Every packet taken in is counted under an app or a drop reason.

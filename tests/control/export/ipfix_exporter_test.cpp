@@ -29,10 +29,10 @@ IpfixCollector closed_tcp_port() {
 
 FlowRecord record(uint16_t port) {
     FlowRecord r;
-    r.key.ip_version = 4;
-    r.key.ip_protocol = 6;
-    r.key.lower_port = port;
-    r.key.upper_port = 443;
+    r.summary.key.ip_version = 4;
+    r.summary.key.ip_protocol = 6;
+    r.summary.key.lower_port = port;
+    r.summary.key.upper_port = 443;
     return r;
 }
 
