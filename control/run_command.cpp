@@ -43,6 +43,7 @@
 #include "control/rate_limited_log.h"
 #include "control/record_drain.h"
 #include "control/rule_reloader.h"
+#include "control/startup/plan.h"
 #include "control/stats_view.h"
 #include "control/summary.h"
 #include "dataplane/capture_counter.h"
@@ -105,15 +106,6 @@ void install_signal_handlers() {
     sigaction(SIGPIPE, &action, nullptr);
 }
 
-constexpr unsigned kInputRingSize = 4096;
-// Worker 0's share of the flows when the configuration leaves it open. Reading a capture
-// file through libpcap costs several times a NIC's receive, so a receiver that reads files
-// keeps the fewest flows it can: one bucket of the redirection table. Measured on the
-// benchmark capture with 2 workers, whole process, medians of 5 interleaved runs: 0.642 s
-// at one bucket, 0.660 s at 0.01, 0.704 s at 0.05, 0.735 s at 0.1 (the earlier default,
-// chosen while the capture count still ran beside the workers). From memory 0.3 was fastest.
-constexpr double kCaptureReceiverShare = 1.0 / kRedirectionBuckets;
-constexpr double kPortReceiverShare = 0.3;
 // How often the reload thread looks for changed configuration, rule or key-log files.
 constexpr auto kReloadPollInterval = std::chrono::seconds(1);
 // Grace for flow records still queued at the end of a run: generous when the capture ended
@@ -129,52 +121,11 @@ std::chrono::steady_clock::time_point sink_deadline() {
                 ? std::chrono::steady_clock::duration(kSinkGraceAfterStop)
                 : std::chrono::steady_clock::duration(kSinkGrace));
 }
-constexpr unsigned kRecordRingSize = 65536;
-// Each lcore's cache in the packet-buffer pool. A cache holds up to one and a half times this
-// before it flushes to the pool's ring.
-constexpr unsigned kMbufCache = 256;
-// Memory reserved per mbuf: data room, mbuf and mempool headers, and the slack the DPDK
-// allocator needs for one very large pool (measured: 1M mbufs do not fit in 2.7 KiB each).
-constexpr size_t kMbufFootprint = 4096;
-
-struct RunError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-// What the run would take (DPDK's memory, reserved whole at start, and the flow slots each
-// worker's table may fill) against what the machine has free: refused before the EAL starts,
-// with the figures, instead of a death by the OOM killer with no word.
-void check_memory(uint64_t dpdk_mb, uint64_t flow_slot_bytes) {
-    const std::optional<uint64_t> available = meminfo_bytes("MemAvailable");
-    if (!available) return;
-    const uint64_t wanted = (dpdk_mb << 20) + flow_slot_bytes;
-    if (wanted <= *available) return;
-    throw RunError(fmt::format(
-        "this run needs about {} MiB ({} MiB of DPDK memory for packet buffers and flow hashes, "
-        "{} MiB of flow slots) and the machine has {} MiB available; lower "
-        "flow_table.capacity, the worker count or dataplane.memory_mb",
-        wanted >> 20, dpdk_mb, flow_slot_bytes >> 20, *available >> 20));
-}
-
-std::string pcap_vdev(size_t index, const std::string& path, bool forever) {
-    if (path.find_first_of(",=") != std::string::npos)
-        throw RunError(path +
-                       ": capture paths with ',' or '=' cannot be passed to the pcap vdev; "
-                       "rename or link the file");
-    return fmt::format("net_pcap{},rx_pcap={}{}", index, path, forever ? ",infinite_rx=1" : "");
-}
-
-// "0000:3b:00.0" or "3b:00.0": a NIC to allow-list; anything else is a vdev argument string.
-bool is_pci_address(const std::string& device) {
-    static const std::regex pci(R"(^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$)");
-    return std::regex_match(device, pci);
-}
-
 std::array<PortView, kMaxPorts> port_views(const std::vector<Port>& ports) {
     std::array<PortView, kMaxPorts> views{};
     for (const Port& port : ports) {
         if (port.id >= kMaxPorts)
-            throw RunError("port id " + std::to_string(port.id) + " too large");
+            throw StartupError("port id " + std::to_string(port.id) + " too large");
         views[port.id] = PortView{port.link, port.zone};
     }
     return views;
@@ -331,25 +282,12 @@ std::string Appliance::prepare_generation(const Config& config, Generation& gene
 }
 
 void Appliance::prepare_captures() {
-    for (const PortSettings& settings : config_.ports) {
-        if (is_pci_address(settings.device) && !config_.hugepages)
-            throw RunError("port " + settings.name + " is the PCI device " + settings.device +
-                           ": NIC ports need hugepages (set dataplane.hugepages: true)");
-        PortConfig port;
-        port.name = settings.name;
-        port.device = settings.device;
-        port.link = settings.link == "raw-ip" ? LinkType::raw_ip : LinkType::ethernet;
-        port.zone = settings.zone;
-        port_configs_.push_back(port);
-    }
-    uint16_t zone = 0;
-    for (const PortSettings& settings : config_.ports)
-        zone = std::max<uint16_t>(zone, settings.zone + 1);
+    port_configs_ = configured_ports(config_);
     std::vector<CaptureFileInfo> captures;
     for (const std::string& path : options_.pcaps) {
         CaptureFileError error;
         auto info = open_capture_file(path, error);
-        if (!info) throw RunError(error.message);
+        if (!info) throw StartupError(error.message);
         captures.push_back(std::move(*info));
     }
     // Counting reads every capture whole: it runs beside the dataplane's start and the run.
@@ -359,24 +297,13 @@ void Appliance::prepare_captures() {
     capture_counter_ = std::make_unique<CaptureCounter>(captures, background, std::move(first));
     if (!background) capture_counter_->wait();  // as before: read whole, then start
     for (size_t i = 0; i < captures.size(); ++i) {
-        auto info = std::optional<CaptureFileInfo>(std::move(captures[i]));
-        PortConfig port;
-        port.name = "pcap" + std::to_string(i);
-        port.device = pcap_vdev(i, info->path, options_.loop);
-        port.link = info->link;
-        // Each capture is its own observation point: its flows never merge with another's.
-        port.zone = static_cast<uint16_t>(zone + i);
-        port.replay_forever = options_.loop;
+        PortConfig port = capture_port(config_, i, captures[i].path, options_.loop);
+        port.link = captures[i].link;
         port.expected_packets = capture_counter_->expected(i);
-        port.capture = std::move(*info);
+        port.capture = std::move(captures[i]);
         port_configs_.push_back(std::move(port));
     }
-    if (port_configs_.empty())
-        throw RunError("nothing to read: give --pcap FILE or ports in the configuration");
-    if (port_configs_.size() > std::min<size_t>(RTE_MAX_ETHPORTS, kMaxPorts))
-        throw RunError(fmt::format("{} ports or captures given; one run takes at most {}",
-                                   port_configs_.size(),
-                                   std::min<size_t>(RTE_MAX_ETHPORTS, kMaxPorts)));
+    check_port_count(port_configs_.size());
 }
 
 // A damaged capture's readable packets are processed; the run says so and exits 1.
@@ -399,72 +326,26 @@ void Appliance::order_ndpi_modules() {
 }
 
 void Appliance::build_dataplane() {
-    fanout_mode_ = without("receiver-worker") ? FanoutMode::dedicated : config_.fanout;
-
-    uint64_t replay_packets = 0;
+    StartupFacts facts;
+    facts.workers = workers_;
+    for (const PortConfig& port : port_configs_) facts.devices.push_back(port.device);
     if (options_.loop) {
         // A looping capture is preloaded whole: its pool is sized by its count.
         note_capture_damage(capture_counter_->wait());
         for (const CaptureFileInfo& capture : capture_counter_->wait())
-            replay_packets += capture.packets;
+            facts.replay_packets += capture.packets;
     }
-    // Packet buffers: every RX queue's posted descriptors (at most one queue per worker on
-    // each port), what each worker can have waiting in its input ring and in its fragment
-    // table, the reserve a capture port keeps free, and a looping capture preloaded whole.
-    // Every buffer is touched when the pool is made, so a pool sized for the worst NIC
-    // setup made a short capture run spend 80 ms filling buffers it never used.
-    // Input rings exist only where packets are placed for other workers (not with one
-    // worker, and never for a receiving worker 0).
-    const uint64_t ring_mbufs =
-        workers_ == 1 ? 0
-                      : uint64_t{kInputRingSize} *
-                            (fanout_mode_ == FanoutMode::dedicated ? workers_ : workers_ - 1);
-    const uint64_t per_worker =
-        uint64_t{FragmentLimits{}.max_datagrams} * RTE_LIBRTE_IP_FRAG_MAX_FRAG;
-    // Virtual ports (pcap, af_packet, null) allocate their mbufs as they receive; only a NIC
-    // keeps descriptors posted.
-    const auto nic_ports = static_cast<uint64_t>(
-        std::count_if(port_configs_.begin(), port_configs_.end(),
-                      [](const PortConfig& port) { return is_pci_address(port.device); }));
-    uint64_t mbufs = uint64_t{kRxDescriptorsPerQueue} * nic_ports * workers_ +
-                     workers_ * per_worker + ring_mbufs + kMbufReserve + replay_packets;
-    EalPlan plan;
-    // The main lcore takes the first role: worker 0, or the dedicated fan-out.
-    plan.lcores = workers_ + (workers_ > 1 && fanout_mode_ == FanoutMode::dedicated ? 1 : 0);
-    // Slack over what queues, rings and fragment tables can hold at once: what each lcore's
-    // cache can keep, the burst it has in hand and a receiver's batch for every worker.
-    // Every buffer is touched when the pool is made (with the fixed slack of 4096 this had
-    // been, making the pool took a capture run with one worker 22 ms instead of 15).
-    mbufs += uint64_t{plan.lcores} * (kMbufCache * 3 / 2 + kBurstSize * (workers_ + 1));
-    plan.hugepages = config_.hugepages;
-    // A looping capture is preloaded into mbufs by the pcap PMD: make room for all of it.
-    plan.memory_mb = std::max<unsigned>(
-        config_.memory_mb,
-        static_cast<unsigned>(mbufs * kMbufFootprint / (1 << 20)) +
-            workers_ *
-                static_cast<unsigned>(uint64_t{config_.flow_capacity} * kFlowHashBytes >> 20) +
-            workers_ * 64 + 512 +
-            (options_.flows_out.empty()
-                 ? 0u
-                 : static_cast<unsigned>(
-                       workers_ * uint64_t{kRecordRingSize} * sizeof(FlowRecord) >> 20)));
-    plan.extra_args = config_.eal_args;
-    for (const PortConfig& port : port_configs_) {
-        if (!is_pci_address(port.device)) {
-            plan.vdevs.push_back(port.device);
-        } else {
-            plan.extra_args.push_back("-a");
-            plan.extra_args.push_back(port.device);
-        }
-    }
-    check_memory(plan.memory_mb,
-                 uint64_t{workers_} * config_.flow_capacity * (sizeof(Flow) + sizeof(uint32_t)));
-    start_eal(plan);
+    facts.available_bytes = meminfo_bytes("MemAvailable");
+    const StartupPlan plan = plan_startup(config_, options_, facts);
+    fanout_mode_ = plan.fanout_mode;
+    const uint64_t mbufs = plan.mbufs.total();
+    start_eal(plan.eal);
 
-    pool_ = rte_pktmbuf_pool_create("ottscope_mbufs", static_cast<unsigned>(mbufs), kMbufCache, 0,
-                                    RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
+    pool_ =
+        rte_pktmbuf_pool_create("ottscope_mbufs", static_cast<unsigned>(mbufs), plan.mbuf_cache, 0,
+                                RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
     if (pool_ == nullptr)
-        throw RunError(
+        throw StartupError(
             fmt::format("cannot allocate {} packet buffers: {} (raise dataplane.memory_mb)", mbufs,
                         rte_strerror(rte_errno)));
     ports_ = start_ports(port_configs_, static_cast<uint16_t>(workers_), pool_);
@@ -480,35 +361,28 @@ void Appliance::build_dataplane() {
     publisher_ = std::make_unique<GenerationPublisher>(workers_);
 
     const auto views = port_views(ports_);
+    std::vector<PortQueues> port_queues;
+    for (const Port& port : ports_)
+        port_queues.push_back(PortQueues{port.rx_queues, port.expected_packets != nullptr});
+    const QueuePlan queues = plan_queues(config_, plan, port_queues);
     std::vector<std::vector<RxQueueRef>> worker_queues(workers_);
     std::vector<RxQueueRef> fanout_queues;
-    for (const Port& port : ports_) {
-        for (uint16_t q = 0; q < port.rx_queues; ++q) {
-            rx_counters_.push_back(std::make_unique<RxCounters>());
-            RxQueueRef ref{port.id, q, port.finite, port.expected_packets,
-                           rx_counters_.back().get()};
-            view_.rx.push_back(RxSlot{port.name, port.id, q, rx_counters_.back().get()});
-            if (port.rx_queues > 1)
-                worker_queues[q].push_back(ref);
-            else if (workers_ > 1)
-                fanout_queues.push_back(ref);
-            else
-                worker_queues[0].push_back(ref);
-        }
+    for (const RxAssignment& rx : queues.rx) {
+        const Port& port = ports_[rx.port];
+        rx_counters_.push_back(std::make_unique<RxCounters>());
+        const RxQueueRef ref{port.id, rx.queue, port.finite, port.expected_packets,
+                             rx_counters_.back().get()};
+        view_.rx.push_back(RxSlot{port.name, port.id, rx.queue, rx_counters_.back().get()});
+        if (rx.worker == kNoWorker)
+            fanout_queues.push_back(ref);
+        else
+            worker_queues[rx.worker].push_back(ref);
     }
-    // Multi-queue ports (RSS, a queue per worker) need no fan-out at all.
-    fanout_used_ = !fanout_queues.empty();
-    const bool receiver = fanout_used_ && fanout_mode_ == FanoutMode::receiver;
-    double share = config_.receiver_share;
-    if (share == 0) {
-        const bool files_only = std::all_of(ports_.begin(), ports_.end(), [](const Port& port) {
-            return port.rx_queues > 1 || port.expected_packets != nullptr;
-        });
-        share = files_only ? kCaptureReceiverShare : kPortReceiverShare;
-    }
-    const RedirectionTable table(worker_shares(workers_, receiver ? 0 : kNoWorker, share));
-    view_.fanout_mode = !fanout_used_ ? "none" : receiver ? "receiver" : "dedicated";
-    if (receiver) view_.receiver_share = share;
+    fanout_used_ = queues.fanout_used;
+    const bool receiver = queues.receiver;
+    const RedirectionTable table(queues.shares);
+    view_.fanout_mode = queues.fanout_mode_name();
+    view_.receiver_share = queues.receiver_share;
 
     ClassifierSettings classifier_settings = classifier_settings_of(config_);
     classifier_settings.ndpi_modules = ndpi_modules_.get();
@@ -525,31 +399,24 @@ void Appliance::build_dataplane() {
         setup.stop = &g_stop;
         setup.ports = views;
         setup.pool = pool_;
-        setup.flow_capacity = config_.flow_capacity;
-        setup.burst_lookup = !without("burst-lookup");
-        setup.timeouts =
-            FlowTimeouts{.tcp_us = config_.tcp_idle_seconds * 1'000'000ULL,
-                         .tcp_embryonic_us = config_.tcp_embryonic_idle_seconds * 1'000'000ULL,
-                         .tcp_closing_us = config_.tcp_closing_idle_seconds * 1'000'000ULL,
-                         .tcp_closed_us = config_.tcp_closed_linger_seconds * 1'000'000ULL,
-                         .udp_us = config_.udp_idle_seconds * 1'000'000ULL,
-                         .other_us = config_.other_idle_seconds * 1'000'000ULL};
+        setup.flow_capacity = plan.flow_capacity;
+        setup.burst_lookup = plan.burst_lookup;
+        setup.timeouts = plan.timeouts;
         setup.classifier_settings = classifier_settings;
-        setup.stream = StreamSettings{config_.stream_depth_bytes, config_.stream_max_flows,
-                                      config_.stream_all_tcp};
+        setup.stream = plan.stream;
         setup.counters = worker_counters_.back().get();
         setup.generations = publisher_.get();
         setup.top_flows = top_flows_.back().get();
         setup.timestamp_offset = timestamp_offset;
         setup.timestamp_flag = timestamp_flag;
         // The receiver worker takes its own flows' packets straight from the burst it read.
-        if (fanout_used_ && !(receiver && w == 0)) {
+        if (queues.input_ring[w]) {
             rte_ring* ring =
-                rte_ring_create(("in_w" + std::to_string(w)).c_str(), kInputRingSize,
+                rte_ring_create(("in_w" + std::to_string(w)).c_str(), plan.input_ring_size,
                                 static_cast<int>(rte_socket_id()), RING_F_SP_ENQ | RING_F_SC_DEQ);
             if (ring == nullptr)
-                throw RunError("cannot create worker ring: " +
-                               std::string(rte_strerror(rte_errno)));
+                throw StartupError("cannot create worker ring: " +
+                                   std::string(rte_strerror(rte_errno)));
             input_rings_.push_back(ring);
             view_.rings.push_back(RingSlot{"in_w" + std::to_string(w), ring});
             setup.input_ring = ring;
@@ -557,14 +424,13 @@ void Appliance::build_dataplane() {
         } else if (fanout_used_) {
             input_rings_.push_back(nullptr);
         }
-        if (!options_.flows_out.empty() || !options_.ipfix.empty() ||
-            !config_.ipfix_collectors.empty()) {
+        if (plan.record_rings) {
             rte_ring* ring = rte_ring_create_elem(
-                ("rec_w" + std::to_string(w)).c_str(), sizeof(FlowRecord), kRecordRingSize,
+                ("rec_w" + std::to_string(w)).c_str(), sizeof(FlowRecord), plan.record_ring_size,
                 static_cast<int>(rte_socket_id()), RING_F_SP_ENQ | RING_F_SC_DEQ);
             if (ring == nullptr)
-                throw RunError("cannot create record ring: " +
-                               std::string(rte_strerror(rte_errno)));
+                throw StartupError("cannot create record ring: " +
+                                   std::string(rte_strerror(rte_errno)));
             record_rings_.push_back(ring);
             view_.rings.push_back(RingSlot{"rec_w" + std::to_string(w), ring});
             setup.record_ring = ring;
@@ -583,7 +449,7 @@ void Appliance::build_dataplane() {
     if (receiver) worker_setups[0].dispatch = dispatch;  // a copy: the fan-out branch moves it
     for (WorkerSetup& setup : worker_setups)
         worker_objects_.push_back(std::make_unique<Worker>(std::move(setup)));
-    if (fanout_used_ && !receiver) {
+    if (queues.dedicated_fanout) {
         fanout_counters_ = std::make_unique<WorkerCounters>();
         view_.fanout = fanout_counters_.get();
         FanoutSetup setup;
@@ -631,7 +497,7 @@ void Appliance::build_dataplane() {
                                                *publisher_, std::move(hook), std::move(applied));
     const ReloadOutcome rules = reloader_->load_initial();
     for (const std::string& message : rules.messages) fmt::print(stderr, "{}\n", message);
-    if (!rules.ok) throw RunError("the rules have errors; nothing was started");
+    if (!rules.ok) throw StartupError("the rules have errors; nothing was started");
 
     view_.ports = ports_;
     view_.catalog = catalog_.get();
@@ -661,7 +527,7 @@ void Appliance::start_exporters() {
     try {
         exports_->request(ipfix_plan_of(config_, options_.ipfix));
     } catch (const std::invalid_argument& e) {
-        throw RunError(e.what());
+        throw StartupError(e.what());
     }
     exports_->pump(std::chrono::steady_clock::now());  // before the first record
     view_.exports = exports_.get();
@@ -673,7 +539,7 @@ void Appliance::start_record_drain() {
         try {
             jsonl_ = std::make_unique<JsonLinesSink>(options_.flows_out);
         } catch (const std::runtime_error& e) {
-            throw RunError(e.what());
+            throw StartupError(e.what());
         }
         view_.jsonl = &jsonl_->stats();
     }
@@ -856,9 +722,7 @@ int Appliance::finish() {
 
 int Appliance::run() {
     // Known first: the nDPI modules are ordered one per worker before anything else starts.
-    workers_ =
-        options_.workers.value_or(config_.workers != 0 ? config_.workers : automatic_workers());
-    if (workers_ == 0) throw RunError("--workers must be at least 1");
+    workers_ = worker_count(options_.workers, config_.workers, automatic_workers());
     order_ndpi_modules();
     prepare_captures();
     build_dataplane();
@@ -918,9 +782,9 @@ int Appliance::run() {
     roles[0].first(roles[0].second);
     rte_eal_mp_wait_lcore();
     for (const auto& worker : worker_objects_)
-        if (!worker->finished()) throw RunError("a worker lcore ended without finishing");
+        if (!worker->finished()) throw StartupError("a worker lcore ended without finishing");
     if (fanout_ && !fanout_->finished())
-        throw RunError("the fan-out lcore ended without finishing");
+        throw StartupError("the fan-out lcore ended without finishing");
     dataplane_ended_ = std::chrono::steady_clock::now();
     dataplane_done_.store(true, std::memory_order_release);
     phase_.store(static_cast<int>(RunPhase::finished), std::memory_order_release);
