@@ -80,8 +80,9 @@ bool without(const RunOptions& options, std::string_view optimisation) {
 // Packet buffers: every RX queue's posted descriptors (at most one queue per worker on
 // each port), what each worker can have waiting in its input ring and in its fragment
 // table, the reserve a capture port keeps free, and a looping capture preloaded whole.
-// Every buffer is touched when the pool is made, so a pool sized for the worst NIC
-// setup made a short capture run spend 80 ms filling buffers it never used.
+// Every buffer is touched when the pool is made, so the pool is sized for what this run can
+// hold, not for the worst NIC setup, which a short capture run would spend its start filling
+// (measured: see README, Performance).
 MbufPlan plan_mbufs(const StartupPlan& plan, const StartupFacts& facts) {
     const uint64_t workers = plan.workers;
     MbufPlan mbufs;
@@ -102,8 +103,8 @@ MbufPlan plan_mbufs(const StartupPlan& plan, const StartupFacts& facts) {
     mbufs.replay = facts.replay_packets;
     // Slack over what queues, rings and fragment tables can hold at once: what each lcore's
     // cache can keep, the burst it has in hand and a receiver's batch for every worker.
-    // Every buffer is touched when the pool is made (with the fixed slack of 4096 this had
-    // been, making the pool took a capture run with one worker 22 ms instead of 15).
+    // Sized by the lcores rather than a fixed slack, as every buffer is touched when the pool
+    // is made (measured: see README, Performance).
     mbufs.lcore_slack =
         uint64_t{plan.eal.lcores} * (kMbufCache * 3 / 2 + kBurstSize * (plan.workers + 1));
     return mbufs;

@@ -29,10 +29,9 @@ struct StartupError : std::runtime_error {
 constexpr unsigned kInputRingSize = 4096;
 // Worker 0's share of the flows when the configuration leaves it open. Reading a capture
 // file through libpcap costs several times a NIC's receive, so a receiver that reads files
-// keeps the fewest flows it can: one bucket of the redirection table. Measured on the
-// benchmark capture with 2 workers, whole process, medians of 5 interleaved runs: 0.642 s
-// at one bucket, 0.660 s at 0.01, 0.704 s at 0.05, 0.735 s at 0.1 (the earlier default,
-// chosen while the capture count still ran beside the workers). From memory 0.3 was fastest.
+// keeps the fewest flows it can: one bucket of the redirection table, the fastest of the
+// shares tried. A receiver of ports, whose receive costs far less, keeps 0.3, the fastest
+// share with packets read from memory (measured: see README, Performance).
 constexpr double kCaptureReceiverShare = 1.0 / kRedirectionBuckets;
 constexpr double kPortReceiverShare = 0.3;
 constexpr unsigned kRecordRingSize = 65536;
@@ -40,7 +39,8 @@ constexpr unsigned kRecordRingSize = 65536;
 // before it flushes to the pool's ring.
 constexpr unsigned kMbufCache = 256;
 // Memory reserved per mbuf: data room, mbuf and mempool headers, and the slack the DPDK
-// allocator needs for one very large pool (measured: 1M mbufs do not fit in 2.7 KiB each).
+// allocator needs for one very large pool, which does not fit in much less than a page per
+// mbuf (measured: see README, Performance).
 constexpr size_t kMbufFootprint = 4096;
 
 // --- The ports and captures to read ---

@@ -21,9 +21,9 @@ std::atomic<bool> g_reload{false};
 // - the control server, still running: CivetWeb's orderly stop waits out its listener's poll
 //   timeout (two seconds), and the kernel closes the socket at exit anyway;
 // - the workers and the catalog's nDPI module, for memory the exit returns at once: freeing
-//   an nDPI module's automata and trees takes 3-4 ms, and rte_hash_free zeroes every byte
-//   of a flow table's hash (DPDK keeps freed memory clean), faulting in the pages a mostly
-//   empty table never touched: 70 ms for the default million-flow table, per worker.
+//   an nDPI module's automata and trees takes milliseconds, and rte_hash_free zeroes every
+//   byte of a flow table's hash (DPDK keeps freed memory clean), faulting in the pages a
+//   mostly empty table never touched, per worker (measured: see README, Performance).
 // - a flow-record sink whose writer is stuck in a system call (a hung file system).
 struct LeftToExit {
     std::unique_ptr<ControlServer> control_server;
