@@ -33,7 +33,7 @@ struct Config {
     FanoutMode fanout = FanoutMode::receiver;
     // Worker 0's weight for flows in receiver mode, each other worker weighing 1: it also pays
     // for reading and placing every packet, so it takes fewer flows. 0 (the default): chosen
-    // at start by what is read (see run_command.cpp, kCaptureReceiverShare).
+    // at start by what is read (see control/startup/plan.h, kCaptureReceiverShare).
     double receiver_share = 0;
     unsigned memory_mb = 512;
     bool hugepages = false;

@@ -13,7 +13,8 @@ namespace ottscope {
 
 // Per flow of capacity, per worker (dataplane/flow_table.cpp): the Flow slot (flow_table.h
 // asserts sizeof(Flow) <= 256; it is 232 today), its entry in the free-slot list, and the
-// rte_hash with its 25% more entries than flows (control/run_command.cpp, kHashBytesPerFlow).
+// rte_hash with its 25% more entries than flows (kFlowHashBytes, which also sizes DPDK's memory
+// in control/startup/plan.cpp).
 constexpr uint64_t kFlowSlotBytes = 256;
 constexpr uint64_t kFreeSlotBytes = 4;
 constexpr uint64_t kFlowHashBytes = 160;
@@ -31,7 +32,8 @@ std::optional<uint64_t> meminfo_bytes(std::string_view field);
 std::optional<uint64_t> physical_memory_bytes();
 
 // The workers a configuration's `dataplane.workers: 0` (auto) means on this machine: every
-// online core but one, at least one (as run_command.cpp's default_workers()).
+// online core but one, at least one (the run's, through worker_count() in
+// control/startup/plan.h).
 unsigned automatic_workers();
 
 // Why `workers` flow tables of `capacity` flows do not fit in `memory_bytes` (more than

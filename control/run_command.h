@@ -1,7 +1,8 @@
 #pragma once
 // `ottscope run`: the appliance. Sets up DPDK, ports and workers from the configuration and
 // the command line, serves metrics, writes flow records, and at the end of captures prints
-// the per-app table and the packet-conservation check.
+// the per-app table and the packet-conservation check. The appliance itself is in
+// control/startup/: its plan, its topology, its start and its run (appliance.h).
 
 #include <optional>
 #include <string>
