@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "classifier.h"
+#include "enum_names.h"
 #include "metric_declaration.h"
 
 namespace ottscope {

@@ -60,6 +60,7 @@ public:
             if (index_of(entries[i].value) != i) enum_names_check::entry_out_of_enum_order();
             if (entries[i].name.empty()) enum_names_check::entry_without_a_name();
             entries_[i] = entries[i];
+            names_[i] = entries[i].name;
         }
     }
 
@@ -69,16 +70,40 @@ public:
                                                   std::string_view otherwise = {}) const noexcept {
         return index_of(value) < N ? entries_[index_of(value)].name : otherwise;
     }
+    // The names alone, in enum order: the values of a metric label (metric_declaration.h).
+    [[nodiscard]] constexpr const std::array<std::string_view, N>& names() const noexcept {
+        return names_;
+    }
     [[nodiscard]] constexpr auto begin() const noexcept { return entries_.begin(); }
     [[nodiscard]] constexpr auto end() const noexcept { return entries_.end(); }
 
 private:
     std::array<EnumName<Enum>, N> entries_{};
+    std::array<std::string_view, N> names_{};
 };
 
 template <typename Enum, size_t N>
 consteval EnumNames<Enum, N> enum_names(const EnumName<Enum> (&entries)[N]) {
     return EnumNames<Enum, N>(entries);
+}
+
+// Any per-value table (a classifier's facts, its record fields) written the same way, as
+// {Enum::value, entry} pairs, and checked the same way: in enum order, every value once.
+template <typename Enum, typename Entry>
+struct EnumEntry {
+    Enum value;
+    Entry entry;
+};
+
+template <typename Enum, typename Entry, size_t N>
+consteval std::array<Entry, N> enum_table(const EnumEntry<Enum, Entry> (&entries)[N]) {
+    static_assert(N == count_of<Enum>(N), "a table has one entry for every value of its enum");
+    std::array<Entry, N> table{};
+    for (size_t i = 0; i < N; ++i) {
+        if (index_of(entries[i].value) != i) enum_names_check::entry_out_of_enum_order();
+        table[i] = entries[i].entry;
+    }
+    return table;
 }
 
 }  // namespace ottscope

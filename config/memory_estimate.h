@@ -11,8 +11,9 @@
 
 namespace ottscope {
 
-// Per flow of capacity, per worker (dataplane/flow_table.cpp): the Flow slot (flow_table.h
-// asserts sizeof(Flow) <= 256; it is 232 today), its entry in the free-slot list, and the
+// Per flow of capacity, per worker (dataplane/flow_table.cpp): the Flow slot and the
+// classifiers' per-flow state beside it (flow_table.h asserts sizeof(Flow) <= 256; it is 200
+// today, and the four classifiers' slots take 40), its entry in the free-slot list, and the
 // rte_hash with its 25% more entries than flows (kFlowHashBytes, which also sizes DPDK's memory
 // in control/startup/plan.cpp).
 constexpr uint64_t kFlowSlotBytes = 256;

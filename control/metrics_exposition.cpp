@@ -148,13 +148,10 @@ void render_keylog(const StatsView& view, std::vector<MetricFamily>& families) {
     families.push_back(std::move(malformed));
 }
 
-}  // namespace
-
-std::string render_metrics(const StatsView& view, const Totals& totals,
-                           std::span<const double> busy_ratios, const ReloadCounts& reloads) {
+// Per app: packets and bytes by direction, flows, active flows.
+void render_apps(const StatsView& view, const Totals& totals,
+                 std::vector<MetricFamily>& families) {
     const AppCatalog& catalog = *view.catalog;
-    std::vector<MetricFamily> families;
-
     auto packets =
         family("ottscope_app_packets_total", "Packets per app and direction.", MetricType::Counter);
     auto bytes = family("ottscope_app_bytes_total", "Bytes (frame length) per app and direction.",
@@ -183,7 +180,12 @@ std::string render_metrics(const StatsView& view, const Totals& totals,
     families.push_back(std::move(bytes));
     families.push_back(std::move(flows));
     families.push_back(std::move(active));
+}
 
+// Decided flows by deciding classifier, app and confidence.
+void render_verdicts(const StatsView& view, const Totals& totals,
+                     std::vector<MetricFamily>& families) {
+    const AppCatalog& catalog = *view.catalog;
     auto verdicts = family("ottscope_classifier_verdicts_total",
                            "Decided flows by the classifier that named the app and its confidence.",
                            MetricType::Counter);
@@ -203,7 +205,11 @@ std::string render_metrics(const StatsView& view, const Totals& totals,
         }
     }
     families.push_back(std::move(verdicts));
+}
 
+// What the packet path received, and what it could not count under an app.
+void render_packet_path(const StatsView& view, const Totals& totals,
+                        std::vector<MetricFamily>& families) {
     auto rx = family("ottscope_rx_packets_total", "Packets received per port and queue.",
                      MetricType::Counter);
     for (const RxSlot& slot : view.rx)
@@ -231,7 +237,11 @@ std::string render_metrics(const StatsView& view, const Totals& totals,
         add_sample(evictions, {{"reason", std::string(name)}},
                    as_double(totals.evictions[index_of(end)]));
     families.push_back(std::move(evictions));
+}
 
+// Each worker: its flow table, packets, busy share and classifier memory.
+void render_workers(const StatsView& view, std::span<const double> busy_ratios,
+                    std::vector<MetricFamily>& families) {
     auto entries =
         family("ottscope_flow_table_entries", "Flows in each worker's table.", MetricType::Gauge);
     auto capacity = family("ottscope_flow_table_capacity", "Flows each worker's table can hold.",
@@ -257,7 +267,11 @@ std::string render_metrics(const StatsView& view, const Totals& totals,
     families.push_back(std::move(worker_packets));
     families.push_back(std::move(busy));
     families.push_back(std::move(state));
+}
 
+// Reloads and the rules in force.
+void render_reloads(const StatsView& view, const ReloadCounts& reloads,
+                    std::vector<MetricFamily>& families) {
     auto reload_total =
         family("ottscope_config_reloads_total",
                "Configuration and rule reloads (SIGHUP, file change, POST /-/reload), by result.",
@@ -284,7 +298,11 @@ std::string render_metrics(const StatsView& view, const Totals& totals,
         add_sample(version, {}, as_double(view.reloads->version.load(std::memory_order_relaxed)));
         families.push_back(std::move(version));
     }
+}
 
+// TCP stream and IP fragment reassembly.
+void render_streams(const StatsView& view, const Totals& totals,
+                    std::vector<MetricFamily>& families) {
     auto stream_events =
         family("ottscope_stream_events_total",
                "TCP stream reassembly segments and events, by kind.", MetricType::Counter);
@@ -319,7 +337,11 @@ std::string render_metrics(const StatsView& view, const Totals& totals,
     }
     families.push_back(std::move(held));
     families.push_back(std::move(reassembled));
+}
 
+// Each IPFIX collector: records and messages sent, queued and dropped, connection.
+std::vector<std::shared_ptr<const ExportStats>> render_exports(const StatsView& view,
+                                                      std::vector<MetricFamily>& families) {
     const auto exports =
         view.exports != nullptr ? view.exports->stats() : decltype(view.exports->stats()){};
     if (!exports.empty()) {
@@ -350,6 +372,22 @@ std::string render_metrics(const StatsView& view, const Totals& totals,
         families.push_back(std::move(queued));
         families.push_back(std::move(up));
     }
+    return exports;
+}
+
+}  // namespace
+
+std::string render_metrics(const StatsView& view, const Totals& totals,
+                           std::span<const double> busy_ratios, const ReloadCounts& reloads) {
+    const AppCatalog& catalog = *view.catalog;
+    std::vector<MetricFamily> families;
+    render_apps(view, totals, families);
+    render_verdicts(view, totals, families);
+    render_packet_path(view, totals, families);
+    render_workers(view, busy_ratios, families);
+    render_reloads(view, reloads, families);
+    render_streams(view, totals, families);
+    const auto exports = render_exports(view, families);
     render_record_sinks(view, exports, families);
     render_classifiers(view, catalog, families);
     render_keylog(view, families);

@@ -1,18 +1,14 @@
 #include "classifier_slots.h"
 
 namespace ottscope {
-namespace {
-
-size_t stride_for(size_t classifiers) {
+size_t ClassifierSlots::bytes_per_flow(size_t classifiers) noexcept {
     const size_t bytes = classifiers * (sizeof(void*) + 1);
     return (bytes + alignof(void*) - 1) / alignof(void*) * alignof(void*);
 }
 
-}  // namespace
-
 ClassifierSlots::ClassifierSlots(uint32_t flow_capacity, size_t classifiers)
     : classifiers_(classifiers),
-      stride_(stride_for(classifiers)),
+      stride_(bytes_per_flow(classifiers)),
       memory_(stride_ * flow_capacity > 0 ? stride_ * flow_capacity : 1) {}
 
 }  // namespace ottscope

@@ -15,6 +15,9 @@ class ClassifierSlots {
 public:
     ClassifierSlots(uint32_t flow_capacity, size_t classifiers);
 
+    // What each flow slot holds here, for the start's memory plan.
+    [[nodiscard]] static size_t bytes_per_flow(size_t classifiers) noexcept;
+
     [[nodiscard]] void** states(uint32_t slot) noexcept {
         return reinterpret_cast<void**>(base(slot));
     }

@@ -269,7 +269,7 @@ void HttpClassifier::decide(Flow& flow, const PacketView& packet, Verdict& verdi
     };
     fact(HttpFact::host, host);
     fact(HttpFact::path, flow.path.view());
-    fact(HttpFact::method, kHttpMethodNames[static_cast<size_t>(flow.method)]);
+    fact(HttpFact::method, kHttpMethodNames.name(flow.method));
     fact(HttpFact::content_type, trim(flow.content_type.view()));
     facts_.set_items(static_cast<uint16_t>(first_fact_ + static_cast<size_t>(HttpFact::json_keys)),
                      std::span<const std::string_view>(keys.data(), flow.shape.keys.views(keys)));

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "classifiers/classifier_counters.h"
+#include "classifiers/enum_names.h"
 #include "classifiers/http/http_method.h"
 #include "classifiers/metric_declaration.h"
 
@@ -22,6 +23,13 @@ enum class HttpStreamOutcome : uint8_t {
     json_invalid,    // ... complete, but rejected by simdjson
     count
 };
+inline constexpr auto kHttpStreamOutcomeNames = enum_names<HttpStreamOutcome>({
+    {HttpStreamOutcome::not_http, "not_http"},
+    {HttpStreamOutcome::parse_error, "parse_error"},
+    {HttpStreamOutcome::json_body, "json_body"},
+    {HttpStreamOutcome::json_truncated, "json_truncated"},
+    {HttpStreamOutcome::json_invalid, "json_invalid"},
+});
 
 extern const std::array<MetricDeclaration, 3> kHttpMetrics;
 

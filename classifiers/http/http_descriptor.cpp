@@ -6,18 +6,13 @@
 namespace ottscope {
 namespace {
 
-constexpr std::array<std::string_view, 2> kDirectionLabels = {"c2s", "s2c"};
-constexpr std::array<std::string_view, static_cast<size_t>(HttpStreamOutcome::count)>
-    kOutcomeLabels = {"not_http", "parse_error", "json_body", "json_truncated", "json_invalid"};
-
-// In HttpFact order.
-constexpr std::array<FactDeclaration, static_cast<size_t>(HttpFact::count)> kFacts = {{
-    {.section = "http", .key = "host"},
-    {.section = "http", .key = "path"},
-    {.section = "http", .key = "method"},
-    {.section = "http", .key = "content_type"},
-    {.section = "json", .key = "keys", .kind = FactKind::all_of, .evidence_name = "json.key"},
-}};
+constexpr auto kFacts = enum_table<HttpFact, FactDeclaration>({
+    {HttpFact::host, {.section = "http", .key = "host"}},
+    {HttpFact::path, {.section = "http", .key = "path"}},
+    {HttpFact::method, {.section = "http", .key = "method"}},
+    {HttpFact::content_type, {.section = "http", .key = "content_type"}},
+    {HttpFact::json_keys, {.section = "json", .key = "keys", .kind = FactKind::all_of, .evidence_name = "json.key"}},
+});
 
 std::unique_ptr<Classifier> make(const ClassifierContext& context) {
     return std::make_unique<HttpClassifier>(context.registry_index, context.counters);
@@ -28,18 +23,18 @@ std::unique_ptr<Classifier> make(const ClassifierContext& context) {
 const std::array<MetricDeclaration, 3> kHttpMetrics = {{
     {.name = "ottscope_http_requests_total",
      .help = "HTTP requests per app and method (standard methods, else other).",
-     .labels = {{{.name = "app", .by_app = true}, {.name = "method", .values = kHttpMethodNames}}},
+     .labels = {{{.name = "app", .by_app = true}, {.name = "method", .values = kHttpMethodNames.names()}}},
      .label_count = 2,
      .omit_zero = true},
     {.name = "ottscope_http_payload_bytes_total",
      .help = "HTTP message body bytes per app and direction.",
      .labels = {{{.name = "app", .by_app = true},
-                 {.name = "direction", .values = kDirectionLabels}}},
+                 {.name = "direction", .values = kDirectionNames.names()}}},
      .label_count = 2,
      .omit_zero = true},
     {.name = "ottscope_http_streams_total",
      .help = "TCP streams the HTTP classifier gave up on or inspected, by outcome.",
-     .labels = {{{.name = "outcome", .values = kOutcomeLabels}}},
+     .labels = {{{.name = "outcome", .values = kHttpStreamOutcomeNames.names()}}},
      .label_count = 1},
 }};
 

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "classifiers/enum_names.h"
+
 namespace ottscope {
 
 enum class HttpMethod : uint8_t {
@@ -25,12 +27,23 @@ enum class HttpMethod : uint8_t {
 
 constexpr size_t kHttpMethods = static_cast<size_t>(HttpMethod::count);
 
-constexpr std::array<std::string_view, kHttpMethods> kHttpMethodNames = {
-    "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "CONNECT", "TRACE", "other"};
+// As written on the request line; "other" is the label of every non-standard method.
+inline constexpr auto kHttpMethodNames = enum_names<HttpMethod>({
+    {HttpMethod::get, "GET"},
+    {HttpMethod::post, "POST"},
+    {HttpMethod::put, "PUT"},
+    {HttpMethod::delete_, "DELETE"},
+    {HttpMethod::head, "HEAD"},
+    {HttpMethod::options, "OPTIONS"},
+    {HttpMethod::patch, "PATCH"},
+    {HttpMethod::connect, "CONNECT"},
+    {HttpMethod::trace, "TRACE"},
+    {HttpMethod::other, "other"},
+});
 
 constexpr HttpMethod http_method_from_name(std::string_view name) noexcept {
-    for (size_t i = 0; i + 1 < kHttpMethods; ++i)
-        if (kHttpMethodNames[i] == name) return static_cast<HttpMethod>(i);
+    for (const auto& [method, text] : kHttpMethodNames)
+        if (method != HttpMethod::other && text == name) return method;
     return HttpMethod::other;
 }
 

@@ -5,12 +5,11 @@
 namespace ottscope {
 namespace {
 
-// In SipFact order.
-constexpr std::array<FactDeclaration, static_cast<size_t>(SipFact::count)> kFacts = {{
-    {.section = "sip", .key = "method"},
-    {.section = "sip", .key = "user_agent"},
-    {.section = "sip", .key = "transport"},
-}};
+constexpr auto kFacts = enum_table<SipFact, FactDeclaration>({
+    {SipFact::method, {.section = "sip", .key = "method"}},
+    {SipFact::user_agent, {.section = "sip", .key = "user_agent"}},
+    {SipFact::transport, {.section = "sip", .key = "transport"}},
+});
 
 std::unique_ptr<Classifier> make(const ClassifierContext& context) {
     return std::make_unique<SipClassifier>(context.registry_index, context.catalog);

@@ -2,14 +2,38 @@
 
 #include <array>
 
+#include "classifiers/enum_names.h"
+
 namespace ottscope::sip {
 namespace {
 
-constexpr std::array<std::string_view, static_cast<size_t>(Method::count)> kMethodNames = {
-    "INVITE", "ACK",     "BYE",  "CANCEL", "REGISTER", "OPTIONS", "PRACK", "SUBSCRIBE",
-    "NOTIFY", "PUBLISH", "INFO", "REFER",  "MESSAGE",  "UPDATE",  "other"};
-constexpr std::array<std::string_view, static_cast<size_t>(Transport::count)> kTransportNames = {
-    "UDP", "TCP", "TLS", "SCTP", "WS", "WSS", "other"};
+// As written in SIP messages (RFC 3261 and the extensions that add methods).
+constexpr auto kMethodNames = enum_names<Method>({
+    {Method::invite, "INVITE"},
+    {Method::ack, "ACK"},
+    {Method::bye, "BYE"},
+    {Method::cancel, "CANCEL"},
+    {Method::register_, "REGISTER"},
+    {Method::options, "OPTIONS"},
+    {Method::prack, "PRACK"},
+    {Method::subscribe, "SUBSCRIBE"},
+    {Method::notify, "NOTIFY"},
+    {Method::publish, "PUBLISH"},
+    {Method::info, "INFO"},
+    {Method::refer, "REFER"},
+    {Method::message, "MESSAGE"},
+    {Method::update, "UPDATE"},
+    {Method::other, "other"},
+});
+constexpr auto kTransportNames = enum_names<Transport>({
+    {Transport::udp, "UDP"},
+    {Transport::tcp, "TCP"},
+    {Transport::tls, "TLS"},
+    {Transport::sctp, "SCTP"},
+    {Transport::ws, "WS"},
+    {Transport::wss, "WSS"},
+    {Transport::other, "other"},
+});
 
 constexpr size_t kMaxMethod = 32;
 
@@ -75,14 +99,14 @@ void skip_lws(std::string_view& text) noexcept {
 }
 
 Method method_of(std::string_view token) noexcept {
-    for (size_t i = 0; i + 1 < kMethodNames.size(); ++i)
-        if (token == kMethodNames[i]) return static_cast<Method>(i);
+    for (const auto& [method, name] : kMethodNames)
+        if (method != Method::other && token == name) return method;
     return Method::other;
 }
 
 Transport transport_of(std::string_view token) noexcept {
-    for (size_t i = 0; i + 1 < kTransportNames.size(); ++i)
-        if (iequals(token, kTransportNames[i])) return static_cast<Transport>(i);
+    for (const auto& [transport, name] : kTransportNames)
+        if (transport != Transport::other && iequals(token, name)) return transport;
     return Transport::other;
 }
 
@@ -342,13 +366,11 @@ bool take_header(std::string_view name, std::string_view value, Message& out, Se
 }  // namespace
 
 std::string_view method_name(Method method) noexcept {
-    const auto i = static_cast<size_t>(method);
-    return i < kMethodNames.size() ? kMethodNames[i] : kMethodNames.back();
+    return kMethodNames.name(method, "other");
 }
 
 std::string_view transport_name(Transport transport) noexcept {
-    const auto i = static_cast<size_t>(transport);
-    return i < kTransportNames.size() ? kTransportNames[i] : kTransportNames.back();
+    return kTransportNames.name(transport, "other");
 }
 
 bool only_keepalive(std::span<const uint8_t> bytes) noexcept {

@@ -7,12 +7,18 @@
 #include <cstdint>
 
 #include "classifiers/classifier_counters.h"
+#include "classifiers/enum_names.h"
 #include "classifiers/metric_declaration.h"
 
 namespace ottscope {
 
 // What the first application data records of a flow looked inside turned out to be.
 enum class DecryptedAs : uint8_t { sip, not_sip, failed, count };
+inline constexpr auto kDecryptedAsNames = enum_names<DecryptedAs>({
+    {DecryptedAs::sip, "sip"},
+    {DecryptedAs::not_sip, "not_sip"},
+    {DecryptedAs::failed, "failed"},
+});
 
 extern const std::array<MetricDeclaration, 2> kTlsMetrics;
 

@@ -8,36 +8,32 @@
 namespace ottscope {
 namespace {
 
-constexpr std::array<std::string_view, static_cast<size_t>(DecryptedAs::count)> kResultLabels = {
-    "sip", "not_sip", "failed"};
-
 constexpr std::array kOptions = {
     OptionDeclaration{.key = "keylog_file", .kind = OptionKind::path},
 };
 
-// In TlsFact order.
-constexpr std::array<FactDeclaration, static_cast<size_t>(TlsFact::count)> kFacts = {{
-    {.section = "tls", .key = "sni"},
-    {.section = "tls", .key = "alpn", .kind = FactKind::list},
-    {.section = "tls", .key = "cert_san", .kind = FactKind::list},
-    {.section = "tls", .key = "cert_subject"},
-    {.section = "tls", .key = "cert_issuer"},
-    {.section = "tls", .key = "ja3"},
-    {.section = "tls", .key = "ja4"},
-}};
+constexpr auto kFacts = enum_table<TlsFact, FactDeclaration>({
+    {TlsFact::sni, {.section = "tls", .key = "sni"}},
+    {TlsFact::alpn, {.section = "tls", .key = "alpn", .kind = FactKind::list}},
+    {TlsFact::cert_san, {.section = "tls", .key = "cert_san", .kind = FactKind::list}},
+    {TlsFact::cert_subject, {.section = "tls", .key = "cert_subject"}},
+    {TlsFact::cert_issuer, {.section = "tls", .key = "cert_issuer"}},
+    {TlsFact::ja3, {.section = "tls", .key = "ja3"}},
+    {TlsFact::ja4, {.section = "tls", .key = "ja4"}},
+});
 
-// In TlsRecordField order; lengths as TlsAnnotations keeps them.
-constexpr std::array<RecordFieldDeclaration, static_cast<size_t>(TlsRecordField::count)>
-    kRecordFields = {{
-        {.name = "sni", .max_length = 127},
-        {.name = "alpn", .max_length = 47},
-        {.name = "ja3", .max_length = 35},
-        {.name = "ja3s", .max_length = 35},
-        {.name = "ja4", .max_length = 39},
-        {.name = "cert_subject", .max_length = 127},
-        {.name = "cert_issuer", .max_length = 127},
-        {.name = "decrypted", .max_length = 7},
-    }};
+// Lengths as TlsAnnotations keeps them.
+constexpr auto kRecordFields = enum_table<TlsRecordField, RecordFieldDeclaration>({
+    {TlsRecordField::sni, {.name = "sni", .max_length = 127}},
+    {TlsRecordField::alpn, {.name = "alpn", .max_length = 47}},
+    {TlsRecordField::ja3, {.name = "ja3", .max_length = 35}},
+    {TlsRecordField::ja3s, {.name = "ja3s", .max_length = 35}},
+    {TlsRecordField::ja4, {.name = "ja4", .max_length = 39}},
+    {TlsRecordField::cert_subject, {.name = "cert_subject", .max_length = 127}},
+    {TlsRecordField::cert_issuer, {.name = "cert_issuer", .max_length = 127}},
+    {TlsRecordField::decrypted, {.name = "decrypted", .max_length = 7}},
+});
+
 
 std::unique_ptr<Classifier> make(const ClassifierContext& context) {
     return std::make_unique<TlsClassifier>(
@@ -51,7 +47,7 @@ const std::array<MetricDeclaration, 2> kTlsMetrics = {{
     {.name = "ottscope_tls_decrypted_flows_total",
      .help = "TLS flows looked inside with the key log, by what the first application data "
              "records were.",
-     .labels = {{{.name = "result", .values = kResultLabels}}},
+     .labels = {{{.name = "result", .values = kDecryptedAsNames.names()}}},
      .label_count = 1,
      .shown_with_option = "keylog_file"},
     {.name = "ottscope_tls_decrypted_records_total",

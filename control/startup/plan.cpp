@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <regex>
 
+#include "classifiers/registry.h"
 #include "config/memory_estimate.h"
+#include "dataplane/classifier_slots.h"
 #include "dataplane/flow_record.h"
 #include "dataplane/fragment_reassembler.h"
 #include "dataplane/rx_poller.h"
@@ -179,7 +181,9 @@ StartupPlan plan_startup(const Config& config, const RunOptions& options,
     plan.memory = plan_memory(plan, config, options);
     plan.eal.memory_mb = std::max(plan.memory.configured_mb, plan.memory.needed_mb());
     plan.flow_slot_bytes =
-        uint64_t{plan.workers} * config.flow_capacity * (sizeof(Flow) + sizeof(uint32_t));
+        uint64_t{plan.workers} * config.flow_capacity *
+        (sizeof(Flow) + sizeof(uint32_t) +
+         ClassifierSlots::bytes_per_flow(classifier_registry().size()));
     plan.needed_bytes = (uint64_t{plan.eal.memory_mb} << 20) + plan.flow_slot_bytes;
     plan.flow_capacity = config.flow_capacity;
     plan.timeouts = timeouts_of(config);

@@ -38,8 +38,8 @@ StartupFacts pcap_facts(unsigned workers) {
 }
 
 TEST(StartupPlan, FiguresRestOnTheseRecordSizes) {
-    EXPECT_EQ(sizeof(Flow), 232u);
-    EXPECT_EQ(sizeof(FlowRecord), 712u);
+    EXPECT_EQ(sizeof(Flow), 200u);
+    EXPECT_EQ(sizeof(FlowRecord), 800u);
 }
 
 TEST(StartupPlan, OneWorkerReadingACapture) {
@@ -66,8 +66,8 @@ TEST(StartupPlan, OneWorkerReadingACapture) {
     EXPECT_TRUE(plan.eal.extra_args.empty());
     EXPECT_FALSE(plan.eal.hugepages);
     EXPECT_EQ(plan.flow_capacity, 1u << 20);
-    EXPECT_EQ(plan.flow_slot_bytes, 236 * kMiB);
-    EXPECT_EQ(plan.needed_bytes, (761 + 236) * kMiB);
+    EXPECT_EQ(plan.flow_slot_bytes, 244 * kMiB);
+    EXPECT_EQ(plan.needed_bytes, (761 + 244) * kMiB);
     EXPECT_EQ(plan.input_ring_size, 4096u);
     EXPECT_EQ(plan.record_ring_size, 65536u);
     EXPECT_FALSE(plan.record_rings);
@@ -85,8 +85,8 @@ TEST(StartupPlan, TwoWorkersWithWorkerZeroAsReceiver) {
     EXPECT_EQ(plan.memory.flow_hashes_mb, 320u);
     EXPECT_EQ(plan.memory.per_worker_mb, 128u);
     EXPECT_EQ(plan.eal.memory_mb, 1019u);
-    EXPECT_EQ(plan.flow_slot_bytes, 472 * kMiB);
-    EXPECT_EQ(plan.needed_bytes, (1019 + 472) * kMiB);
+    EXPECT_EQ(plan.flow_slot_bytes, 488 * kMiB);
+    EXPECT_EQ(plan.needed_bytes, (1019 + 488) * kMiB);
 }
 
 TEST(StartupPlan, TwoWorkersWithADedicatedFanoutTakeAnLcoreAndARingMore) {
@@ -143,8 +143,8 @@ TEST(StartupPlan, FlowsOutAddsRecordRingsToTheMemory) {
     options.flows_out = "/tmp/flows.jsonl";
     const StartupPlan plan = plan_startup(default_config(), options, pcap_facts(2));
     EXPECT_TRUE(plan.record_rings);
-    EXPECT_EQ(plan.memory.record_rings_mb, 89u);  // 2 * 65536 * 712 bytes
-    EXPECT_EQ(plan.eal.memory_mb, 1019u + 89u);
+    EXPECT_EQ(plan.memory.record_rings_mb, 100u);  // 2 * 65536 * 800 bytes
+    EXPECT_EQ(plan.eal.memory_mb, 1019u + 100u);
 }
 
 TEST(StartupPlan, IpfixAloneMakesRecordRingsWithoutCountingThem) {
@@ -172,7 +172,7 @@ TEST(StartupPlan, ConfiguredMemoryWinsWhenLarger) {
     const StartupPlan plan = plan_startup(config, RunOptions{}, pcap_facts(1));
     EXPECT_EQ(plan.memory.needed_mb(), 761u);
     EXPECT_EQ(plan.eal.memory_mb, 4096u);
-    EXPECT_EQ(plan.needed_bytes, (4096 + 236) * kMiB);
+    EXPECT_EQ(plan.needed_bytes, (4096 + 244) * kMiB);
 }
 
 TEST(StartupPlan, SmallestFlowTableTakesNoHashMemory) {
@@ -181,7 +181,7 @@ TEST(StartupPlan, SmallestFlowTableTakesNoHashMemory) {
     const StartupPlan plan = plan_startup(config, RunOptions{}, pcap_facts(2));
     EXPECT_EQ(plan.memory.flow_hashes_mb, 0u);
     EXPECT_EQ(plan.eal.memory_mb, 699u);
-    EXPECT_EQ(plan.flow_slot_bytes, 2u * 16 * 236);
+    EXPECT_EQ(plan.flow_slot_bytes, 2u * 16 * 244);
 }
 
 TEST(StartupPlan, WorkerSettingsFromTheConfiguration) {
@@ -202,16 +202,16 @@ TEST(StartupPlan, WorkerSettingsFromTheConfiguration) {
 
 TEST(StartupPlan, MemoryThatJustFitsIsEnough) {
     StartupFacts facts = pcap_facts(1);
-    facts.available_bytes = (761 + 236) * kMiB;
+    facts.available_bytes = (761 + 244) * kMiB;
     EXPECT_EQ(startup_error_of([&] { plan_startup(default_config(), RunOptions{}, facts); }), "");
 }
 
 TEST(StartupPlan, MemoryOneByteShortIsRefusedWithTheFigures) {
     StartupFacts facts = pcap_facts(1);
-    facts.available_bytes = (761 + 236) * kMiB - 1;
+    facts.available_bytes = (761 + 244) * kMiB - 1;
     EXPECT_EQ(startup_error_of([&] { plan_startup(default_config(), RunOptions{}, facts); }),
-              "this run needs about 997 MiB (761 MiB of DPDK memory for packet buffers and flow "
-              "hashes, 236 MiB of flow slots) and the machine has 996 MiB available; lower "
+              "this run needs about 1005 MiB (761 MiB of DPDK memory for packet buffers and flow "
+              "hashes, 244 MiB of flow slots) and the machine has 1004 MiB available; lower "
               "flow_table.capacity, the worker count or dataplane.memory_mb");
 }
 
@@ -219,8 +219,8 @@ TEST(StartupPlan, MemoryTooSmallForTwoWorkers) {
     StartupFacts facts = pcap_facts(2);
     facts.available_bytes = uint64_t{1} << 30;
     EXPECT_EQ(startup_error_of([&] { plan_startup(default_config(), RunOptions{}, facts); }),
-              "this run needs about 1491 MiB (1019 MiB of DPDK memory for packet buffers and "
-              "flow hashes, 472 MiB of flow slots) and the machine has 1024 MiB available; lower "
+              "this run needs about 1507 MiB (1019 MiB of DPDK memory for packet buffers and "
+              "flow hashes, 488 MiB of flow slots) and the machine has 1024 MiB available; lower "
               "flow_table.capacity, the worker count or dataplane.memory_mb");
 }
 
