@@ -4,8 +4,7 @@
 
 namespace ottscope {
 
-ClassifierCounters::ClassifierCounters(std::span<const MetricDeclaration> declarations,
-                                       size_t apps)
+ClassifierCounters::ClassifierCounters(std::span<const MetricDeclaration> declarations, size_t apps)
     : declarations_(declarations),
       apps_(apps),
       offsets_(std::make_unique<size_t[]>(declarations.size() + 1)) {

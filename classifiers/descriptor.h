@@ -62,9 +62,9 @@ struct OptionDeclaration {
 struct ClassifierOptions {
     bool enabled = true;
     PacketBudget budget;
-    bool record_fields = true;  // flow_records.<name>_fields: its record fields are written
-    std::vector<uint64_t> numbers;    // by option index; flags are 0 or 1
-    std::vector<std::string> texts;   // by option index; text, path and file options
+    bool record_fields = true;       // flow_records.<name>_fields: its record fields are written
+    std::vector<uint64_t> numbers;   // by option index; flags are 0 or 1
+    std::vector<std::string> texts;  // by option index; text, path and file options
     bool operator==(const ClassifierOptions&) const = default;
 
     [[nodiscard]] uint64_t number(size_t option) const noexcept {
@@ -76,9 +76,9 @@ struct ClassifierOptions {
 // A fact a classifier offers the rules: section and key as written in rule files ("tls" and
 // "sni" for `tls: { sni: [...] }`, named "tls.sni" in evidence).
 enum class FactKind : uint8_t {
-    text,     // one value; a test holds when one pattern matches it
-    list,     // comma-separated values (SAN, ALPN offers); one matching element is enough
-    all_of,   // a set of values (JSON keys): every pattern of the test must match one of them
+    text,    // one value; a test holds when one pattern matches it
+    list,    // comma-separated values (SAN, ALPN offers); one matching element is enough
+    all_of,  // a set of values (JSON keys): every pattern of the test must match one of them
 };
 
 struct FactDeclaration {
@@ -101,8 +101,8 @@ struct RecordFieldDeclaration {
 struct ClassifierContext {
     uint8_t registry_index = 0;
     const ClassifierOptions* options = nullptr;
-    ClassifierCounters* counters = nullptr;  // may be null in tests
-    AppCatalog* catalog = nullptr;           // may be null in tests
+    ClassifierCounters* counters = nullptr;        // may be null in tests
+    AppCatalog* catalog = nullptr;                 // may be null in tests
     const ClassifierSettings* settings = nullptr;  // what the run shares with every classifier
 };
 

@@ -73,9 +73,9 @@ std::vector<RecordFieldInfo> record_field_layout() {
     for (size_t c = 0; c < list.size(); ++c)
         for (const RecordFieldDeclaration& field : list[c]->record_fields) {
             const size_t capacity = size_t{field.max_length} + 1;  // and its terminating NUL
-            fields.push_back({&field, static_cast<uint8_t>(c),
-                              AnnotationSlot{static_cast<uint16_t>(offset),
-                                             static_cast<uint16_t>(capacity)}});
+            fields.push_back(
+                {&field, static_cast<uint8_t>(c),
+                 AnnotationSlot{static_cast<uint16_t>(offset), static_cast<uint16_t>(capacity)}});
             offset += capacity;
         }
     return fields;
@@ -97,12 +97,11 @@ ClassifierRegistration::ClassifierRegistration(const ClassifierDescriptor& descr
         throw std::length_error("more than " + std::to_string(kRegistryLimit) + " classifiers");
     registry().push_back(&descriptor);
     const auto fields = record_field_layout();
-    if (!fields.empty() && size_t{fields.back().slot.offset} + fields.back().slot.capacity >
-                               FlowAnnotations::kBytes) {
+    if (!fields.empty() &&
+        size_t{fields.back().slot.offset} + fields.back().slot.capacity > FlowAnnotations::kBytes) {
         registry().pop_back();
-        throw std::length_error("the record fields of classifier " +
-                                std::string(descriptor.name) + " do not fit in the " +
-                                std::to_string(FlowAnnotations::kBytes) +
+        throw std::length_error("the record fields of classifier " + std::string(descriptor.name) +
+                                " do not fit in the " + std::to_string(FlowAnnotations::kBytes) +
                                 " bytes a flow record carries for them");
     }
 }
@@ -138,8 +137,9 @@ std::vector<std::unique_ptr<Classifier>> make_worker_classifiers(
     const ClassifierSettings& settings, std::span<const ClassifierOptions> options,
     std::span<const std::unique_ptr<ClassifierCounters>> counters) {
     const auto list = classifier_registry();
-    const std::vector<ClassifierOptions> defaults =
-        options.size() < list.size() ? default_classifier_options() : std::vector<ClassifierOptions>{};
+    const std::vector<ClassifierOptions> defaults = options.size() < list.size()
+                                                        ? default_classifier_options()
+                                                        : std::vector<ClassifierOptions>{};
     std::vector<std::unique_ptr<Classifier>> classifiers;
     for (size_t i = 0; i < list.size(); ++i) {
         const ClassifierOptions& own = i < options.size() ? options[i] : defaults[i];

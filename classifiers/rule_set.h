@@ -75,7 +75,6 @@ inline FlowFacts endpoint_facts(const Verdict& verdict, const PacketView& packet
 // What a rule test looks at: nDPI's label, the server port or address, or a declared fact.
 enum class RuleField : uint8_t { ndpi, port, cidr, fact };
 
-
 struct Cidr {
     uint8_t address[16] = {};
     uint8_t prefix = 0;  // over the 128-bit (IPv4-mapped) address

@@ -88,10 +88,10 @@ void finish_classifier_options(YamlLoader& loader, const std::string& directory,
             if (path[0] != '/') path = directory + "/" + path;
             if (option.kind != OptionKind::file) continue;
             std::string error;
-            const YAML::Mark mark = c < marks.by_classifier.size() &&
-                                            i < marks.by_classifier[c].size()
-                                        ? marks.by_classifier[c][i]
-                                        : YAML::Mark::null_mark();
+            const YAML::Mark mark =
+                c < marks.by_classifier.size() && i < marks.by_classifier[c].size()
+                    ? marks.by_classifier[c][i]
+                    : YAML::Mark::null_mark();
             if (!is_readable_regular_file(path, option.high, error))
                 loader.error_at(mark, where(descriptor) + "." + std::string(option.key) + " " +
                                           shown_value(path) + " " + error);

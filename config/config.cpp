@@ -308,9 +308,7 @@ std::string tls_keylog_file(const Config& config) {
     return classifier_options(config, "tls").text(tls_option::keylog_file);
 }
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 ConfigResult load_config(const std::string& path, const ConfigChecks& checks) {
     ConfigResult result;

@@ -2,9 +2,9 @@
 
 #include "classifiers/registry.h"
 
-#include <map>
 #include <arpa/inet.h>
 #include <glob.h>
+#include <map>
 
 #include <algorithm>
 #include <cstring>
@@ -174,11 +174,11 @@ private:
                 {"cidr", strings({.field = RuleField::cidr, .name = "cidr"})},
             };
             // One section per fact section the classifiers declare (tls, sip, http, json...).
-            for (const auto& [section, section_facts] : facts_by_section_)
-                keys.emplace(section, [this, strings, where = section,
-                                       &section_facts](const YAML::Node& node) {
+            for (const auto& entry : facts_by_section_)
+                keys.emplace(entry.first, [this, strings, where = entry.first,
+                                           section_facts = &entry.second](const YAML::Node& node) {
                     std::map<std::string, YamlLoader::Handler> handlers;
-                    for (const auto& [key, spec] : section_facts)
+                    for (const auto& [key, spec] : *section_facts)
                         handlers.emplace(key, strings(spec));
                     loader_.mapping(node, where, handlers);
                 });
@@ -233,8 +233,7 @@ RuleTest compile_test(const TestSpec& spec, const AppCatalog* catalog, YamlLoade
                 break;
             default:
                 if (value.empty() || value.size() > 256)
-                    loader.error_at(spec.mark, spec.name +
-                                                   " values must be 1-256 characters");
+                    loader.error_at(spec.mark, spec.name + " values must be 1-256 characters");
                 else
                     test.patterns.push_back(value);
                 break;

@@ -91,12 +91,12 @@ void render_record_sinks(const StatsView& view,
 // the app's name for per-app labels).
 void render_classifier_family(const StatsView& view, const AppCatalog& catalog, size_t classifier,
                               size_t metric, std::vector<MetricFamily>& families) {
-    const MetricDeclaration& declaration =
-        classifier_registry()[classifier]->metrics[metric];
-    auto f = family(std::string(declaration.name), std::string(declaration.help),
-                    declaration.kind == MetricKind::counter ? MetricType::Counter
-                                                            : MetricType::Gauge);
-    const size_t first_size = declaration.label_count > 0 ? declaration.labels[0].size(kMaxApps) : 1;
+    const MetricDeclaration& declaration = classifier_registry()[classifier]->metrics[metric];
+    auto f =
+        family(std::string(declaration.name), std::string(declaration.help),
+               declaration.kind == MetricKind::counter ? MetricType::Counter : MetricType::Gauge);
+    const size_t first_size =
+        declaration.label_count > 0 ? declaration.labels[0].size(kMaxApps) : 1;
     const size_t second_size =
         declaration.label_count > 1 ? declaration.labels[1].size(kMaxApps) : 1;
     auto label_value = [&](const LabelDeclaration& label, size_t index) {
@@ -149,8 +149,7 @@ void render_keylog(const StatsView& view, std::vector<MetricFamily>& families) {
 }
 
 // Per app: packets and bytes by direction, flows, active flows.
-void render_apps(const StatsView& view, const Totals& totals,
-                 std::vector<MetricFamily>& families) {
+void render_apps(const StatsView& view, const Totals& totals, std::vector<MetricFamily>& families) {
     const AppCatalog& catalog = *view.catalog;
     auto packets =
         family("ottscope_app_packets_total", "Packets per app and direction.", MetricType::Counter);
@@ -340,8 +339,8 @@ void render_streams(const StatsView& view, const Totals& totals,
 }
 
 // Each IPFIX collector: records and messages sent, queued and dropped, connection.
-std::vector<std::shared_ptr<const ExportStats>> render_exports(const StatsView& view,
-                                                      std::vector<MetricFamily>& families) {
+std::vector<std::shared_ptr<const ExportStats>> render_exports(
+    const StatsView& view, std::vector<MetricFamily>& families) {
     const auto exports =
         view.exports != nullptr ? view.exports->stats() : decltype(view.exports->stats()){};
     if (!exports.empty()) {

@@ -7,9 +7,9 @@
 #include <chrono>
 #include <thread>
 
+#include "classifiers/registry.h"
 #include "config/error_list.h"
 #include "config/rules_loader.h"
-#include "classifiers/registry.h"
 #include "control/export/ipfix_url.h"
 
 namespace ottscope {

@@ -2,9 +2,9 @@
 // Everything the control plane reads from the dataplane: the per-lcore counter blocks and the
 // port list. Workers write their blocks; the control side only reads, at any time.
 
-#include <functional>
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 

@@ -41,8 +41,7 @@ Worker::Worker(WorkerSetup setup)
              static_cast<int>(rte_socket_id())),
       top_flows_(setup_.top_flows),
       fragments_(setup_.fragment_limits, static_cast<int>(rte_socket_id())),
-      classifiers_(make_worker_classifiers(setup_.classifier_settings,
-                                           setup_.classifier_options,
+      classifiers_(make_worker_classifiers(setup_.classifier_settings, setup_.classifier_options,
                                            setup_.counters->classifiers)),
       slots_(setup_.flow_capacity, classifiers_.size()),
       streams_(setup_.stream, setup_.counters->stream),
@@ -437,8 +436,8 @@ void Worker::classify(uint32_t slot, Flow& flow, const DecodedPacket& packet, ui
     for (size_t i = 0; i < classifiers_.size(); ++i) {
         if (pending[i] == 0) continue;
         const PacketBudget& budget = budgets_[i];
-        view.last_offer = view.flow_packets > budget.packets_for(packet.ip_protocol) ||
-                          flow_bytes > budget.bytes;
+        view.last_offer =
+            view.flow_packets > budget.packets_for(packet.ip_protocol) || flow_bytes > budget.bytes;
         Progress progress = classifiers_[i]->inspect(states[i], view, flow.summary.verdict);
         if (progress != Progress::done && view.last_offer) {
             conclude_classifier(i, states[i], flow);
@@ -467,7 +466,10 @@ void Worker::credit(Flow& flow) noexcept {
     }
     app.flows.add();
     app.active_flows.add();
-    counters_.verdict(flow.summary.verdict.app, flow.summary.verdict.classifier, flow.summary.verdict.confidence).add();
+    counters_
+        .verdict(flow.summary.verdict.app, flow.summary.verdict.classifier,
+                 flow.summary.verdict.confidence)
+        .add();
     flow.credited = true;
 }
 

@@ -13,11 +13,11 @@
 #include <optional>
 #include <vector>
 
+#include "classifier_slots.h"
 #include "classifiers/registry.h"
 #include "counters.h"
 #include "dispatch.h"
 #include "flow_headers.h"
-#include "classifier_slots.h"
 #include "flow_record.h"
 #include "flow_snapshot.h"
 #include "flow_table.h"
@@ -111,8 +111,8 @@ private:
     void process(rte_mbuf*& mbuf, uint64_t tsc_now_us, bool salvaged = false,
                  PreparedPacket* prepared = nullptr) noexcept;
     void inspect_salvaged() noexcept;
-    void classify(uint32_t slot, Flow& flow, const struct DecodedPacket& packet,
-                  uint8_t direction, uint64_t now_us) noexcept;
+    void classify(uint32_t slot, Flow& flow, const struct DecodedPacket& packet, uint8_t direction,
+                  uint64_t now_us) noexcept;
     void start_classifiers(uint32_t slot, Flow& flow) noexcept;
     void credit(Flow& flow) noexcept;
     void end_flow(uint32_t slot, FlowEnd why) noexcept;
@@ -132,8 +132,8 @@ private:
     FragmentReassembler fragments_;
     // By registry index; null for a classifier switched off (classifiers.NAME.enabled).
     std::vector<std::unique_ptr<Classifier>> classifiers_;
-    std::vector<PacketBudget> budgets_;     // by registry index
-    std::vector<uint8_t> reads_stream_;     // by registry index: 1 if it reads PacketView::stream
+    std::vector<PacketBudget> budgets_;  // by registry index
+    std::vector<uint8_t> reads_stream_;  // by registry index: 1 if it reads PacketView::stream
     ClassifierSlots slots_;
     StreamReassembler streams_;
     std::array<uint64_t, kMaxPorts> zone_now_us_{};

@@ -9,8 +9,8 @@
 #include <string_view>
 
 #include "classifiers/http/http_counters.h"
-#include "classifiers/registry.h"
 #include "classifiers/protocol_numbers.h"
+#include "classifiers/registry.h"
 #include "http_method.h"
 #include "json_shape.h"
 #include "rule_set.h"
@@ -206,7 +206,8 @@ int on_message_complete(http_parser* parser) {
         if (flow.messages[0] == 0) {
             flow.first_request_done = true;
             if (flow.json && flow.body_length > 0) {
-                if (call.counters != nullptr) call.counters->streams(HttpStreamOutcome::json_body).add();
+                if (call.counters != nullptr)
+                    call.counters->streams(HttpStreamOutcome::json_body).add();
                 flow.shape.truncated = flow.json_fed < flow.body_length;
                 // A whole Content-Length body lies contiguous in the stream: simdjson
                 // checks it and gives the authoritative shape.
@@ -283,7 +284,8 @@ void HttpClassifier::finish(void*& state, const PacketView& packet, Verdict& ver
     if (counters_ && flow->begun[0]) {
         const uint16_t app = verdict.app < kMaxApps ? verdict.app : 0;
         for (size_t m = 0; m < kHttpMethods; ++m)
-            if (flow->requests[m] != 0) counters_->requests(app, static_cast<HttpMethod>(m)).add(flow->requests[m]);
+            if (flow->requests[m] != 0)
+                counters_->requests(app, static_cast<HttpMethod>(m)).add(flow->requests[m]);
         for (size_t d = 0; d < 2; ++d)
             if (flow->body_bytes[d] != 0) counters_->payload_bytes(app, d).add(flow->body_bytes[d]);
     }
@@ -308,8 +310,9 @@ Progress HttpClassifier::inspect(void*& state, const PacketView& packet,
             return Progress::need_more;  // handshake, or bytes held beyond a gap
         }
         if (packet.direction == Direction::server_to_client) {
-            if (midstream) return Progress::need_more;            // the tail of an earlier answer
-            if (counters_) counters_->streams(HttpStreamOutcome::not_http).add();  // the server spoke first
+            if (midstream) return Progress::need_more;  // the tail of an earlier answer
+            if (counters_)
+                counters_->streams(HttpStreamOutcome::not_http).add();  // the server spoke first
             return Progress::done;
         }
         try {
@@ -339,7 +342,8 @@ Progress HttpClassifier::inspect(void*& state, const PacketView& packet,
             const bool expected = flow.midstream && packet.direction == Direction::server_to_client;
             if (counters_ && !expected) {
                 if (packet.direction == Direction::client_to_server && !flow.begun[0])
-                    counters_->streams(HttpStreamOutcome::not_http).add();  // not HTTP from its first bytes
+                    counters_->streams(HttpStreamOutcome::not_http)
+                        .add();  // not HTTP from its first bytes
                 else
                     counters_->streams(HttpStreamOutcome::parse_error).add();
             }

@@ -12,9 +12,9 @@
 #include "classifier.h"
 #include "classifier_counters.h"
 #include "descriptor.h"
-#include "rule_set.h"
 #include "http/http_counters.h"
 #include "json_dom.h"
+#include "rule_set.h"
 #include "state_pool.h"
 
 namespace ottscope {

@@ -11,7 +11,8 @@ constexpr auto kFacts = enum_table<HttpFact, FactDeclaration>({
     {HttpFact::path, {.section = "http", .key = "path"}},
     {HttpFact::method, {.section = "http", .key = "method"}},
     {HttpFact::content_type, {.section = "http", .key = "content_type"}},
-    {HttpFact::json_keys, {.section = "json", .key = "keys", .kind = FactKind::all_of, .evidence_name = "json.key"}},
+    {HttpFact::json_keys,
+     {.section = "json", .key = "keys", .kind = FactKind::all_of, .evidence_name = "json.key"}},
 });
 
 std::unique_ptr<Classifier> make(const ClassifierContext& context) {
@@ -23,7 +24,8 @@ std::unique_ptr<Classifier> make(const ClassifierContext& context) {
 const std::array<MetricDeclaration, 3> kHttpMetrics = {{
     {.name = "ottscope_http_requests_total",
      .help = "HTTP requests per app and method (standard methods, else other).",
-     .labels = {{{.name = "app", .by_app = true}, {.name = "method", .values = kHttpMethodNames.names()}}},
+     .labels = {{{.name = "app", .by_app = true},
+                 {.name = "method", .values = kHttpMethodNames.names()}}},
      .label_count = 2,
      .omit_zero = true},
     {.name = "ottscope_http_payload_bytes_total",

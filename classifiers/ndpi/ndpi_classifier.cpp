@@ -180,8 +180,8 @@ NdpiClassifier::NdpiClassifier(uint8_t registry_index, NdpiSettings settings, Ap
     const auto id = [](std::string_view section, std::string_view key) {
         return fact_id(section, key).value_or(UINT16_MAX);
     };
-    fact_ids_ = {id("tls", "sni"),          id("tls", "alpn"),        id("tls", "cert_san"),
-                 id("tls", "cert_subject"), id("tls", "cert_issuer"), id("tls", "ja3"),
+    fact_ids_ = {id("tls", "sni"),          id("tls", "alpn"),         id("tls", "cert_san"),
+                 id("tls", "cert_subject"), id("tls", "cert_issuer"),  id("tls", "ja3"),
                  id("http", "host"),        id("http", "content_type")};
     if (scratch_ == nullptr) throw std::bad_alloc();
     std::string error;
@@ -258,7 +258,8 @@ void NdpiClassifier::decide(const ndpi_proto& protocol, const FlowBlock& block,
         facts_.set(fact_ids_.tls_cert_san, view_of(tls.server_names));
         facts_.set(fact_ids_.tls_cert_subject, view_of(tls.subjectDN));
         facts_.set(fact_ids_.tls_cert_issuer, view_of(tls.issuerDN));
-        facts_.set(fact_ids_.tls_ja3, std::string_view(tls.ja3_client, strnlen(tls.ja3_client, 33)));
+        facts_.set(fact_ids_.tls_ja3,
+                   std::string_view(tls.ja3_client, strnlen(tls.ja3_client, 33)));
     } else if (carries_http(protocol)) {
         facts_.set(fact_ids_.http_host, host);
         facts_.set(fact_ids_.http_content_type, view_of(flow.http.request_content_type));

@@ -57,8 +57,7 @@ TlsClassifier::TlsClassifier(uint8_t registry_index, AppCatalog* catalog,
       summary_pool_(sizeof(TlsAnnotations), 1024),
       certificates_(certificate_cache_entries),
       behaviour_(registry_index, catalog),
-      counters_(counters != nullptr ? std::optional<TlsDecryptCounters>(*counters)
-                                    : std::nullopt),
+      counters_(counters != nullptr ? std::optional<TlsDecryptCounters>(*counters) : std::nullopt),
       facts_(fact_catalog().size()),
       first_fact_(first_fact_of(kTlsClassifier)) {
     const std::vector<AnnotationSlot> slots = record_slots_of(kTlsClassifier);

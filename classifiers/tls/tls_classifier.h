@@ -24,11 +24,11 @@
 #include "classifiers/classifier.h"
 #include "classifiers/descriptor.h"
 #include "classifiers/rule_set.h"
-#include "classifiers/tls/tls_annotations.h"
-#include "classifiers/tls/tls_decrypt_counters.h"
 #include "classifiers/sip_over_tls/tls_behaviour_watch.h"
 #include "classifiers/sip_over_tls/tls_inner.h"
 #include "classifiers/state_pool.h"
+#include "classifiers/tls/tls_annotations.h"
+#include "classifiers/tls/tls_decrypt_counters.h"
 #include "tls_certificate.h"
 #include "tls_fingerprint.h"
 #include "tls_keylog.h"
@@ -112,8 +112,8 @@ private:
 
     TlsBehaviourWatch behaviour_;
     tls::InnerExaminer inner_;
-    uint16_t sip_tls_app_ = 0;         // AppCatalog id of `sip-tls`; 0 without a catalog
-    uint16_t decrypted_evidence_ = 0;  // "sip inside tls (decrypted)"
+    uint16_t sip_tls_app_ = 0;                    // AppCatalog id of `sip-tls`; 0 without a catalog
+    uint16_t decrypted_evidence_ = 0;             // "sip inside tls (decrypted)"
     std::optional<TlsDecryptCounters> counters_;  // none in tests without a counter block
     FactSheet facts_;
     uint16_t first_fact_;

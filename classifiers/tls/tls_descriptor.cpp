@@ -34,7 +34,6 @@ constexpr auto kRecordFields = enum_table<TlsRecordField, RecordFieldDeclaration
     {TlsRecordField::decrypted, {.name = "decrypted", .max_length = 7}},
 });
 
-
 std::unique_ptr<Classifier> make(const ClassifierContext& context) {
     return std::make_unique<TlsClassifier>(
         context.registry_index, context.catalog, context.settings->tls_keylog, context.counters,

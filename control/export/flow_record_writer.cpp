@@ -143,8 +143,8 @@ std::string format_flow_record(const FlowRecord& record, const AppCatalog& catal
     static constexpr std::string_view kDecryptedSip = "sip inside tls (decrypted)";
     const std::string_view evidence = catalog.evidence_text(flow.verdict.evidence);
     static const std::optional<AnnotationSlot> decrypted = decrypted_slot();
-    const bool decrypted_sip = decrypted && record.annotations.get(*decrypted) == "sip" &&
-                               evidence != kDecryptedSip;
+    const bool decrypted_sip =
+        decrypted && record.annotations.get(*decrypted) == "sip" && evidence != kDecryptedSip;
     if (flow.verdict.evidence != 0 || decrypted_sip) {
         out += ",\"evidence\":[";
         if (flow.verdict.evidence != 0) append_json_string(out, evidence);

@@ -177,9 +177,8 @@ std::string Appliance::prepare_generation(const Config& config, Generation& gene
     }
     for (unsigned w = 0; w < workers_; ++w) {
         std::string error;
-        std::unique_ptr<NdpiGeneration> module =
-            make_ndpi_generation(ndpi_settings_of(classifier_options(config, "ndpi"), settings),
-                                 catalog_.get(), error);
+        std::unique_ptr<NdpiGeneration> module = make_ndpi_generation(
+            ndpi_settings_of(classifier_options(config, "ndpi"), settings), catalog_.get(), error);
         if (!module) return error;
         generation.ndpi.push_back(std::move(module));
     }
@@ -228,8 +227,7 @@ void Appliance::fill_view() {
     // options are as the configuration set them at start.
     view_.option_set = [this](size_t classifier, std::string_view option) {
         const ClassifierDescriptor& descriptor = *classifier_registry()[classifier];
-        if (&descriptor == &kTlsClassifier && option == "keylog_file")
-            return keylogs_.configured();
+        if (&descriptor == &kTlsClassifier && option == "keylog_file") return keylogs_.configured();
         for (size_t i = 0; i < descriptor.options.size(); ++i)
             if (descriptor.options[i].key == option)
                 return !config_.classifiers[classifier].text(i).empty() ||
@@ -267,8 +265,7 @@ void Appliance::start_record_drain() {
         FlowRecordFields record_fields;
         for (const ClassifierOptions& classifier : config_.classifiers)
             record_fields.by_classifier.push_back(classifier.record_fields);
-        outputs.format_jsonl = [this, fields = std::move(record_fields)](
-                                   const FlowRecord& record) {
+        outputs.format_jsonl = [this, fields = std::move(record_fields)](const FlowRecord& record) {
             return format_flow_record(record, *catalog_, view_.classifier_names, view_.zone_names,
                                       fields);
         };

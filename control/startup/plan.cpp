@@ -180,10 +180,9 @@ StartupPlan plan_startup(const Config& config, const RunOptions& options,
     plan.mbufs = plan_mbufs(plan, facts);
     plan.memory = plan_memory(plan, config, options);
     plan.eal.memory_mb = std::max(plan.memory.configured_mb, plan.memory.needed_mb());
-    plan.flow_slot_bytes =
-        uint64_t{plan.workers} * config.flow_capacity *
-        (sizeof(Flow) + sizeof(uint32_t) +
-         ClassifierSlots::bytes_per_flow(classifier_registry().size()));
+    plan.flow_slot_bytes = uint64_t{plan.workers} * config.flow_capacity *
+                           (sizeof(Flow) + sizeof(uint32_t) +
+                            ClassifierSlots::bytes_per_flow(classifier_registry().size()));
     plan.needed_bytes = (uint64_t{plan.eal.memory_mb} << 20) + plan.flow_slot_bytes;
     plan.flow_capacity = config.flow_capacity;
     plan.timeouts = timeouts_of(config);

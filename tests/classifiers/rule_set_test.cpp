@@ -43,8 +43,8 @@ TEST(GlobMatch, HostileInputStaysLinearEnough) {
 }
 
 TEST(RuleSet, SniWildcardNamesTheApp) {
-    RuleSet rules({app_rule(400, {RuleCondition{{fact_test("tls", "sni", {"*.jajah.com"})}}})},
-                  1, "d");
+    RuleSet rules({app_rule(400, {RuleCondition{{fact_test("tls", "sni", {"*.jajah.com"})}}})}, 1,
+                  "d");
     FlowFacts facts;
     TestFacts facts_sheet;
     facts_sheet.set("tls", "sni", "sip.jajah.com");
@@ -59,10 +59,9 @@ TEST(RuleSet, SniWildcardNamesTheApp) {
 }
 
 TEST(RuleSet, CommaSeparatedSanAndAlpnMatchAnyElement) {
-    RuleSet rules(
-        {app_rule(401, {RuleCondition{{fact_test("tls", "cert_san", {"*.jajah.com"})}}}),
-         app_rule(402, {RuleCondition{{fact_test("tls", "alpn", {"h2"})}}})},
-        1, "d");
+    RuleSet rules({app_rule(401, {RuleCondition{{fact_test("tls", "cert_san", {"*.jajah.com"})}}}),
+                   app_rule(402, {RuleCondition{{fact_test("tls", "alpn", {"h2"})}}})},
+                  1, "d");
     FlowFacts facts;
     TestFacts facts_sheet;
     facts_sheet.set("tls", "cert_san", "jajah.com, sip.jajah.com");
@@ -124,10 +123,9 @@ TEST(RuleSet, AllNeedsEveryConditionAnyNeedsOne) {
 }
 
 TEST(RuleSet, FirstAppInLoadOrderWins) {
-    RuleSet rules(
-        {app_rule(406, {RuleCondition{{fact_test("tls", "sni", {"api.tumeapp.com"})}}}),
-         app_rule(407, {RuleCondition{{fact_test("tls", "sni", {"*.tumeapp.com"})}}})},
-        1, "d");
+    RuleSet rules({app_rule(406, {RuleCondition{{fact_test("tls", "sni", {"api.tumeapp.com"})}}}),
+                   app_rule(407, {RuleCondition{{fact_test("tls", "sni", {"*.tumeapp.com"})}}})},
+                  1, "d");
     FlowFacts facts;
     TestFacts facts_sheet;
     facts_sheet.set("tls", "sni", "api.tumeapp.com");
@@ -140,8 +138,8 @@ TEST(RuleSet, FirstAppInLoadOrderWins) {
 
 TEST(RuleSet, JsonKeysAreAShapeEveryKeyRequired) {
     RuleSet rules(
-        {app_rule(408, {RuleCondition{{fact_test("json", "keys", {"msisdn", "addressBook"})}}})},
-        1, "d");
+        {app_rule(408, {RuleCondition{{fact_test("json", "keys", {"msisdn", "addressBook"})}}})}, 1,
+        "d");
     const std::array<std::string_view, 3> keys = {"msisdn", "addressBook", "version"};
     FlowFacts facts;
     TestFacts facts_sheet;
@@ -153,8 +151,7 @@ TEST(RuleSet, JsonKeysAreAShapeEveryKeyRequired) {
 }
 
 TEST(RuleSet, ApplyKeepsNdpiLabelsAndSetsEvidence) {
-    RuleSet rules({app_rule(409, {RuleCondition{{fact_test("http", "host", {"api.*"})}}})}, 1,
-                  "d");
+    RuleSet rules({app_rule(409, {RuleCondition{{fact_test("http", "host", {"api.*"})}}})}, 1, "d");
     Verdict verdict;
     verdict.ndpi_master = 7;
     verdict.app = 7;

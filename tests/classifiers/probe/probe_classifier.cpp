@@ -18,11 +18,10 @@ constexpr std::array kMetrics = {
                       .label_count = 1},
 };
 constexpr std::array kFacts = {FactDeclaration{.section = "probe", .key = "first_byte"}};
-constexpr std::array kRecordFields = {RecordFieldDeclaration{.name = "probe_first_byte",
-                                                             .max_length = 2}};
-constexpr std::array kOptions = {
-    OptionDeclaration{.key = "min_payload", .kind = OptionKind::number, .low = 1, .high = 1500,
-                      .default_number = 1}};
+constexpr std::array kRecordFields = {
+    RecordFieldDeclaration{.name = "probe_first_byte", .max_length = 2}};
+constexpr std::array kOptions = {OptionDeclaration{
+    .key = "min_payload", .kind = OptionKind::number, .low = 1, .high = 1500, .default_number = 1}};
 
 class ProbeClassifier final : public Classifier {
 public:

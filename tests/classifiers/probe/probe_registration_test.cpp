@@ -71,20 +71,20 @@ TEST(ProbeClassifier, ItsSectionIsReadFromItsDeclarations) {
 TEST(ProbeClassifier, ItsFactsNameAppsInRuleFiles) {
     const NdpiModule ndpi = make_ndpi_module();
     AppCatalog catalog(ndpi.get());
-    const RulesResult rules = load_rules({write_file("probe_rules.yaml", kProbeRules)}, &catalog, 1);
+    const RulesResult rules =
+        load_rules({write_file("probe_rules.yaml", kProbeRules)}, &catalog, 1);
     ASSERT_TRUE(rules.rules) << (rules.errors.empty() ? "" : rules.errors.front());
     EXPECT_EQ(rules.rules->size(), 1u);
     EXPECT_EQ(catalog.evidence_text(rules.rules->apps()[0].evidence[0]), "probe.first_byte=47");
 
-    const RulesResult unknown = load_rules(
-        {write_file("unknown.yaml", R"(apps:
+    const RulesResult unknown = load_rules({write_file("unknown.yaml", R"(apps:
   - name: probe-app
     category: test
     match:
       any:
         - probe: { last_byte: "47" }
 )")},
-        &catalog, 2);
+                                           &catalog, 2);
     ASSERT_FALSE(unknown.errors.empty());
     EXPECT_NE(unknown.errors.front().find("last_byte"), std::string::npos);
 }

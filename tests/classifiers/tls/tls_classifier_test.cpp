@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "classifiers/rule_set.h"
-#include "tls_handshake.h"
 #include "tests/classifiers/rule_test_support.h"
+#include "tls_handshake.h"
 
 namespace ottscope {
 namespace {
@@ -212,7 +212,8 @@ TEST(TlsClassifier, Tls12HandshakeGivesNamesFingerprintsAndLeafCertificate) {
     EXPECT_EQ(test::record_field(a, "tls", "ja3s").size(), 32u);
     EXPECT_EQ(test::record_field(a, "tls", "ja4").substr(0, 4), "t12d");
     EXPECT_EQ(test::record_field(a, "tls", "ja4").substr(8, 2), "sp");
-    EXPECT_NE(test::record_field(a, "tls", "cert_subject").find("CN=sip.jajah.com"), std::string_view::npos)
+    EXPECT_NE(test::record_field(a, "tls", "cert_subject").find("CN=sip.jajah.com"),
+              std::string_view::npos)
         << test::record_field(a, "tls", "cert_subject");
     EXPECT_FALSE(test::record_field(a, "tls", "cert_issuer").empty());
     EXPECT_EQ(flow.state(), nullptr);
@@ -233,9 +234,12 @@ TEST(TlsClassifier, ALeafSeenAgainInAnotherFlowComesFromTheCertificateCache) {
     const FlowAnnotations a = second.annotate();
     EXPECT_EQ(classifier.certificate_cache().misses(), 1u);
     EXPECT_EQ(classifier.certificate_cache().hits(), 1u);
-    EXPECT_EQ(test::record_field(a, "tls", "cert_subject"), test::record_field(expected, "tls", "cert_subject"));
-    EXPECT_EQ(test::record_field(a, "tls", "cert_issuer"), test::record_field(expected, "tls", "cert_issuer"));
-    EXPECT_NE(test::record_field(a, "tls", "cert_subject").find("CN=sip.jajah.com"), std::string_view::npos);
+    EXPECT_EQ(test::record_field(a, "tls", "cert_subject"),
+              test::record_field(expected, "tls", "cert_subject"));
+    EXPECT_EQ(test::record_field(a, "tls", "cert_issuer"),
+              test::record_field(expected, "tls", "cert_issuer"));
+    EXPECT_NE(test::record_field(a, "tls", "cert_subject").find("CN=sip.jajah.com"),
+              std::string_view::npos);
 }
 
 TEST(TlsClassifier, SmallSegmentsAndOneByteRecordsGiveTheSameValues) {
@@ -249,10 +253,15 @@ TEST(TlsClassifier, SmallSegmentsAndOneByteRecordsGiveTheSameValues) {
         FlowDriver flow(classifier);
         ASSERT_EQ(flow.run(t, segment), Progress::done) << segment;
         const FlowAnnotations a = flow.annotate();
-        EXPECT_EQ(test::record_field(a, "tls", "sni"), test::record_field(expected, "tls", "sni")) << segment;
-        EXPECT_EQ(test::record_field(a, "tls", "ja3"), test::record_field(expected, "tls", "ja3")) << segment;
-        EXPECT_EQ(test::record_field(a, "tls", "ja4"), test::record_field(expected, "tls", "ja4")) << segment;
-        EXPECT_EQ(test::record_field(a, "tls", "cert_subject"), test::record_field(expected, "tls", "cert_subject")) << segment;
+        EXPECT_EQ(test::record_field(a, "tls", "sni"), test::record_field(expected, "tls", "sni"))
+            << segment;
+        EXPECT_EQ(test::record_field(a, "tls", "ja3"), test::record_field(expected, "tls", "ja3"))
+            << segment;
+        EXPECT_EQ(test::record_field(a, "tls", "ja4"), test::record_field(expected, "tls", "ja4"))
+            << segment;
+        EXPECT_EQ(test::record_field(a, "tls", "cert_subject"),
+                  test::record_field(expected, "tls", "cert_subject"))
+            << segment;
     }
 }
 

@@ -110,7 +110,8 @@ TEST_F(KeyLogCapture, WithoutKeysNothingIsDecrypted) {
         Outcome outcome;
         run(session(name), nullptr, outcome);
         EXPECT_EQ(outcome.decrypted, "") << name;
-        EXPECT_EQ(outcome.counters.flows(DecryptedAs::sip).read() + outcome.counters.flows(DecryptedAs::not_sip).read() +
+        EXPECT_EQ(outcome.counters.flows(DecryptedAs::sip).read() +
+                      outcome.counters.flows(DecryptedAs::not_sip).read() +
                       outcome.counters.flows(DecryptedAs::failed).read(),
                   0u);
     }
