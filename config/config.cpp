@@ -342,7 +342,7 @@ std::string flow_memory_error(const ConfigResult& loaded, unsigned workers) {
     if (!memory) return {};
     if (workers == 0) workers = loaded.config.workers;
     if (workers == 0) workers = automatic_workers();
-    const std::string error =
+    std::string error =
         flow_tables_memory_error(loaded.config.flow_capacity, workers, *memory);
     if (error.empty() || loaded.flow_capacity_origin.empty()) return error;
     return loaded.flow_capacity_origin + ": " + error;

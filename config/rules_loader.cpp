@@ -158,7 +158,7 @@ private:
         for (const auto& item : list) {
             ConditionSpec condition;
             condition.mark = item.Mark();
-            auto strings = [&](TestSpec spec) {
+            auto strings = [&](const TestSpec& spec) {
                 return [this, &condition, spec](const YAML::Node& node) {
                     TestSpec test = spec;
                     test.mark = node.Mark();

@@ -341,7 +341,7 @@ void render_streams(const StatsView& view, const Totals& totals,
 // Each IPFIX collector: records and messages sent, queued and dropped, connection.
 std::vector<std::shared_ptr<const ExportStats>> render_exports(
     const StatsView& view, std::vector<MetricFamily>& families) {
-    const auto exports =
+    auto exports =
         view.exports != nullptr ? view.exports->stats() : decltype(view.exports->stats()){};
     if (!exports.empty()) {
         auto sent = family("ottscope_export_records_total",
