@@ -466,9 +466,7 @@ void Worker::credit(Flow& flow) noexcept {
     }
     app.flows.add();
     app.active_flows.add();
-    counters_
-        .verdict(flow.summary.verdict.app, flow.summary.verdict.classifier,
-                 flow.summary.verdict.confidence)
+    counters_.verdict(summary.verdict.app, summary.verdict.classifier, summary.verdict.confidence)
         .add();
     flow.credited = true;
 }
@@ -491,9 +489,9 @@ void Worker::end_flow(uint32_t slot, FlowEnd why) noexcept {
     table_.remove(slot);
 }
 
-// The flow ends, or went over a classifier's budget, before the classifier said done: it
-// settles on what it saw. `l3` carries the flow's rebuilt client headers (see conclude()).
-void Worker::conclude_classifier(size_t index, void*& state, Flow& flow) noexcept {
+// What a classifier that settles without a packet sees: the flow's server end, the rules and
+// the flow's rebuilt client headers in `l3` (see conclude()).
+PacketView Worker::conclude_context(const Flow& flow) noexcept {
     const FlowSummary& summary = flow.summary;
     PacketView context;
     context.ip_protocol = summary.key.ip_protocol;
@@ -503,16 +501,24 @@ void Worker::conclude_classifier(size_t index, void*& state, Flow& flow) noexcep
     context.rules = rules_;
     context.l3 = conclude_headers_.data();
     context.l3_length = static_cast<uint16_t>(
-        rebuild_client_headers(flow.summary.key, flow.summary.client_is_lower, conclude_headers_));
-    context.timestamp_ms = flow.summary.last_seen_us / 1000;
-    classifiers_[index]->conclude(state, context, flow.summary.verdict);
+        rebuild_client_headers(summary.key, summary.client_is_lower, conclude_headers_));
+    context.timestamp_ms = summary.last_seen_us / 1000;
+    return context;
+}
+
+// The flow went over a classifier's budget before the classifier said done: it settles on
+// what it saw.
+void Worker::conclude_classifier(size_t index, void*& state, Flow& flow) noexcept {
+    classifiers_[index]->conclude(state, conclude_context(flow), flow.summary.verdict);
 }
 
 void Worker::conclude_classifiers(uint32_t slot, Flow& flow) noexcept {
+    // The flow ends with classifiers still pending: one context (headers rebuilt once) for all.
+    const PacketView context = conclude_context(flow);
     void** states = slots_.states(slot);
     uint8_t* pending = slots_.pending(slot);
     for (size_t i = 0; i < classifiers_.size(); ++i) {
-        if (pending[i] != 0) conclude_classifier(i, states[i], flow);
+        if (pending[i] != 0) classifiers_[i]->conclude(states[i], context, flow.summary.verdict);
         pending[i] = 0;
     }
     flow.classifiers_pending = 0;

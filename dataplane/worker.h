@@ -121,6 +121,7 @@ private:
     void update_state_bytes() noexcept;
     void conclude_classifiers(uint32_t slot, Flow& flow) noexcept;
     void conclude_classifier(size_t index, void*& state, Flow& flow) noexcept;
+    [[nodiscard]] PacketView conclude_context(const Flow& flow) noexcept;
     [[nodiscard]] uint64_t latest_now_us() const noexcept;
 
     WorkerSetup setup_;
