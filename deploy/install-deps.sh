@@ -20,6 +20,8 @@ packages=(
   valgrind curl time iproute2
   # real-peer SIP/TLS captures in network namespaces (tests/classifiers/sip)
   sip-tester stunnel4 tcpdump
+  # real QUIC peers (ngtcp2 over GnuTLS) for QUIC Initial captures (tests/classifiers/tls)
+  ngtcp2-client ngtcp2-server
   # deploy tests: a real Prometheus (and promtool) scrapes the appliance; unit file checks
   prometheus systemd
   # IPFIX export tests: a real collector (nfacctd) and libfixbuf's decoder (ipfixDump)
