@@ -58,6 +58,7 @@ enum class DecodeError : uint8_t {
     bad_pppoe,        // PPPoE session header truncated
     tunnel_too_deep,  // more nested tunnels than we follow
     bad_ip_fragment,  // fragment whose offset and length overflow a datagram
+    bad_nflog,        // NFLOG header or TLV cut short, or a TLV length below its own header
     count
 };
 inline constexpr auto kDecodeErrorNames = enum_names<DecodeError>({
@@ -80,6 +81,7 @@ inline constexpr auto kDecodeErrorNames = enum_names<DecodeError>({
     {DecodeError::bad_pppoe, "bad_pppoe"},
     {DecodeError::tunnel_too_deep, "tunnel_too_deep"},
     {DecodeError::bad_ip_fragment, "bad_ip_fragment"},
+    {DecodeError::bad_nflog, "bad_nflog"},
 });
 
 // Why a flow left its table: the flow record's end_reason and the reason counted in

@@ -23,6 +23,10 @@ std::optional<LinkType> link_type_from_dlt(int dlt) noexcept {
             return LinkType::ppp;
         case DLT_C_HDLC:
             return LinkType::cisco_hdlc;
+        case DLT_LINUX_SLL2:  // what `tcpdump -i any` writes since libpcap 1.10
+            return LinkType::linux_sll2;
+        case DLT_NFLOG:
+            return LinkType::nflog;
         default:
             return std::nullopt;
     }

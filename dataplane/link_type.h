@@ -10,7 +10,16 @@
 
 namespace ottscope {
 
-enum class LinkType : uint8_t { ethernet, raw_ip, null_loopback, linux_sll, ppp, cisco_hdlc };
+enum class LinkType : uint8_t {
+    ethernet,
+    raw_ip,
+    null_loopback,
+    linux_sll,
+    ppp,
+    cisco_hdlc,
+    linux_sll2,
+    nflog
+};
 inline constexpr auto kLinkTypeNames = enum_names<LinkType>({
     {LinkType::ethernet, "ethernet"},
     {LinkType::raw_ip, "raw-ip"},
@@ -18,6 +27,8 @@ inline constexpr auto kLinkTypeNames = enum_names<LinkType>({
     {LinkType::linux_sll, "linux-sll"},
     {LinkType::ppp, "ppp"},
     {LinkType::cisco_hdlc, "cisco-hdlc"},
+    {LinkType::linux_sll2, "linux-sll2"},
+    {LinkType::nflog, "nflog"},
 });
 
 // Maps a libpcap DLT_* / LINKTYPE_* number; nullopt for link layers we cannot decode.

@@ -18,6 +18,7 @@ constexpr uint16_t kEtherTypeTransparentBridging = 0x6558;
 constexpr uint16_t kEtherTypeErspan2 = 0x88be;
 constexpr uint16_t kEtherTypeErspan3 = 0x22eb;
 constexpr uint16_t kEtherTypePpp = 0x880b;
+constexpr uint16_t kEtherTypePbb = 0x88e7;
 constexpr uint16_t kPppIpv4 = 0x0021;
 constexpr uint16_t kPppIpv6 = 0x0057;
 constexpr int kMaxVlanTags = 4;
@@ -34,11 +35,17 @@ constexpr uint16_t kGtpUserPort = 2152;
 constexpr uint16_t kVxlanPort = 4789;
 constexpr uint16_t kVxlanGpePort = 4790;
 constexpr uint16_t kGenevePort = 6081;
+constexpr uint16_t kGreUdpPort = 4754;
+constexpr uint16_t kTeredoPort = 3544;
 constexpr uint8_t kGpeIpv4 = 1;
 constexpr uint8_t kGpeIpv6 = 2;
 constexpr uint8_t kGpeEthernet = 3;
 
 constexpr size_t kEthernetHeader = 14;
+constexpr size_t kSll2Header = 20;
+constexpr uint8_t kAfInet = 2;
+constexpr uint8_t kAfInet6 = 10;
+constexpr uint16_t kNflogPayload = 9;  // NFULA_PAYLOAD
 
 inline uint16_t read_be16(const uint8_t* p) noexcept {
     return static_cast<uint16_t>((p[0] << 8) | p[1]);
@@ -61,6 +68,7 @@ struct Cursor {
 constexpr DecodeResult kNotIp{DecodeStatus::not_ip, DecodeError::count};
 
 DecodeResult decode_ip(Cursor cursor, DecodedPacket& packet, int depth) noexcept;
+DecodeResult decode_ipv6(Cursor cursor, DecodedPacket& packet, int depth) noexcept;
 DecodeResult decode_ethernet(Cursor cursor, DecodedPacket& packet, int depth) noexcept;
 DecodeResult decode_mpls(Cursor cursor, DecodedPacket& packet, int depth) noexcept;
 
@@ -110,13 +118,15 @@ DecodeResult decode_gtpu(Cursor gtp, DecodedPacket& packet, int depth, bool& han
 }
 
 // VXLAN (RFC 7348): 8 bytes, the I flag says the VNI is valid, then an Ethernet frame.
-// With the P flag it is VXLAN-GPE (UDP 4790), whose next-protocol byte may also say IPv4
-// or IPv6.
-DecodeResult decode_vxlan(Cursor vxlan, DecodedPacket& packet, int depth) noexcept {
+// Every other bit is reserved and ignored on receipt, as the RFC says: VXLAN-GBP
+// (draft-smith-vxlan-group-policy) puts its G, D, A flags and group policy id there, and
+// the frame inside is the same. Only on UDP 4790 (`gpe`) does the P flag mean VXLAN-GPE,
+// whose next-protocol byte may also say IPv4 or IPv6; on 4789 that bit is reserved too.
+DecodeResult decode_vxlan(Cursor vxlan, DecodedPacket& packet, int depth, bool gpe) noexcept {
     if (!vxlan.has(8) || (vxlan.data[0] & 0x08) == 0)
         return DecodeResult::failed(DecodeError::bad_vxlan);
     const uint32_t vni = read_be32(vxlan.data + 4) >> 8;
-    const uint8_t next = (vxlan.data[0] & 0x04) != 0 ? vxlan.data[3] : kGpeEthernet;
+    const uint8_t next = gpe && (vxlan.data[0] & 0x04) != 0 ? vxlan.data[3] : kGpeEthernet;
     vxlan.skip(8);
     if (next != kGpeIpv4 && next != kGpeIpv6 && next != kGpeEthernet) return kNotIp;
     if (!enter_tunnel(packet, TunnelType::vxlan, vni, depth))
@@ -202,7 +212,9 @@ DecodeResult decode_ppp_payload(Cursor ppp, DecodedPacket& packet, int depth) no
 
 // GRE (RFC 2784/2890): flags say which of checksum(+reserved), key and sequence follow.
 // Version 1 is PPTP's enhanced GRE (RFC 2637) with a mandatory key and optional ack.
-DecodeResult decode_gre(Cursor gre, DecodedPacket& packet, int depth) noexcept {
+// `carrier` names the tunnel when it is not ERSPAN: GRE over IP, or GRE in UDP (RFC 8086).
+DecodeResult decode_gre(Cursor gre, DecodedPacket& packet, int depth,
+                        TunnelType carrier = TunnelType::gre) noexcept {
     if (!gre.has(4)) return DecodeResult::failed(DecodeError::bad_gre);
     const uint16_t flags = read_be16(gre.data);
     const uint16_t protocol = read_be16(gre.data + 2);
@@ -236,7 +248,7 @@ DecodeResult decode_gre(Cursor gre, DecodedPacket& packet, int depth) noexcept {
     const bool erspan1 = protocol == kEtherTypeErspan2 && !sequence;
     const TunnelType type = (protocol == kEtherTypeErspan2 || protocol == kEtherTypeErspan3)
                                 ? TunnelType::erspan
-                                : TunnelType::gre;
+                                : carrier;
     switch (protocol) {
         case kEtherTypeIpv4:
         case kEtherTypeIpv6:
@@ -267,6 +279,33 @@ DecodeResult decode_gre(Cursor gre, DecodedPacket& packet, int depth) noexcept {
     }
 }
 
+// GRE in UDP (RFC 8086) is found by its destination port alone (the source port is flow
+// entropy), so the GRE header must look right before 4754 stops being an ordinary port:
+// version 0, no routing, reserved bits clear.
+bool looks_like_gre(Cursor gre) noexcept {
+    return gre.has(4) && (read_be16(gre.data) & 0x4ff8) == 0 && (gre.data[1] & 0x07) == 0;
+}
+
+// Teredo (RFC 4380): an IPv6 packet in UDP to or from 3544, possibly behind an
+// authentication indicator (0x0001, id and value lengths, id, value, 8-byte nonce,
+// confirmation byte) and then an origin indicator (0x0000, obfuscated port and address).
+// Only when what follows is an IPv6 header whose payload length fills the datagram is it
+// Teredo: anything else on 3544 stays an ordinary UDP flow. Advances `teredo` to the IPv6
+// header when it is.
+bool teredo_ipv6(Cursor& teredo) noexcept {
+    Cursor at = teredo;
+    if (at.has(4) && read_be16(at.data) == 0x0001) {
+        const size_t indicator = 4u + at.data[2] + at.data[3] + 8u + 1u;
+        if (!at.has(indicator)) return false;
+        at.skip(indicator);
+    }
+    if (at.has(8) && read_be16(at.data) == 0x0000) at.skip(8);
+    if (!at.has(40) || (at.data[0] >> 4) != 6 || 40u + read_be16(at.data + 4) != at.length)
+        return false;
+    teredo = at;
+    return true;
+}
+
 DecodeResult decode_transport(Cursor l4, DecodedPacket& packet, int depth) noexcept {
     packet.payload = l4.data;
     packet.payload_length = 0;
@@ -294,14 +333,24 @@ DecodeResult decode_transport(Cursor l4, DecodedPacket& packet, int depth) noexc
                 if (handled) return inner;
             } else if (packet.destination.port == kVxlanPort ||
                        packet.destination.port == kVxlanGpePort) {
-                return decode_vxlan(l4, packet, depth);
+                return decode_vxlan(l4, packet, depth, packet.destination.port == kVxlanGpePort);
             } else if (packet.destination.port == kGenevePort) {
                 return decode_geneve(l4, packet, depth);
+            } else if (packet.destination.port == kGreUdpPort && looks_like_gre(l4)) {
+                return decode_gre(l4, packet, depth, TunnelType::gre_udp);
+            } else if (packet.source.port == kTeredoPort ||
+                       packet.destination.port == kTeredoPort) {
+                Cursor ipv6 = l4;
+                if (teredo_ipv6(ipv6)) {
+                    if (!enter_tunnel(packet, TunnelType::teredo, 0, depth))
+                        return DecodeResult::failed(DecodeError::tunnel_too_deep);
+                    return decode_ipv6(ipv6, packet, depth + 1);
+                }
             } else if ((packet.source.port == kVxlanPort || packet.source.port == kVxlanGpePort) &&
                        l4.has(8 + kEthernetHeader) && (l4.data[0] & 0x08) != 0) {
                 // Some VTEPs answer from 4789 to another port: VXLAN when it looks like it,
                 // an ordinary flow from an ephemeral port 4789 otherwise.
-                return decode_vxlan(l4, packet, depth);
+                return decode_vxlan(l4, packet, depth, packet.source.port == kVxlanGpePort);
             }
             break;
         }
@@ -480,6 +529,20 @@ DecodeResult decode_ethertype(uint16_t ether_type, Cursor cursor, DecodedPacket&
         case kEtherTypeMplsUnicast:
         case kEtherTypeMplsMulticast:
             return decode_mpls(cursor, packet, depth);
+        case kEtherTypePbb: {
+            // 802.1ah (MAC-in-MAC): a 4-byte I-TAG whose low 24 bits are the service
+            // instance (I-SID), then the customer's Ethernet frame. The backbone has no IP
+            // addresses: the tunnel's outer ones stay zero.
+            if (!cursor.has(4)) return DecodeResult::failed(DecodeError::truncated_tunnel);
+            const uint32_t isid = read_be32(cursor.data) & 0x00ffffffu;
+            cursor.skip(4);
+            if (!enter_tunnel(packet, TunnelType::pbb, isid, depth))
+                return DecodeResult::failed(DecodeError::tunnel_too_deep);
+            packet.tunnel.outer_ip_version = 0;
+            packet.tunnel.outer_source = IpAddress{};
+            packet.tunnel.outer_destination = IpAddress{};
+            return decode_ethernet(cursor, packet, depth + 1);
+        }
         case kEtherTypePppoeSession: {
             // PPPoE session header (6 bytes), then the PPP protocol number.
             if (!cursor.has(7)) return DecodeResult::failed(DecodeError::bad_pppoe);
@@ -502,6 +565,46 @@ DecodeResult decode_ethernet(Cursor cursor, DecodedPacket& packet, int depth) no
     const uint16_t ether_type = read_be16(cursor.data + 12);
     cursor.skip(kEthernetHeader);
     return decode_ethertype(ether_type, cursor, packet, depth);
+}
+
+// The NFLOG TLVs' length and type are in the capturing host's byte order, which the file
+// does not say. The first TLV tells: its type is a small NFULA_* number (netlink's two flag
+// bits aside) in one order and a multiple of 256 in the other.
+bool nflog_little_endian(Cursor tlvs) noexcept {
+    if (!tlvs.has(4)) return true;
+    const unsigned little_type = (tlvs.data[2] | (tlvs.data[3] << 8)) & 0x3fffu;
+    return little_type != 0 && little_type < 0x100;
+}
+
+// NFLOG (LINKTYPE_NFLOG): address family, version and resource id, then netlink TLVs padded
+// to 4 bytes; NFULA_PAYLOAD holds the packet from its IP header. The family says which IP.
+DecodeResult decode_nflog(Cursor cursor, DecodedPacket& packet) noexcept {
+    if (!cursor.has(4)) return DecodeResult::failed(DecodeError::truncated_link_header);
+    const uint8_t family = cursor.data[0];
+    cursor.skip(4);
+    const bool little = nflog_little_endian(cursor);
+    const auto read16 = [little](const uint8_t* p) noexcept {
+        return little ? static_cast<uint16_t>(p[0] | (p[1] << 8)) : read_be16(p);
+    };
+    // Each TLV takes at least 4 bytes, so the walk ends within the frame.
+    while (cursor.length != 0) {
+        if (!cursor.has(4)) return DecodeResult::failed(DecodeError::bad_nflog);
+        const size_t length = read16(cursor.data);
+        const uint16_t type = read16(cursor.data + 2) & 0x3fffu;
+        if (length < 4 || !cursor.has(length)) return DecodeResult::failed(DecodeError::bad_nflog);
+        if (type == kNflogPayload) {
+            const Cursor ip{cursor.data + 4, length - 4};
+            if (family != kAfInet && family != kAfInet6) return kNotIp;
+            if (!ip.has(1)) return DecodeResult::failed(DecodeError::truncated_ipv4);
+            const uint8_t version = ip.data[0] >> 4;
+            if (version != (family == kAfInet ? 4 : 6))
+                return DecodeResult::failed(DecodeError::bad_ip_version);
+            return version == 4 ? decode_ipv4(ip, packet, 0) : decode_ipv6(ip, packet, 0);
+        }
+        // The last TLV's padding may be missing.
+        cursor.skip(std::min(cursor.length, (length + 3) & ~size_t{3}));
+    }
+    return kNotIp;  // logged without its packet (an nflog range of 0)
 }
 
 }  // namespace
@@ -533,6 +636,15 @@ DecodeResult decode_packet(LinkType link, std::span<const uint8_t> frame, Decode
             if (!cursor.has(16)) return DecodeResult::failed(DecodeError::truncated_link_header);
             cursor.skip(16);
             return decode_ethertype(read_be16(frame.data() + 14), cursor, packet, 0);
+        case LinkType::linux_sll2:
+            // Protocol type first, then interface index, ARPHRD type, packet type and the
+            // link-layer address; the protocol type is an EtherType as in LINUX_SLL.
+            if (!cursor.has(kSll2Header))
+                return DecodeResult::failed(DecodeError::truncated_link_header);
+            cursor.skip(kSll2Header);
+            return decode_ethertype(read_be16(frame.data()), cursor, packet, 0);
+        case LinkType::nflog:
+            return decode_nflog(cursor, packet);
         case LinkType::ppp:
         case LinkType::cisco_hdlc: {
             // Cisco HDLC and framed PPP (address 0xff, control 0x03) carry the protocol number

@@ -1,9 +1,10 @@
 #pragma once
 // Turns a frame into the addresses, ports and payload a flow needs. Layers are separate
-// functions that hand over to each other by protocol number: Ethernet, 802.1Q/QinQ, MPLS
-// (with pseudowire control word), PPPoE, IPv4/IPv6 with extension headers, IP-in-IP, GRE
-// (v0 with checksum/key/sequence, v1 PPTP), ERSPAN II/III, VXLAN and GTP-U. The innermost
-// IP packet is the flow; the innermost tunnel is reported beside it.
+// functions that hand over to each other by protocol number: Ethernet, 802.1Q/QinQ, 802.1ah
+// PBB, MPLS (with pseudowire control word), PPPoE, IPv4/IPv6 with extension headers,
+// IP-in-IP, GRE (v0 with checksum/key/sequence, v1 PPTP; also in UDP), ERSPAN II/III, VXLAN
+// (GBP and reserved bits ignored), Geneve, GTP-U and Teredo. The innermost IP packet is the
+// flow; the innermost tunnel is reported beside it.
 
 #include <cstdint>
 #include <span>

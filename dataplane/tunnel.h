@@ -13,7 +13,8 @@
 
 namespace ottscope {
 
-enum class TunnelType : uint8_t { none, gtpu, vxlan, gre, erspan, geneve };
+// Appended only: IPFIX exports the number.
+enum class TunnelType : uint8_t { none, gtpu, vxlan, gre, erspan, geneve, pbb, gre_udp, teredo };
 // The tunnel's "type" in flow records.
 inline constexpr auto kTunnelTypeNames = enum_names<TunnelType>({
     {TunnelType::none, "none"},
@@ -22,13 +23,17 @@ inline constexpr auto kTunnelTypeNames = enum_names<TunnelType>({
     {TunnelType::gre, "gre"},
     {TunnelType::erspan, "erspan"},
     {TunnelType::geneve, "geneve"},
+    {TunnelType::pbb, "pbb"},
+    {TunnelType::gre_udp, "gre_udp"},
+    {TunnelType::teredo, "teredo"},
 });
 
 struct TunnelInfo {
     TunnelType type = TunnelType::none;
     uint8_t outer_ip_version = 0;
-    // TEID for GTP-U, VNI for VXLAN and Geneve, key for GRE (0 without one), session id for
-    // ERSPAN.
+    // TEID for GTP-U, VNI for VXLAN and Geneve, key for GRE and GRE-in-UDP (0 without one),
+    // session id for ERSPAN, I-SID for PBB, 0 for Teredo. PBB has no outer IP: version 0 and
+    // zero outer addresses.
     uint32_t id = 0;
     IpAddress outer_source{};
     IpAddress outer_destination{};

@@ -42,10 +42,15 @@ std::string_view end_name(FlowEnd end) {
 }
 
 // "tunnel":{"type":"gtpu","outer":[client side, server side],"teid_up":N,"teid_down":N}
-// for GTP-U; other tunnels name their id ("vni", "key", "session") once, as both
-// directions share it.
+// for GTP-U; other tunnels name their id ("vni", "key", "session", "isid") once, as both
+// directions share it; Teredo has none, PBB no outer IP addresses.
 void append_tunnel(std::string& out, const FlowTunnel& tunnel) {
     if (tunnel.type == TunnelType::none) return;
+    if (tunnel.type == TunnelType::pbb) {  // a backbone of MAC addresses, no outer IP
+        fmt::format_to(std::back_inserter(out), ",\"tunnel\":{{\"type\":\"pbb\",\"isid\":{}}}",
+                       tunnel.id_up);
+        return;
+    }
     fmt::format_to(
         std::back_inserter(out), ",\"tunnel\":{{\"type\":\"{}\",\"outer\":[\"{}\",\"{}\"]",
         tunnel_type_name(tunnel.type), address_text(tunnel.outer_client, tunnel.outer_ip_version),
@@ -63,7 +68,11 @@ void append_tunnel(std::string& out, const FlowTunnel& tunnel) {
             fmt::format_to(std::back_inserter(out), ",\"vni\":{}}}", tunnel.id_up);
             return;
         case TunnelType::gre:
+        case TunnelType::gre_udp:
             fmt::format_to(std::back_inserter(out), ",\"key\":{}}}", tunnel.id_up);
+            return;
+        case TunnelType::teredo:  // no id: the outer addresses are all there is
+            out += '}';
             return;
         default:
             fmt::format_to(std::back_inserter(out), ",\"session\":{}}}", tunnel.id_up);
