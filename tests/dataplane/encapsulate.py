@@ -4,8 +4,12 @@
     /usr/bin/python3 tests/dataplane/encapsulate.py IN.pcap OUT_DIR [NAME ...]
 
 For every IP packet of IN.pcap, OUT_DIR/NAME.pcap holds the same IP packet wrapped in NAME
-(vlan qinq mpls mpls-pw pppoe gre gre6 gre-eth erspan2 erspan3 vxlan gtpu gtpu6 frag):
-ottscope must find the same inner flows with the same verdicts in each. `frag` fragments
+(vlan qinq mpls mpls-pw pppoe gre gre6 gre-eth erspan2 erspan3 vxlan gtpu gtpu6 frag, and
+pbb gre-udp vxlan-rsv vxlan-gbp; sll2 and nflog change the file's link type to LINUX_SLL2
+and NFLOG): ottscope must find the same inner flows with the same verdicts in each. Teredo
+carries IPv6 only, so `teredo`, `teredo-origin` (origin indicator on server-to-client
+packets) and `teredo-auth` (authentication indicator on every packet, then the origin
+indicator on server-to-client ones) wrap the IPv6 rewrite below, as does `nflog6`. `frag` fragments
 every IP packet longer than 360 bytes and sends the fragments of every other datagram in
 reverse order. `ipv6` rewrites every IPv4 packet as IPv6 (NAT64 prefix 64:ff9b::/96) and
 `ipv6-frag` fragments that (fragment header right after the IPv6 header): compare the
@@ -97,8 +101,80 @@ def gtpu(teid, payload):
     return struct.pack("!BBHI", 0x34, 0xFF, len(body), teid) + body
 
 
+PBB_ISID = 0x012345
+GRE_UDP_KEY = 99
+VXLAN_VNI = 4242
+LINKTYPES = {"sll2": 276, "nflog": 239, "nflog6": 239}   # LINKTYPE_LINUX_SLL2, LINKTYPE_NFLOG
+
+
+def sll2(ip, up):
+    # Protocol type, reserved, interface index, ARPHRD_ETHER, packet type (4 outgoing,
+    # 0 to us), address length, the sender's MAC padded to 8 bytes.
+    mac = bytes.fromhex("020000000001" if up else "020000000002") + b"\0\0"
+    return struct.pack("!HHIHBB", ip_ethertype(ip), 0, 3, 1, 4 if up else 0, 6) + mac + bytes(ip)
+
+
+def nflog_tlv(kind, value):
+    # Length (header included) and type in the capturing host's byte order: little-endian,
+    # as an x86 host writes them; padded to 4 bytes.
+    body = struct.pack("<HH", 4 + len(value), kind) + value
+    return body + b"\0" * (-len(body) % 4)
+
+
+def nflog(ip, seq):
+    family = 2 if ip.version == 4 else 10
+    tlvs = (nflog_tlv(1, struct.pack("!HBB", ip_ethertype(ip), 1, 0))      # packet header
+            + nflog_tlv(10, b"ottscope\0")                                 # prefix
+            + nflog_tlv(4, struct.pack("!I", 3))                           # in-interface
+            + nflog_tlv(9, bytes(ip))                                      # payload
+            + nflog_tlv(11, struct.pack("!I", seq)))                       # uid
+    return struct.pack("!BBH", family, 0, 42) + tlvs
+
+
+TEREDO_CLIENT_PORT = 40000
+
+
+def teredo(ip, up, name):
+    head = b""
+    if name == "teredo-auth":
+        client_id, auth = b"client", b"\x11" * 4
+        head += (struct.pack("!HBB", 1, len(client_id), len(auth)) + client_id + auth
+                 + bytes(range(8)) + b"\0")
+    if name in ("teredo-origin", "teredo-auth") and not up:
+        # Port and IPv4 address of the client's mapping, each bit inverted.
+        port = TEREDO_CLIENT_PORT ^ 0xFFFF
+        addr = bytes(b ^ 0xFF for b in bytes([192, 0, 2, 1]))
+        head += struct.pack("!HH", 0, port) + addr
+    sport, dport = (TEREDO_CLIENT_PORT, 3544) if up else (3544, TEREDO_CLIENT_PORT)
+    return eth() / outer_ip(up) / UDP(sport=sport, dport=dport) / Raw(head + bytes(ip))
+
+
 def wrap(name, ip, up, seq):
     raw = bytes(ip)
+    if name == "sll2":
+        return Raw(sll2(ip, up))
+    if name in ("nflog", "nflog6"):
+        return Raw(nflog(ip, seq))
+    if name == "pbb":
+        # B-VLAN 30, I-TAG (priority 0, I-SID), customer frame with C-VLAN 100.
+        itag = struct.pack("!I", PBB_ISID)
+        return (Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02", type=0x88A8)
+                / Dot1Q(vlan=30, type=0x88E7) / Raw(itag)
+                / Ether(src="02:00:00:00:01:01", dst="02:00:00:00:01:02", type=0x8100)
+                / Dot1Q(vlan=100, type=ip_ethertype(ip)) / ip)
+    if name == "gre-udp":
+        # RFC 8086: the source port is flow entropy, the destination port always 4754.
+        g = GRE(key_present=1, key=GRE_UDP_KEY, proto=ip_ethertype(ip))
+        return eth() / outer_ip(up) / UDP(sport=49152 + seq % 7, dport=4754) / g / Raw(raw)
+    if name in ("vxlan-rsv", "vxlan-gbp"):
+        if name == "vxlan-rsv":   # every reserved bit set, the I flag too
+            vx = struct.pack("!II", 0xFFABCDEF, (VXLAN_VNI << 8) | 0x5A)
+        else:                     # G flag, D and A bits, group policy id 0x1234
+            vx = struct.pack("!BBHI", 0x88, 0x48, 0x1234, VXLAN_VNI << 8)
+        return (eth() / outer_ip(up) / UDP(sport=49152 + seq % 1000, dport=4789)
+                / Raw(vx + bytes(inner_ether(ip))))
+    if name.startswith("teredo"):
+        return teredo(ip, up, name)
     if name == "vlan":
         return eth() / Dot1Q(vlan=100, type=ip_ethertype(ip)) / ip
     if name == "qinq":
@@ -168,7 +244,9 @@ def to_ipv6(ip):
 
 NAMES = ["vlan", "qinq", "mpls", "mpls-pw", "pppoe", "gre", "gre6", "gre-eth", "erspan2",
          "erspan3", "vxlan", "gtpu", "gtpu6", "frag", "ipv6", "ipv6-frag", "frag-lossy",
-         "gtpu-frag"]
+         "gtpu-frag", "sll2", "nflog", "nflog6", "pbb", "gre-udp", "vxlan-rsv", "vxlan-gbp",
+         "teredo", "teredo-origin", "teredo-auth"]
+SIX = ("ipv6", "nflog6", "teredo")   # names that wrap the IPv6 rewrite
 
 
 def main():
@@ -184,7 +262,7 @@ def main():
                 written.append(frame)
                 continue
             ip = ip.copy()
-            if name.startswith("ipv6"):
+            if name.startswith(SIX):
                 ip = IPv6(bytes(to_ipv6(ip)))
             if name == "ipv6":
                 f = eth() / ip
@@ -214,7 +292,9 @@ def main():
             f = wrap(name, ip, directions.uplink(ip), seq)
             f.time = frame.time
             written.append(f)
-        wrpcap(f"{out_dir}/{name}.pcap", written)
+        if name in LINKTYPES:   # a link type of its own: frames that are not IP have no place
+            written = [f for f in written if not isinstance(f, Ether)]
+        wrpcap(f"{out_dir}/{name}.pcap", written, linktype=LINKTYPES.get(name))
 
 
 if __name__ == "__main__":

@@ -67,6 +67,14 @@ const std::set<std::string>& baseline(bool six) {
     return runs[six] = verdicts(records);
 }
 
+// What encapsulate.py wraps in its IPv6 rewrite (Teredo carries IPv6 only): compared with the
+// same traffic unwrapped in IPv6.
+bool wraps_ipv6(const std::string& name) {
+    for (const char* prefix : {"ipv6", "nflog6", "teredo"})
+        if (name.rfind(prefix, 0) == 0) return true;
+    return false;
+}
+
 class Encapsulation : public testing::TestWithParam<std::string> {};
 
 TEST_P(Encapsulation, SameFlowsAndVerdictsAsThePlainCapture) {
@@ -74,8 +82,7 @@ TEST_P(Encapsulation, SameFlowsAndVerdictsAsThePlainCapture) {
     const std::string& dir = wrapped_dir();
     ASSERT_EQ(dir.rfind("error: ", 0), std::string::npos) << dir;
     const std::string name = GetParam();
-    // IPv6 fragments are compared with the same traffic unfragmented in IPv6.
-    const bool six = name.rfind("ipv6", 0) == 0;
+    const bool six = wraps_ipv6(name);
 
     const std::string records = temp_dir() + "/" + name + ".jsonl";
     const CommandResult run = run_ottscope({dir + "/" + name + ".pcap"}, records);
@@ -91,7 +98,9 @@ TEST_P(Encapsulation, SameFlowsAndVerdictsAsThePlainCapture) {
 INSTANTIATE_TEST_SUITE_P(Wrapped, Encapsulation,
                          testing::Values("vlan", "qinq", "mpls", "mpls-pw", "pppoe", "gre", "gre6",
                                          "gre-eth", "erspan2", "erspan3", "vxlan", "gtpu", "gtpu6",
-                                         "ipv6"),
+                                         "ipv6", "sll2", "nflog", "nflog6", "pbb", "gre-udp",
+                                         "vxlan-rsv", "vxlan-gbp", "teredo", "teredo-origin",
+                                         "teredo-auth"),
                          [](const auto& info) {
                              std::string name = info.param;
                              std::replace(name.begin(), name.end(), '-', '_');
@@ -175,6 +184,46 @@ TEST(GtpuRecords, TunnelFieldNamesOuterAddressesAndBothTeids) {
         }
     }
 }
+
+// Each newer encapsulation names its tunnel in every record (the link types none): the
+// outer addresses as encapsulate.py sends them, client side first, and the tunnel's id.
+class TunnelField : public testing::TestWithParam<std::pair<std::string, std::string>> {};
+
+TEST_P(TunnelField, EveryRecordNamesTheTunnel) {
+    if (access(kPython, X_OK) != 0) GTEST_SKIP() << kPython << " (with scapy) is absent";
+    const std::string& dir = wrapped_dir();
+    ASSERT_EQ(dir.rfind("error: ", 0), std::string::npos) << dir;
+    const auto& [name, tunnel] = GetParam();
+    const std::string records = temp_dir() + "/" + name + "-tunnel.jsonl";
+    const CommandResult run = run_ottscope({dir + "/" + name + ".pcap"}, records);
+    ASSERT_EQ(run.status, 0) << run.output;
+    const auto lines = read_lines(records);
+    ASSERT_EQ(lines.size(), 10u);
+    for (const std::string& line : lines) {
+        if (tunnel.empty()) {
+            EXPECT_EQ(line.find("\"tunnel\""), std::string::npos) << line;
+        } else {
+            EXPECT_NE(line.find(",\"tunnel\":" + tunnel + ","), std::string::npos) << line;
+        }
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Wrapped, TunnelField,
+    testing::Values(
+        std::pair{"sll2", ""}, std::pair{"nflog", ""}, std::pair{"nflog6", ""},
+        std::pair{"pbb", R"({"type":"pbb","isid":74565})"},
+        std::pair{"gre-udp", R"({"type":"gre_udp","outer":["192.0.2.1","192.0.2.2"],"key":99})"},
+        std::pair{"vxlan-rsv", R"({"type":"vxlan","outer":["192.0.2.1","192.0.2.2"],"vni":4242})"},
+        std::pair{"vxlan-gbp", R"({"type":"vxlan","outer":["192.0.2.1","192.0.2.2"],"vni":4242})"},
+        std::pair{"teredo", R"({"type":"teredo","outer":["192.0.2.1","192.0.2.2"]})"},
+        std::pair{"teredo-origin", R"({"type":"teredo","outer":["192.0.2.1","192.0.2.2"]})"},
+        std::pair{"teredo-auth", R"({"type":"teredo","outer":["192.0.2.1","192.0.2.2"]})"}),
+    [](const auto& info) {
+        std::string name = info.param.first;
+        std::replace(name.begin(), name.end(), '-', '_');
+        return name;
+    });
 
 // --- The shared corpus.
 
