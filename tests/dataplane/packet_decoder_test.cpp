@@ -700,5 +700,254 @@ TEST(PacketDecoder, EveryPrefixOfEachEncapsulationIsHandled) {
     }
 }
 
+// --- Link types and tunnels of issue 17: LINUX_SLL2, NFLOG, PBB, GRE in UDP, Teredo, VXLAN
+// with reserved or group-policy bits.
+
+TEST(PacketDecoder, LinuxCookedCaptureVersion2) {
+    FrameBuilder b;
+    // Protocol type, reserved, interface index, ARPHRD_ETHER, outgoing, 6-byte address.
+    b.be16(0x0800).be16(0).be32(3).be16(1).bytes({4, 6}).bytes({2, 0, 0, 0, 0, 1, 0, 0});
+    b.append(inner_ipv4_syn());
+    DecodedPacket packet;
+    ASSERT_EQ(decode(LinkType::linux_sll2, b.frame(), packet).status, DecodeStatus::ok);
+    expect_inner_syn(packet);
+    FrameBuilder arp;
+    arp.be16(0x0806).zeros(18).zeros(28);
+    EXPECT_EQ(decode(LinkType::linux_sll2, arp.frame(), packet).status, DecodeStatus::not_ip);
+    const std::vector<uint8_t> cut(b.frame().begin(), b.frame().begin() + 19);
+    const DecodeResult r = decode(LinkType::linux_sll2, cut, packet);
+    EXPECT_EQ(r.status, DecodeStatus::error);
+    EXPECT_EQ(r.error, DecodeError::truncated_link_header);
+}
+
+// An NFLOG TLV: length (header included) and type in the given byte order, padded to 4.
+void nflog_tlv(FrameBuilder& b, bool little, uint16_t type, const std::vector<uint8_t>& value) {
+    const auto length = static_cast<uint16_t>(4 + value.size());
+    if (little) {
+        b.bytes({static_cast<uint8_t>(length), static_cast<uint8_t>(length >> 8),
+                 static_cast<uint8_t>(type), static_cast<uint8_t>(type >> 8)});
+    } else {
+        b.be16(length).be16(type);
+    }
+    b.append(value).zeros((4 - value.size() % 4) % 4);
+}
+
+std::vector<uint8_t> nflog_frame(uint8_t family, bool little, const std::vector<uint8_t>& ip) {
+    FrameBuilder b;
+    b.bytes({family, 0}).be16(42);
+    nflog_tlv(b, little, 1, {0x08, 0x00, 1, 0});  // packet header
+    nflog_tlv(b, little, 10, {'f', 'w', 0});      // prefix, padded
+    nflog_tlv(b, little, 9, ip);                  // payload
+    nflog_tlv(b, little, 11, {0, 0, 3, 232});     // uid, after the payload
+    return b.frame();
+}
+
+std::vector<uint8_t> inner_ipv6_syn() {
+    FrameBuilder b;
+    b.ipv6(6, 20, 1, 2).tcp(50000, 443, 0x02);
+    return b.frame();
+}
+
+TEST(PacketDecoder, NflogPayloadInEitherByteOrder) {
+    for (const bool little : {true, false}) {
+        SCOPED_TRACE(little ? "little-endian TLVs" : "big-endian TLVs");
+        DecodedPacket packet;
+        ASSERT_EQ(decode(LinkType::nflog, nflog_frame(2, little, inner_ipv4_syn()), packet).status,
+                  DecodeStatus::ok);
+        expect_inner_syn(packet);
+        ASSERT_EQ(decode(LinkType::nflog, nflog_frame(10, little, inner_ipv6_syn()), packet).status,
+                  DecodeStatus::ok);
+        EXPECT_EQ(packet.ip_version, 6);
+        EXPECT_EQ(packet.destination.port, 443);
+        EXPECT_EQ(packet.tunnel.type, TunnelType::none);
+    }
+}
+
+TEST(PacketDecoder, NflogWithoutPayloadOrOfAnotherFamilyIsNotIp) {
+    FrameBuilder b;
+    b.bytes({2, 0}).be16(1);
+    nflog_tlv(b, true, 1, {0x08, 0x00, 1, 0});
+    DecodedPacket packet;
+    EXPECT_EQ(decode(LinkType::nflog, b.frame(), packet).status, DecodeStatus::not_ip);
+    EXPECT_EQ(decode(LinkType::nflog, nflog_frame(7, true, inner_ipv4_syn()), packet).status,
+              DecodeStatus::not_ip);
+}
+
+TEST(PacketDecoder, HostileNflogTlvsAreCountedErrors) {
+    const auto error_of = [](const std::vector<uint8_t>& frame) {
+        DecodedPacket packet;
+        const DecodeResult r = decode(LinkType::nflog, frame, packet);
+        EXPECT_EQ(r.status, DecodeStatus::error);
+        return r.error;
+    };
+    FrameBuilder short_tlv;  // a length below the TLV's own header: the walk would not advance
+    short_tlv.bytes({2, 0}).be16(0).bytes({2, 0, 1, 0}).zeros(8);
+    EXPECT_EQ(error_of(short_tlv.frame()), DecodeError::bad_nflog);
+    FrameBuilder long_tlv;  // a length past the frame
+    long_tlv.bytes({2, 0}).be16(0).bytes({0xff, 0x00, 9, 0}).append(inner_ipv4_syn());
+    EXPECT_EQ(error_of(long_tlv.frame()), DecodeError::bad_nflog);
+    FrameBuilder stub;  // 2 bytes where a TLV header should be
+    stub.bytes({2, 0}).be16(0).bytes({8, 0});
+    EXPECT_EQ(error_of(stub.frame()), DecodeError::bad_nflog);
+    EXPECT_EQ(error_of({2, 0, 0}), DecodeError::truncated_link_header);
+    // The family says IPv4, the payload is IPv6.
+    EXPECT_EQ(error_of(nflog_frame(2, true, inner_ipv6_syn())), DecodeError::bad_ip_version);
+    const std::vector<uint8_t> frame = nflog_frame(2, true, inner_ipv4_syn());
+    for (size_t length = 0; length < frame.size() - 8; ++length) {  // the uid TLV is 8 bytes
+        DecodedPacket packet;
+        EXPECT_NE(decode_packet(LinkType::nflog, {frame.data(), length}, packet).status,
+                  DecodeStatus::ok)
+            << length;
+    }
+}
+
+std::vector<uint8_t> pbb_frame(const std::vector<uint8_t>& customer_frame) {
+    FrameBuilder b;
+    b.ethernet(0x88a8).vlan(30, 0x88e7).be32(0x0001'2345).append(customer_frame);
+    return b.frame();
+}
+
+TEST(PacketDecoder, ProviderBackboneBridgingOpensTheCustomerFrame) {
+    FrameBuilder customer;
+    customer.ethernet(0x8100).vlan(100, 0x0800).append(inner_ipv4_syn());
+    DecodedPacket packet;
+    // A GRE packet first, so that stale outer addresses would show.
+    FrameBuilder gre;
+    gre.be16(0x2000).be16(0x0800).be32(77).append(inner_ipv4_syn());
+    ASSERT_EQ(decode(LinkType::ethernet, outer_ipv4(47, gre.frame()), packet).status,
+              DecodeStatus::ok);
+    ASSERT_EQ(decode(LinkType::ethernet, pbb_frame(customer.frame()), packet).status,
+              DecodeStatus::ok);
+    expect_inner_syn(packet);
+    EXPECT_EQ(packet.vlan, 100);
+    EXPECT_EQ(packet.tunnel.type, TunnelType::pbb);
+    EXPECT_EQ(packet.tunnel.id, 0x12345u);
+    EXPECT_EQ(packet.tunnel.outer_ip_version, 0);
+    EXPECT_EQ(packet.tunnel.outer_source, IpAddress{});
+    EXPECT_EQ(packet.tunnel.outer_destination, IpAddress{});
+    EXPECT_NE(tunnel_discriminator(packet.tunnel), 0u);
+}
+
+TEST(PacketDecoder, TruncatedPbbItagOrCustomerFrame) {
+    FrameBuilder cut_itag;
+    cut_itag.ethernet(0x88e7).bytes({0x00, 0x01});
+    EXPECT_EQ(decode_error_of(cut_itag.frame()), DecodeError::truncated_tunnel);
+    EXPECT_EQ(decode_error_of(pbb_frame({2, 0, 0, 0, 0, 2, 2, 0})), DecodeError::truncated_tunnel);
+}
+
+TEST(PacketDecoder, GreInUdp) {
+    FrameBuilder gre;
+    gre.be16(0x2000).be16(0x0800).be32(99).append(inner_ipv4_syn());
+    const DecodedPacket packet = decode_ok(outer_ipv4(17, udp_datagram(51234, 4754, gre.frame())));
+    expect_inner_syn(packet);
+    EXPECT_EQ(packet.tunnel.type, TunnelType::gre_udp);
+    EXPECT_EQ(packet.tunnel.id, 99u);
+    FrameBuilder cut_key;  // K flag set, key missing
+    cut_key.be16(0x2000).be16(0x0800);
+    EXPECT_EQ(decode_error_of(outer_ipv4(17, udp_datagram(51234, 4754, cut_key.frame()))),
+              DecodeError::bad_gre);
+    // Not a GRE header (version 2, reserved bits): an ordinary datagram to port 4754.
+    FrameBuilder other;
+    other.be16(0x0f02).be16(0x0800).zeros(20);
+    const DecodedPacket plain = decode_ok(outer_ipv4(17, udp_datagram(51234, 4754, other.frame())));
+    EXPECT_EQ(plain.tunnel.type, TunnelType::none);
+    EXPECT_EQ(plain.destination.port, 4754);
+    EXPECT_EQ(plain.payload_length, 24);
+}
+
+std::vector<uint8_t> teredo_origin() {
+    return {0x00, 0x00, 0x63, 0xbf, 0x3f, 0xff, 0xfd, 0xfe};
+}
+
+std::vector<uint8_t> teredo_auth(uint8_t id_length, uint8_t auth_length) {
+    FrameBuilder b;
+    b.be16(0x0001).bytes({id_length, auth_length}).zeros(id_length + auth_length);
+    return b.zeros(8).bytes({0}).frame();  // nonce, confirmation
+}
+
+TEST(PacketDecoder, TeredoPlainWithOriginAndWithAuthentication) {
+    const std::vector<std::vector<uint8_t>> heads = {
+        {}, teredo_origin(), teredo_auth(4, 8), teredo_auth(0, 0)};
+    const std::vector<uint8_t> auth_then_origin = [] {
+        FrameBuilder b;
+        return b.append(teredo_auth(3, 5)).append(teredo_origin()).frame();
+    }();
+    std::vector<std::vector<uint8_t>> all = heads;
+    all.push_back(auth_then_origin);
+    for (const auto& head : all) {
+        SCOPED_TRACE(head.size());
+        FrameBuilder body;
+        body.append(head).append(inner_ipv6_syn());
+        for (const auto& [source, destination] : {std::pair{40000, 3544}, {3544, 40000}}) {
+            const DecodedPacket packet = decode_ok(
+                outer_ipv4(17, udp_datagram(static_cast<uint16_t>(source),
+                                            static_cast<uint16_t>(destination), body.frame())));
+            EXPECT_EQ(packet.tunnel.type, TunnelType::teredo);
+            EXPECT_EQ(packet.tunnel.outer_ip_version, 4);
+            EXPECT_EQ(packet.ip_version, 6);
+            EXPECT_EQ(packet.ip_protocol, 6);
+            EXPECT_EQ(packet.destination.port, 443);
+        }
+    }
+}
+
+TEST(PacketDecoder, TeredoLookalikesStayUdpFlows) {
+    const auto stays_udp = [](const std::vector<uint8_t>& body) {
+        const DecodedPacket packet = decode_ok(outer_ipv4(17, udp_datagram(40000, 3544, body)));
+        EXPECT_EQ(packet.tunnel.type, TunnelType::none);
+        EXPECT_EQ(packet.ip_version, 4);
+        EXPECT_EQ(packet.destination.port, 3544);
+        EXPECT_EQ(packet.payload_length, body.size());
+    };
+    std::vector<uint8_t> ipv6 = inner_ipv6_syn();
+    FrameBuilder longer;  // the IPv6 payload length does not fill the datagram
+    stays_udp(longer.append(ipv6).zeros(4).frame());
+    std::vector<uint8_t> shorter(ipv6.begin(), ipv6.end() - 1);
+    stays_udp(shorter);
+    std::vector<uint8_t> ipv4 = inner_ipv4_syn();  // IPv4 is not Teredo
+    stays_udp(ipv4);
+    FrameBuilder auth_past_end;  // an authentication indicator longer than the datagram
+    auth_past_end.be16(0x0001).bytes({200, 200}).append(ipv6);
+    stays_udp(auth_past_end.frame());
+    FrameBuilder origin_only;  // an origin indicator with nothing after it
+    stays_udp(origin_only.append(teredo_origin()).frame());
+    stays_udp({0x60});
+}
+
+TEST(PacketDecoder, VxlanReservedAndGroupPolicyBitsAreIgnored) {
+    FrameBuilder reserved;  // every flag bit, reserved bytes not zero (P among them on 4789)
+    reserved.be32(0xffab'cdef).be32((4242u << 8) | 0x5a).append(inner_ethernet_syn());
+    FrameBuilder gbp;  // G flag, D and A bits, group policy id 0x1234
+    gbp.bytes({0x88, 0x48}).be16(0x1234).be32(4242u << 8).append(inner_ethernet_syn());
+    for (const auto& vxlan : {reserved.frame(), gbp.frame()}) {
+        const DecodedPacket packet = decode_ok(outer_ipv4(17, udp_datagram(50123, 4789, vxlan)));
+        expect_inner_syn(packet);
+        EXPECT_EQ(packet.tunnel.type, TunnelType::vxlan);
+        EXPECT_EQ(packet.tunnel.id, 4242u);
+    }
+}
+
+TEST(PacketDecoder, EveryPrefixOfTheNewEncapsulationsIsHandled) {
+    FrameBuilder customer;
+    customer.ethernet(0x0800).append(inner_ipv4_syn());
+    FrameBuilder gre;
+    gre.be16(0x2000).be16(0x0800).be32(99).append(inner_ipv4_syn());
+    FrameBuilder teredo;
+    teredo.append(teredo_auth(2, 2)).append(teredo_origin()).append(inner_ipv6_syn());
+    const std::vector<std::vector<uint8_t>> frames = {
+        pbb_frame(customer.frame()),
+        outer_ipv4(17, udp_datagram(1, 4754, gre.frame())),
+        outer_ipv4(17, udp_datagram(1, 3544, teredo.frame())),
+    };
+    for (const auto& frame : frames) {
+        for (size_t length = 0; length < frame.size(); ++length) {
+            DecodedPacket packet;
+            const DecodeResult r =
+                decode_packet(LinkType::ethernet, {frame.data(), length}, packet);
+            EXPECT_NE(r.status, DecodeStatus::ok) << length;
+        }
+    }
+}
+
 }  // namespace
 }  // namespace ottscope
