@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 
 #include "dataplane/flow_key.h"
 #include "dataplane/packet_decoder.h"
@@ -24,9 +25,11 @@ bool inside(const uint8_t* begin, const uint8_t* end, const uint8_t* p, size_t n
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace ottscope;
     if (size < 1) return 0;
-    constexpr LinkType kLinks[] = {LinkType::ethernet,  LinkType::raw_ip, LinkType::null_loopback,
-                                   LinkType::linux_sll, LinkType::ppp,    LinkType::cisco_hdlc};
-    const LinkType link = kLinks[data[0] % 6];
+    // Seeds name their link type by index here (make_decoder_seeds.py): append only.
+    constexpr LinkType kLinks[] = {LinkType::ethernet,   LinkType::raw_ip, LinkType::null_loopback,
+                                   LinkType::linux_sll,  LinkType::ppp,    LinkType::cisco_hdlc,
+                                   LinkType::linux_sll2, LinkType::nflog};
+    const LinkType link = kLinks[data[0] % std::size(kLinks)];
     const uint8_t* frame = data + 1;
     const size_t length = size - 1;
     for (const FragmentPolicy policy : {FragmentPolicy::reassemble, FragmentPolicy::first_alone}) {

@@ -4,8 +4,9 @@ capture wrapped in every encapsulation by tests/dataplane/encapsulate.py:
 
     /usr/bin/python3 tests/fuzz/make_decoder_seeds.py
 
-Each seed is one byte of link type (0: Ethernet) and one frame: a TCP SYN and the first
-frame over 200 bytes of each encapsulation (fragments included). Stdlib plus scapy.
+Each seed is one byte of link type (its index in decoder_fuzzer.cpp's kLinks: 0 Ethernet,
+6 LINUX_SLL2, 7 NFLOG) and one frame: a TCP SYN and the first frame over 200 bytes of each
+encapsulation (fragments included). Stdlib plus scapy.
 """
 
 import os
@@ -16,6 +17,16 @@ import tempfile
 
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 out = os.path.join(root, "tests/fuzz/corpus/decoder")
+
+
+LINK_INDEX = {1: 0, 276: 6, 239: 7}   # pcap LINKTYPE -> index in the fuzzer's kLinks
+
+
+def link_index(path):
+    with open(path, "rb") as f:
+        header = f.read(24)
+    endian = "<" if header[:4] == b"\xd4\xc3\xb2\xa1" else ">"
+    return LINK_INDEX[struct.unpack(endian + "I", header[20:24])[0]]
 
 
 def frames(path):
@@ -34,8 +45,9 @@ with tempfile.TemporaryDirectory() as work:
                     os.path.join(root, "config/demo/tume-demo.pcap"), work], check=True)
     os.makedirs(out, exist_ok=True)
     for name in sorted(os.listdir(work)):
-        picked = list(frames(os.path.join(work, name)))
+        path = os.path.join(work, name)
+        picked = list(frames(path))
         chosen = [picked[2]] + [f for f in picked if len(f) > 200][:1]
         for i, frame in enumerate(chosen):
             with open(os.path.join(out, f"{name[:-5]}-{i}"), "wb") as f:
-                f.write(b"\x00" + frame)
+                f.write(bytes([link_index(path)]) + frame)
