@@ -143,8 +143,13 @@ void load_document(YamlLoader& loader, const YAML::Node& root, const ConfigCheck
                                         {"zone", loader.number(port.zone, "ports[].zone", 0, 63)},
                                     });
                      if (port.device.empty()) loader.error(item, "ports[] needs a device");
-                     if (port.link != "ethernet" && port.link != "raw-ip")
-                         loader.error(item, "ports[].link must be ethernet or raw-ip");
+                     if (std::find(std::begin(kPortLinkNames), std::end(kPortLinkNames),
+                                   port.link) == std::end(kPortLinkNames)) {
+                         std::string names;
+                         for (const std::string_view name : kPortLinkNames)
+                             names += (names.empty() ? "" : ", ") + std::string(name);
+                         loader.error(item, "ports[].link must be one of " + names);
+                     }
                      if (port.name.empty()) port.name = port.device;
                      config.ports.push_back(port);
                  }
@@ -342,8 +347,7 @@ std::string flow_memory_error(const ConfigResult& loaded, unsigned workers) {
     if (!memory) return {};
     if (workers == 0) workers = loaded.config.workers;
     if (workers == 0) workers = automatic_workers();
-    std::string error =
-        flow_tables_memory_error(loaded.config.flow_capacity, workers, *memory);
+    std::string error = flow_tables_memory_error(loaded.config.flow_capacity, workers, *memory);
     if (error.empty() || loaded.flow_capacity_origin.empty()) return error;
     return loaded.flow_capacity_origin + ": " + error;
 }

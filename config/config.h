@@ -13,10 +13,16 @@
 
 namespace ottscope {
 
+// What a port's frames start with (a vdev such as net_pcap on `any` or `nflog:N` gives Linux
+// cooked or NFLOG frames): the names of dataplane/link_type.h's LinkType, which config may
+// not include; tests/control/startup/plan_test.cpp checks that the two lists agree.
+inline constexpr std::string_view kPortLinkNames[] = {
+    "ethernet", "raw-ip", "null", "linux-sll", "ppp", "cisco-hdlc", "linux-sll2", "nflog"};
+
 struct PortSettings {
     std::string name;
     std::string device;
-    std::string link = "ethernet";
+    std::string link = "ethernet";  // one of kPortLinkNames
     uint16_t zone = 0;
 };
 

@@ -44,7 +44,12 @@ std::vector<PortConfig> configured_ports(const Config& config) {
         PortConfig port;
         port.name = settings.name;
         port.device = settings.device;
-        port.link = settings.link == "raw-ip" ? LinkType::raw_ip : LinkType::ethernet;
+        const auto link =
+            std::find_if(kLinkTypeNames.begin(), kLinkTypeNames.end(),
+                         [&](const auto& entry) { return entry.name == settings.link; });
+        if (link == kLinkTypeNames.end())  // the configuration checked it against the same names
+            throw StartupError("port " + settings.name + ": unknown link " + settings.link);
+        port.link = link->value;
         port.zone = settings.zone;
         ports.push_back(port);
     }

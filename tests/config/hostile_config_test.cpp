@@ -39,6 +39,15 @@ TEST_F(HostileConfig, ConfigPathThatIsAFifoIsRefusedWithoutBlocking) {
     EXPECT_EQ(result.errors[0], fifo + ": is a FIFO, not a regular file");
 }
 
+TEST_F(HostileConfig, UnknownPortLinkIsRefusedNamingTheKnownOnes) {
+    const ConfigResult result = load("ports:\n  - device: net_null0\n    link: token-ring\n");
+    ASSERT_EQ(result.errors.size(), 1u) << all(result);
+    EXPECT_EQ(result.errors[0], at(2, 5) +
+                                    "ports[].link must be one of ethernet, raw-ip, null, "
+                                    "linux-sll, ppp, cisco-hdlc, linux-sll2, nflog");
+    EXPECT_TRUE(load("ports:\n  - device: net_null0\n    link: nflog\n").errors.empty());
+}
+
 TEST_F(HostileConfig, ProtocolsFileThatIsAFifoIsRefused) {
     ASSERT_EQ(mkfifo((dir_ + "/protos.txt").c_str(), 0644), 0);
     const ConfigResult result = load("classifiers:\n  ndpi:\n    protocols_file: protos.txt\n");

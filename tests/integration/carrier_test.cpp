@@ -225,6 +225,20 @@ INSTANTIATE_TEST_SUITE_P(
         return name;
     });
 
+// `tcpdump -i any` between two namespaces of ours (tests/dataplane/make_any_capture.sh):
+// LINUX_SLL2, outgoing and incoming packets, IPv4 and IPv6.
+TEST(LinkTypes, TcpdumpAnyCaptureIsReadAsLinuxSll2) {
+    const std::string records = temp_dir() + "/any-sll2.jsonl";
+    const CommandResult run =
+        run_ottscope({source_root() + "/tests/dataplane/captures/any-sll2.pcap"}, records);
+    ASSERT_EQ(run.status, 0) << run.output;
+    EXPECT_NE(run.output.find("received 13 = apps 13: holds"), std::string::npos) << run.output;
+    EXPECT_EQ(verdicts(records), (std::set<std::string>{
+                                     "TCP 10.78.0.1:40186 10.78.0.2:80 -> HTTP/HTTP",
+                                     "UDP fd00:78::1:60302 fd00:78::2:5353 -> MDNS/MDNS",
+                                 }));
+}
+
 // --- The shared corpus.
 
 // The manifest's captures with any of the `wanted` tags.

@@ -13,6 +13,7 @@
 #include "control/startup/plan.h"
 #include "dataplane/flow_record.h"
 #include "dataplane/flow_table.h"
+#include "dataplane/link_type.h"
 
 namespace ottscope {
 namespace {
@@ -275,6 +276,18 @@ TEST(StartupPorts, ConfiguredPortsKeepTheirLinkAndZone) {
     EXPECT_EQ(ports[0].zone, 2);
     EXPECT_EQ(ports[1].link, LinkType::ethernet);
     EXPECT_FALSE(ports[1].replay_forever);
+}
+
+// The configuration's list of link names (config/ may not include dataplane/) is LinkType's.
+TEST(StartupPorts, EveryLinkTypeCanBeConfiguredByItsName) {
+    ASSERT_EQ(std::size(kPortLinkNames), kLinkTypeNames.size());
+    size_t index = 0;
+    for (const auto& [type, name] : kLinkTypeNames) {
+        EXPECT_EQ(kPortLinkNames[index++], name);
+        Config config = default_config();
+        config.ports = {PortSettings{"nflog", "net_pcap0,rx_iface=nflog:5", std::string(name), 0}};
+        EXPECT_EQ(configured_ports(config).at(0).link, type) << name;
+    }
 }
 
 TEST(StartupPorts, NicWithoutHugepagesIsRefused) {
