@@ -593,7 +593,11 @@ DecodeResult decode_nflog(Cursor cursor, DecodedPacket& packet) noexcept {
         const uint16_t type = read16(cursor.data + 2) & 0x3fffu;
         if (length < 4 || !cursor.has(length)) return DecodeResult::failed(DecodeError::bad_nflog);
         if (type == kNflogPayload) {
-            const Cursor ip{cursor.data + 4, length - 4};
+            // A datagram reassembled from fragments keeps the first fragment's TLV header in
+            // front of it, whose length covers that fragment only: the datagram runs to the
+            // end of the frame.
+            const Cursor ip{cursor.data + 4,
+                            (packet.outer_lengths_short ? cursor.length : length) - 4};
             if (family != kAfInet && family != kAfInet6) return kNotIp;
             if (!ip.has(1)) return DecodeResult::failed(DecodeError::truncated_ipv4);
             const uint8_t version = ip.data[0] >> 4;

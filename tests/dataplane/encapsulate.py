@@ -9,14 +9,16 @@ pbb gre-udp vxlan-rsv vxlan-gbp; sll2 and nflog change the file's link type to L
 and NFLOG): ottscope must find the same inner flows with the same verdicts in each. Teredo
 carries IPv6 only, so `teredo`, `teredo-origin` (origin indicator on server-to-client
 packets) and `teredo-auth` (authentication indicator on every packet, then the origin
-indicator on server-to-client ones) wrap the IPv6 rewrite below, as does `nflog6`. `frag` fragments
-every IP packet longer than 360 bytes and sends the fragments of every other datagram in
-reverse order. `ipv6` rewrites every IPv4 packet as IPv6 (NAT64 prefix 64:ff9b::/96) and
+indicator on server-to-client ones) wrap the IPv6 rewrite below, as does `nflog6`.
+
+`frag` fragments every IP packet longer than 360 bytes and sends the fragments of every
+other datagram in reverse order. `ipv6` rewrites every IPv4 packet as IPv6 (NAT64 prefix 64:ff9b::/96) and
 `ipv6-frag` fragments that (fragment header right after the IPv6 header): compare the
 latter with the former. `frag-lossy` is `frag` with the last fragment of every third
 fragmented datagram missing and one fragment of every fifth sent twice: the datagrams that
-cannot complete exercise timeouts, rejection and the end-of-run flush. Non-IP frames are
-copied unchanged. Deterministic.
+cannot complete exercise timeouts, rejection and the end-of-run flush. `gtpu-frag` and
+`nflog-frag` wrap each fragment of `frag` in GTP-U or NFLOG. Non-IP frames are copied
+unchanged (dropped from the files of another link type). Deterministic.
 """
 
 import struct
@@ -104,7 +106,8 @@ def gtpu(teid, payload):
 PBB_ISID = 0x012345
 GRE_UDP_KEY = 99
 VXLAN_VNI = 4242
-LINKTYPES = {"sll2": 276, "nflog": 239, "nflog6": 239}   # LINKTYPE_LINUX_SLL2, LINKTYPE_NFLOG
+# LINKTYPE_LINUX_SLL2 and LINKTYPE_NFLOG
+LINKTYPES = {"sll2": 276, "nflog": 239, "nflog6": 239, "nflog-frag": 239}
 
 
 def sll2(ip, up):
@@ -245,7 +248,7 @@ def to_ipv6(ip):
 NAMES = ["vlan", "qinq", "mpls", "mpls-pw", "pppoe", "gre", "gre6", "gre-eth", "erspan2",
          "erspan3", "vxlan", "gtpu", "gtpu6", "frag", "ipv6", "ipv6-frag", "frag-lossy",
          "gtpu-frag", "sll2", "nflog", "nflog6", "pbb", "gre-udp", "vxlan-rsv", "vxlan-gbp",
-         "teredo", "teredo-origin", "teredo-auth"]
+         "teredo", "teredo-origin", "teredo-auth", "nflog-frag"]
 SIX = ("ipv6", "nflog6", "teredo")   # names that wrap the IPv6 rewrite
 
 
@@ -269,11 +272,12 @@ def main():
                 f.time = frame.time
                 written.append(f)
                 continue
-            if name == "gtpu-frag":
+            if name in ("gtpu-frag", "nflog-frag"):
                 # The subscriber's packets fragmented inside the tunnel (an MTU squeezed by
-                # the GTP-U overhead), each fragment its own G-PDU.
+                # the GTP-U overhead), each fragment its own G-PDU; or fragments logged by an
+                # NFLOG rule placed before the kernel reassembles them.
                 for part in fragments(ip, seq):
-                    f = wrap("gtpu", part, directions.uplink(ip), seq)
+                    f = wrap(name[:-5], part, directions.uplink(ip), seq)
                     f.time = frame.time
                     written.append(f)
                 continue

@@ -763,6 +763,23 @@ TEST(PacketDecoder, NflogPayloadInEitherByteOrder) {
     }
 }
 
+TEST(PacketDecoder, NflogReassembledDatagramRunsPastItsPayloadTlv) {
+    // The payload TLV announces the 20-byte first fragment; the datagram behind it is whole.
+    FrameBuilder b;
+    b.bytes({2, 0}).be16(0);
+    nflog_tlv(b, true, 1, {0x08, 0x00, 1, 0});
+    b.bytes({24, 0, 9, 0}).append(inner_ipv4_syn());
+    DecodedPacket packet;
+    const auto& frame = b.frame();
+    EXPECT_EQ(decode_packet(LinkType::nflog, {frame.data(), frame.size()}, packet).error,
+              DecodeError::capture_truncated);
+    ASSERT_EQ(decode_packet(LinkType::nflog, {frame.data(), frame.size()}, packet,
+                            FragmentPolicy::reassembled)
+                  .status,
+              DecodeStatus::ok);
+    expect_inner_syn(packet);
+}
+
 TEST(PacketDecoder, NflogWithoutPayloadOrOfAnotherFamilyIsNotIp) {
     FrameBuilder b;
     b.bytes({2, 0}).be16(1);

@@ -132,7 +132,8 @@ TEST_P(Fragmented, ReassembledIntoTheSameFlows) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Ip, Fragmented, testing::Values("frag", "ipv6-frag", "gtpu-frag"),
+INSTANTIATE_TEST_SUITE_P(Ip, Fragmented,
+                         testing::Values("frag", "ipv6-frag", "gtpu-frag", "nflog-frag"),
                          [](const auto& info) {
                              std::string name = info.param;
                              std::replace(name.begin(), name.end(), '-', '_');
