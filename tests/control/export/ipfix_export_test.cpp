@@ -360,6 +360,48 @@ TEST(IpfixExport, IpfixDumpDecodesTheTcpStreamOfACollectorThatCameLate) {
                 domains.size());
 }
 
+// The tunnels of issue 17 in IPFIX: ottscopeTunnelType (32473/104) numbers them as the README
+// lists (2 vxlan, 6 pbb, 7 gre_udp, 8 teredo), on every record of the flows inside them.
+TEST(IpfixExport, IpfixDumpSeesTheTunnelTypeOfEachNewEncapsulation) {
+    ASSERT_FALSE(find_program("ipfixDump").empty())
+        << "ipfixDump is not installed: run deploy/install-deps.sh as root (libfixbuf-tools)";
+    const std::string dir = temp_dir() + "/tunnels";
+    fs::create_directories(dir);
+    const std::vector<std::string> names = {"vxlan-gbp", "pbb", "gre-udp", "teredo"};
+    std::vector<std::string> command = {
+        "/usr/bin/python3", source_root() + "/tests/dataplane/encapsulate.py", demo_pcap(), dir};
+    command.insert(command.end(), names.begin(), names.end());
+    const CommandResult made = run_command(command);
+    ASSERT_EQ(made.status, 0) << made.output;
+    const uint16_t port = free_port();
+    std::vector<std::string> argv = {binary_path(), "run",
+                                     "--workers",   "1",
+                                     "--metrics",   "127.0.0.1:" + std::to_string(free_port()),
+                                     "--ipfix",     "tcp://127.0.0.1:" + std::to_string(port)};
+    for (const std::string& name : names) {
+        argv.push_back("--pcap");
+        argv.push_back(dir + "/" + name + ".pcap");
+    }
+    CommandResult run;
+    {
+        TcpSink sink(port, dir + "/stream.ipfix", std::chrono::milliseconds(0));
+        run = run_command(argv);
+    }
+    ASSERT_EQ(run.status, 0) << run.output;
+    const CommandResult decode = run_command(
+        {find_program("ipfixDump"), "--in", dir + "/stream.ipfix", "--out", dir + "/dump.txt"});
+    ASSERT_EQ(decode.status, 0) << decode.output;
+    std::map<std::string, int> types;
+    static const std::regex type(R"(\(32473/104\)\s+\S+\s*:\s*(\d+))");
+    std::istringstream lines(read_text(dir + "/dump.txt"));
+    for (std::string line; std::getline(lines, line);) {
+        std::smatch m;
+        if (std::regex_search(line, m, type)) ++types[m[1]];
+    }
+    // Ten flows in each capture.
+    EXPECT_EQ(types, (std::map<std::string, int>{{"2", 10}, {"6", 10}, {"7", 10}, {"8", 10}}));
+}
+
 TEST(IpfixExport, ABadCollectorUrlIsOneClearLine) {
     const CommandResult run = run_command(
         {binary_path(), "run", "--pcap", demo_pcap(), "--ipfix", "http://127.0.0.1:4739"});
