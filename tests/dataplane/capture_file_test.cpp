@@ -32,7 +32,7 @@ void put16(std::string& out, uint16_t value, bool big_endian) {
 
 // A classic pcap file (Ethernet) with records of the given captured lengths.
 std::string classic_pcap(const std::vector<uint32_t>& lengths, bool big_endian,
-                         uint32_t magic = 0xa1b2c3d4) {
+                         uint32_t magic = 0xa1b2c3d4, uint32_t link_type = 1) {
     std::string out;
     put32(out, magic, big_endian);
     put16(out, 2, big_endian);
@@ -40,7 +40,7 @@ std::string classic_pcap(const std::vector<uint32_t>& lengths, bool big_endian,
     put32(out, 0, big_endian);
     put32(out, 0, big_endian);
     put32(out, 65535, big_endian);
-    put32(out, 1, big_endian);
+    put32(out, link_type, big_endian);
     uint32_t second = 1;
     for (const uint32_t length : lengths) {
         put32(out, second++, big_endian);
@@ -85,6 +85,25 @@ TEST(CaptureFile, CountsRecordsInEitherByteOrderAndTimestampResolution) {
             EXPECT_TRUE(info.damage.empty()) << info.damage;
             EXPECT_EQ(info.link, LinkType::ethernet);
         }
+    }
+}
+
+TEST(CaptureFile, LinuxSll2AndNflogAreReadOtherLinkTypesRefusedByName) {
+    const std::pair<uint32_t, LinkType> read[] = {
+        {276, LinkType::linux_sll2}, {239, LinkType::nflog}, {113, LinkType::linux_sll}};
+    for (const auto& [dlt, link] : read) {
+        const TempCapture file("link" + std::to_string(dlt) + ".pcap",
+                               classic_pcap({60}, false, 0xa1b2c3d4, dlt));
+        EXPECT_EQ(inspect(file.path).link, link) << dlt;
+    }
+    // USB and 802.11 with radiotap: not what a mirror port carries.
+    for (const auto& [dlt, name] : {std::pair{189u, "USB_LINUX"}, {127u, "IEEE802_11_RADIO"}}) {
+        const TempCapture file("link" + std::to_string(dlt) + ".pcap",
+                               classic_pcap({60}, false, 0xa1b2c3d4, dlt));
+        CaptureFileError error;
+        EXPECT_FALSE(open_capture_file(file.path, error).has_value());
+        EXPECT_EQ(error.message,
+                  file.path + ": unsupported link type " + std::to_string(dlt) + " (" + name + ")");
     }
 }
 
