@@ -124,17 +124,16 @@ PrologueStep PrologueReader::shift(const PacketView& packet, PacketView& view) n
         side.seq0 = packet.tcp_seq;
         side.seq_known = true;
     }
-    const bool both = sides_[0].tls_start != kNone && sides_[1].tls_start != kNone;
-    if (!both && packets_ <= kMaxPackets) ++packets_;
+    if (!(active(0) && active(1)) && packets_ <= kMaxPackets) ++packets_;
     if (side.tls_start == kNone && !side.failed)
         advance(side, d == client_, packet.stream, packet.stream_flags);
-    if (side.tls_start != kNone) {
+    if (active(d)) {
         move_to_tls(side, packet, view);
         return PrologueStep::tls;
     }
     if (packets_ > kMaxPackets) side.failed = true;
     if (!side.failed) return sides_[d ^ 1].failed ? PrologueStep::failed : PrologueStep::wait;
-    if (sides_[d ^ 1].tls_start == kNone) return PrologueStep::failed;
+    if (!active(d ^ 1)) return PrologueStep::failed;
     // The other direction speaks TLS, this one never will: a finished, empty stream.
     view = packet;
     view.stream = {};
@@ -170,12 +169,21 @@ void PrologueReader::advance(Side& side, bool client, std::span<const uint8_t> s
             if (window == kMaxBytes) side.failed = true;  // a unit longer than the bound
             break;
         }
-        const Unit unit = judge(client, side, rest.first(length));
+        Unit unit = judge(client, side, rest.first(length));
         side.parsed += static_cast<uint32_t>(length);
         if (side.units != UINT8_MAX) ++side.units;
         if (unit == Unit::fail) {
             side.failed = true;
             return;
+        }
+        // The server's go-ahead counts only as the answer to the client's request (an SMTP
+        // greeting is a 220 too); a client that starts TLS after a refusal is not followed.
+        if (!client && unit == Unit::go_ahead) {
+            const Side& asker = sides_[client_];
+            if (asker.pending || asker.tls_start != kNone)
+                granted_ = true;
+            else
+                unit = Unit::other;
         }
         side.pending = unit == Unit::go_ahead;
     }

@@ -54,10 +54,12 @@ public:
     // that will show no TLS while the other does is given as an empty, finished stream.
     PrologueStep shift(const PacketView& packet, PacketView& view) noexcept;
 
-    // Per direction: the stream offset of the first TLS byte, or kNone.
+    // Per direction: the stream offset of the first TLS byte, or kNone (also while the server
+    // has not agreed to it).
     static constexpr uint32_t kNone = UINT32_MAX;
     [[nodiscard]] uint32_t tls_start(Direction direction) const noexcept {
-        return sides_[static_cast<size_t>(direction)].tls_start;
+        const auto d = static_cast<size_t>(direction);
+        return active(d) ? sides_[d].tls_start : kNone;
     }
 
 private:
@@ -81,11 +83,16 @@ private:
     // After a go-ahead, bytes that are not TLS: end of the dialogue, or more of it.
     [[nodiscard]] bool more_may_follow() const noexcept;
     static void move_to_tls(const Side& side, const PacketView& packet, PacketView& view) noexcept;
+    // The direction's TLS has begun and the server agreed to it.
+    [[nodiscard]] bool active(size_t direction) const noexcept {
+        return granted_ && sides_[direction].tls_start != kNone;
+    }
 
     Side sides_[2];
     PrologueKind kind_ = PrologueKind::none;
     uint8_t client_ = 0;  // the direction index of the side that asks for TLS
     uint8_t packets_ = 0;
+    bool granted_ = false;  // the server answered the client's request with its go-ahead
 };
 
 }  // namespace ottscope::tls

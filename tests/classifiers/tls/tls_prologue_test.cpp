@@ -328,6 +328,28 @@ TEST(TlsPrologue, RefusalsPlainSessionsAndGarbageLeaveNoValueAndNoState) {
     }
 }
 
+TEST(TlsPrologue, AClientThatStartsTlsAfterARefusalIsNotFollowed) {
+    // openssl s_client -starttls smtp does so after a 454.
+    for (const char* refusal : {"454 4.7.0 TLS not available\r\n", "220 mx ESMTP\r\n"}) {
+        std::vector<Turn> turns = {{kS, bytes(refusal)}, {kC, bytes("STARTTLS\r\n")}};
+        if (std::string_view(refusal).starts_with("454"))
+            turns = {
+                {kS, bytes("220 mx ESMTP\r\n")}, {kC, bytes("STARTTLS\r\n")}, {kS, bytes(refusal)}};
+        const Transcript& t = tls12();
+        const size_t hello = 5 + (size_t{t.client[3]} << 8 | t.client[4]);
+        turns.push_back(
+            {kC, Bytes(t.client.begin(), t.client.begin() + static_cast<ptrdiff_t>(hello)), true});
+        turns.push_back({kS, bytes("502 5.5.2 Error: command not recognized\r\n")});
+        TlsClassifier classifier(1);
+        Dialogue flow(classifier);
+        flow.run(turns, 1460, stream_flag::fin);
+        const Values got = values_of(flow.finish());
+        EXPECT_EQ(got.sni, "") << refusal;
+        EXPECT_EQ(got.ja3, "") << refusal;
+        EXPECT_EQ(classifier.state_bytes_in_use(), 0u);
+    }
+}
+
 TEST(TlsPrologue, AFlowThatEndsDuringItsPrologueIsLeft) {
     TlsClassifier classifier(1);
     Dialogue flow(classifier);
