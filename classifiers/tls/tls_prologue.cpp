@@ -287,11 +287,16 @@ PrologueReader::Unit PrologueReader::judge(bool client, const Side& side,
         case PrologueKind::xmpp: {
             const std::string_view element = trim_start(line);
             const bool closed = element.size() >= 2 && element[element.size() - 2] == '/';
-            if (client)
-                return (starts_with(element, "<starttls") && closed) ||
-                               starts_with(element, "</starttls")
-                           ? Unit::go_ahead
+            if (client) {
+                if ((starts_with(element, "<starttls") && closed) ||
+                    starts_with(element, "</starttls"))
+                    return Unit::go_ahead;
+                // Authentication or stanzas: the stream goes on in cleartext.
+                return starts_with(element, "<auth") || starts_with(element, "<iq") ||
+                               starts_with(element, "<presence") || starts_with(element, "<message")
+                           ? Unit::fail
                            : Unit::other;
+            }
             if ((starts_with(element, "<proceed") && closed) || starts_with(element, "</proceed"))
                 return Unit::go_ahead;
             return starts_with(element, "<failure") ? Unit::fail : Unit::other;
