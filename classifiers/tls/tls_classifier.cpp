@@ -113,7 +113,7 @@ Progress TlsClassifier::inspect(void*& state, const PacketView& packet, Verdict&
         // Or a cleartext dialogue that may lead to TLS (CONNECT, STARTTLS, SOCKS).
         tls::PrologueKind prologue = tls::PrologueKind::none;
         if (!v2_hello && !tls::looks_like_handshake_record(packet.stream)) {
-            prologue = tls::PrologueReader::opens(packet.direction, packet.stream);
+            prologue = tls::PrologueReader::opens(packet.stream);
             if (prologue == tls::PrologueKind::none) return Progress::done;
         }
         try {

@@ -77,8 +77,9 @@ size_t socks5_address_length(std::span<const uint8_t> bytes) noexcept {
 
 }  // namespace
 
-PrologueKind PrologueReader::opens(Direction /*direction*/,
-                                   std::span<const uint8_t> stream) noexcept {
+static_assert(sizeof(PrologueReader) <= 48, "the reader lives in every TLS flow's state");
+
+PrologueKind PrologueReader::opens(std::span<const uint8_t> stream) noexcept {
     if (stream.empty()) return PrologueKind::none;
     switch (stream[0]) {
         case 'C':

@@ -41,9 +41,9 @@ public:
     static constexpr uint32_t kMaxBytes = 4096;  // per direction, before its TLS
     static constexpr uint8_t kMaxPackets = 24;   // of the flow, before TLS shows both ways
 
-    // What the first payload of a flow (`stream` of `direction`) opens; none for anything
-    // else, which costs a few byte comparisons.
-    static PrologueKind opens(Direction direction, std::span<const uint8_t> stream) noexcept;
+    // What the first payload of a flow (either direction's) opens; none for anything else,
+    // which costs a few byte comparisons.
+    static PrologueKind opens(std::span<const uint8_t> stream) noexcept;
 
     void begin(PrologueKind kind, Direction opened_by) noexcept;
     [[nodiscard]] bool present() const noexcept { return kind_ != PrologueKind::none; }

@@ -380,7 +380,7 @@ TEST(TlsPrologue, OnlyTheDialoguesOpenIt) {
     using tls::PrologueReader;
     auto opens = [](std::string_view text) {
         const Bytes b = bytes(text);
-        return PrologueReader::opens(kC, b);
+        return PrologueReader::opens(b);
     };
     EXPECT_EQ(opens("CONNECT a:443 HTTP/1.1\r\n"), PrologueKind::http_connect);
     EXPECT_EQ(opens("220 mx\r\n"), PrologueKind::reply_code);
