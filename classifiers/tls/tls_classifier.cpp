@@ -30,6 +30,7 @@ struct TlsClassifier::FlowState {
     tls::Ja4Text ja4{};
     tls::RecordCursor cursor[2];
     tls::BehaviourTrack behaviour;  // record headers for the look past the handshake
+    tls::PrologueReader prologue;   // none: the stream starts with TLS
     uint32_t packets = 0;
     // Per direction: nothing more to learn from it (its hello or server flight is read, or it
     // ended, closed or broke). Directions are told apart by what they send, not by who sent
@@ -109,14 +110,31 @@ Progress TlsClassifier::inspect(void*& state, const PacketView& packet, Verdict&
         // SSL 2.0-format hello has nothing to fingerprint, but the server's answer has.
         const bool v2_hello = packet.direction == Direction::client_to_server &&
                               tls::looks_like_v2_client_hello(packet.stream);
-        if (!v2_hello && !tls::looks_like_handshake_record(packet.stream)) return Progress::done;
+        // Or a cleartext dialogue that may lead to TLS (CONNECT, STARTTLS, SOCKS).
+        tls::PrologueKind prologue = tls::PrologueKind::none;
+        if (!v2_hello && !tls::looks_like_handshake_record(packet.stream)) {
+            prologue = tls::PrologueReader::opens(packet.stream);
+            if (prologue == tls::PrologueKind::none) return Progress::done;
+        }
         try {
             flow = new (working_pool_.acquire()) FlowState{};
         } catch (const std::bad_alloc&) {
             return Progress::done;
         }
         flow->direction_done[static_cast<size_t>(packet.direction)] = v2_hello;
+        if (prologue != tls::PrologueKind::none) flow->prologue.begin(prologue, packet.direction);
         state = flow;
+    }
+    // After a prologue, each direction is read from its first TLS byte: the packet again, as
+    // the shifted view (which is the one packet this check lets through).
+    if (flow->prologue.present() && &packet != &shifted_) {
+        const tls::PrologueStep step = flow->prologue.shift(packet, shifted_);
+        if (step == tls::PrologueStep::tls) return inspect(state, shifted_, verdict);
+        if (step == tls::PrologueStep::wait) return Progress::need_more;
+        flow->~FlowState();
+        working_pool_.release(flow);
+        state = nullptr;
+        return Progress::done;
     }
     ++flow->packets;
     flow->behaviour.feed_stream(packet);

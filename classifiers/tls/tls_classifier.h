@@ -33,15 +33,17 @@
 #include "tls_fingerprint.h"
 #include "tls_keylog.h"
 #include "tls_messages.h"
+#include "tls_prologue.h"
 #include "tls_records.h"
 
 namespace ottscope {
 
 class AppCatalog;
 
-// Its budget is a backstop: the phases below give up well before it (a handshake of at most
-// kMaxHandshakePackets, then at most kMaxWatchPackets of behaviour or kMaxInnerPackets
-// looked inside), so a flow is never offered past what the phases allow together.
+// Its budget is a backstop: the phases below give up well before it (a prologue of at most
+// PrologueReader::kMaxPackets, a handshake of at most kMaxHandshakePackets, then at most
+// kMaxWatchPackets of behaviour or kMaxInnerPackets looked inside), so a flow is never
+// offered past what the phases allow together.
 extern const ClassifierDescriptor kTlsClassifier;
 // Its options (classifiers.tls), by index.
 namespace tls_option {
@@ -105,6 +107,7 @@ private:
     StatePool summary_pool_;
     // Per-worker scratch, used within one inspect() call.
     std::array<uint8_t, 32768> gather_{};
+    PacketView shifted_;  // a packet of a flow with a prologue, from its first TLS byte
     tls::ClientHello client_hello_;
     tls::ServerHello server_hello_;
     tls::FingerprintScratch fingerprint_;

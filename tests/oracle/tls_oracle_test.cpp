@@ -164,12 +164,6 @@ std::string missing_class(const std::string& capture, bool record_found) {
     if (contains(capture, "6in4"))
         return "IPv6 inside IPv4 (IP protocol 41): the decoder does not open 6in4, the flow is "
                "keyed by the outer IPv4 addresses";
-    if (contains(capture, "starttls") || contains(capture, "start-tls"))
-        return "STARTTLS: TLS begins after a cleartext prologue; the classifier follows only "
-               "streams whose first bytes are a TLS handshake record";
-    if (contains(capture, "socks"))
-        return "TLS through a SOCKS proxy: the stream starts with the SOCKS greeting and "
-               "CONNECT, not a TLS record";
     if (contains(capture, "opvn"))
         return "TLS carried by OpenVPN over TCP (a length and an opcode before every TLS "
                "record): not followed";
