@@ -56,7 +56,9 @@ const std::array<MetricDeclaration, 2> kTlsMetrics = {{
 
 const ClassifierDescriptor kTlsClassifier = {
     .name = "tls",
-    .budget = {.tcp_packets = 128},
+    // UDP: QUIC's client Initials come first; the classifier gives up after
+    // kMaxQuicPackets, well within this.
+    .budget = {.tcp_packets = 128, .udp_packets = 16},
     .options = kOptions,
     .metrics = kTlsMetrics,
     .facts = kFacts,
