@@ -36,12 +36,17 @@ bool skip_ack(std::span<const uint8_t> bytes, size_t& at, bool ecn) noexcept {
 
 }  // namespace
 
-FrameWalk read_frames(std::span<const uint8_t> p, CryptoStream& crypto) noexcept {
+FrameWalk read_frames(std::span<const uint8_t> p, CryptoStream& crypto,
+                      uint64_t crypto_type) noexcept {
     size_t at = 0;
     bool overflow = false;
     while (at < p.size()) {
         uint64_t type = 0;
         if (!read_varint(p, at, type)) return FrameWalk::malformed;
+        if (type == crypto_type)
+            type = frame::crypto;
+        else if (type == frame::crypto)
+            type = crypto_type;  // not CRYPTO in this version
         switch (type) {
             case frame::padding:
             case frame::ping:

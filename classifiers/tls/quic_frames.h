@@ -17,6 +17,8 @@ enum class FrameWalk : uint8_t {
     overflow,   // CRYPTO data past the stream's buffer
 };
 
-FrameWalk read_frames(std::span<const uint8_t> plaintext, CryptoStream& crypto) noexcept;
+// `crypto_type`: the CRYPTO frame's type in this version (crypto_frame_type()).
+FrameWalk read_frames(std::span<const uint8_t> plaintext, CryptoStream& crypto,
+                      uint64_t crypto_type = 0x06) noexcept;
 
 }  // namespace ottscope::tls::quic

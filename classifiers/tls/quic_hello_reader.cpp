@@ -24,23 +24,24 @@ bool QuicHelloReader::open_initial(QuicFlow& flow, const LongHeader& header,
                           !std::equal(header.dcid.begin(), header.dcid.end(), flow.dcid.begin(),
                                       flow.dcid.begin() + flow.dcid_length) ||
                           header.dcid.size() != flow.dcid_length;
-    if (length < 0 && new_dcid && flow.derivations < kMaxDerivations) {
+    const size_t candidates = key_candidates(header.version);
+    for (size_t candidate = 0;
+         length < 0 && new_dcid && candidate < candidates && flow.derivations < kMaxDerivations;
+         ++candidate) {
         ++flow.derivations;
         ++counts_.key_derivations;
         InitialKeys keys;
-        if (opener_.derive_client(header.version, header.dcid, keys)) {
-            length = opener_.open(keys, header, packet, -1, plaintext_, packet_number);
-            if (length >= 0) {
-                // After a Retry the client sends its ClientHello again from offset 0.
-                if (flow.keyed) flow.crypto.reset();
-                flow.keys = keys;
-                flow.keyed = true;
-                flow.version = header.version;
-                flow.dcid_length = static_cast<uint8_t>(header.dcid.size());
-                std::copy(header.dcid.begin(), header.dcid.end(), flow.dcid.begin());
-                flow.largest = -1;
-            }
-        }
+        if (!opener_.derive_client(header.version, header.dcid, keys, candidate)) continue;
+        length = opener_.open(keys, header, packet, -1, plaintext_, packet_number);
+        if (length < 0) continue;
+        // After a Retry the client sends its ClientHello again from offset 0.
+        if (flow.keyed) flow.crypto.reset();
+        flow.keys = keys;
+        flow.keyed = true;
+        flow.version = header.version;
+        flow.dcid_length = static_cast<uint8_t>(header.dcid.size());
+        std::copy(header.dcid.begin(), header.dcid.end(), flow.dcid.begin());
+        flow.largest = -1;
     }
     if (length < 0) {
         ++counts_.open_failures;
@@ -48,7 +49,8 @@ bool QuicHelloReader::open_initial(QuicFlow& flow, const LongHeader& header,
     }
     ++counts_.initials_opened;
     flow.largest = std::max(flow.largest, static_cast<int64_t>(packet_number));
-    switch (read_frames(std::span(plaintext_.data(), static_cast<size_t>(length)), flow.crypto)) {
+    switch (read_frames(std::span(plaintext_.data(), static_cast<size_t>(length)), flow.crypto,
+                        crypto_frame_type(header.version))) {
         case FrameWalk::malformed:
             ++counts_.malformed_frames;
             break;

@@ -48,8 +48,8 @@ struct QuicCounts {
 
 class QuicHelloReader {
 public:
-    // Initials of a flow whose keys may be derived again (a Retry gives a new DCID).
-    static constexpr uint8_t kMaxDerivations = 3;
+    // Key derivations per flow: a Retry gives a new DCID, a reserved version two candidates.
+    static constexpr uint8_t kMaxDerivations = 4;
 
     QuicHelloReader() : pool_(sizeof(QuicFlow), 64) {}
 

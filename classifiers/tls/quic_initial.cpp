@@ -24,6 +24,11 @@ constexpr uint8_t kSaltDraft22[20] = {0x7f, 0xbc, 0xdb, 0x0e, 0x7c, 0x66, 0xbb, 
                                       0x96, 0xcd, 0x21, 0x51, 0x9e, 0xbd, 0x7a, 0x02, 0x64, 0x4a};
 constexpr uint8_t kSaltDraft23[20] = {0xc3, 0xee, 0xf7, 0x12, 0xc7, 0x2e, 0xbb, 0x5a, 0x11, 0xa7,
                                       0xd2, 0x43, 0x2b, 0xb4, 0x63, 0x65, 0xbe, 0xf9, 0xf5, 0x02};
+// Google's QUIC versions that carry TLS (T050, T051) in IETF-style Initials.
+constexpr uint8_t kSaltT050[20] = {0x7f, 0xf5, 0x79, 0xe5, 0xac, 0xd0, 0x72, 0x91, 0x55, 0x80,
+                                   0x30, 0x4c, 0x43, 0xa2, 0x36, 0x7c, 0x60, 0x48, 0x83, 0x10};
+constexpr uint8_t kSaltT051[20] = {0x7a, 0x4e, 0xde, 0xf4, 0xe7, 0xcc, 0xee, 0x5f, 0xa4, 0x50,
+                                   0x6c, 0x19, 0x12, 0x4f, 0xc8, 0xcc, 0xda, 0x6e, 0x03, 0x3d};
 constexpr uint8_t kSaltDraft29[20] = {0xaf, 0xbf, 0xec, 0x28, 0x99, 0x93, 0xd2, 0x4c, 0x9e, 0x97,
                                       0x86, 0xf1, 0x9c, 0x61, 0x11, 0xe0, 0x43, 0x90, 0xa8, 0x99};
 
@@ -43,12 +48,29 @@ const uint8_t* salt_of(uint32_t version) noexcept {
         case 0xfaceb001:  // mvfst draft 22
             return kSaltDraft22;
         case 0xfaceb002:  // mvfst draft 27
+        case 0xfaceb00e:  // mvfst experimental
             return kSaltDraft23;
-        case 0xfaceb00e:  // mvfst experimental, draft 29 keys
-            return kSaltDraft29;
+        case 0x54303530:  // T050
+            return kSaltT050;
+        case 0x54303531:  // T051
+            return kSaltT051;
         default:
-            return nullptr;
+            break;
     }
+    return nullptr;
+}
+
+// Reserved versions (0x?a?a?a?a, RFC 9000 15) exist to draw a Version Negotiation and have
+// no keys of their own: clients that send them (interop runners) protect the Initial as the
+// version they mean to speak, v1 or, in older captures, draft 29.
+bool reserved(uint32_t version) noexcept {
+    return (version & 0x0f0f0f0f) == 0x0a0a0a0a;
+}
+
+const uint8_t* salt_of(uint32_t version, size_t candidate) noexcept {
+    if (reserved(version))
+        return candidate == 0 ? kSaltV1 : candidate == 1 ? kSaltDraft29 : nullptr;
+    return candidate == 0 ? salt_of(version) : nullptr;
 }
 
 PacketType type_of(uint32_t version, uint8_t bits) noexcept {
@@ -87,7 +109,16 @@ bool read_varint(std::span<const uint8_t> bytes, size_t& at, uint64_t& value) no
 }
 
 bool known_version(uint32_t version) noexcept {
-    return salt_of(version) != nullptr;
+    return salt_of(version, 0) != nullptr;
+}
+
+size_t key_candidates(uint32_t version) noexcept {
+    return reserved(version) ? 2 : known_version(version) ? 1 : 0;
+}
+
+uint64_t crypto_frame_type(uint32_t version) noexcept {
+    // Google's T050 and T051 number their CRYPTO frame 0x08.
+    return version == 0x54303530 || version == 0x54303531 ? 0x08 : 0x06;
 }
 
 HeaderResult parse_long_header(std::span<const uint8_t> d, LongHeader& out) noexcept {
@@ -187,9 +218,9 @@ bool InitialOpener::hkdf_expand_label(std::span<const uint8_t> secret, const cha
     return EVP_KDF_derive(hkdf_, out.data(), out.size(), params) == 1;
 }
 
-bool InitialOpener::derive_client(uint32_t version, std::span<const uint8_t> dcid,
-                                  InitialKeys& out) noexcept {
-    const uint8_t* salt = salt_of(version);
+bool InitialOpener::derive_client(uint32_t version, std::span<const uint8_t> dcid, InitialKeys& out,
+                                  size_t candidate) noexcept {
+    const uint8_t* salt = salt_of(version, candidate);
     if (!ready_ || salt == nullptr || dcid.size() > kMaxConnectionId) return false;
     std::array<uint8_t, 32> initial{};
     std::array<uint8_t, 32> client{};

@@ -45,8 +45,13 @@ enum class HeaderResult : uint8_t {
 // no length: `end` is the datagram's end.
 HeaderResult parse_long_header(std::span<const uint8_t> datagram, LongHeader& out) noexcept;
 
-// True for the versions whose Initial keys we know (v1, v2, late drafts and mvfst's).
+// True for the versions whose Initial keys we know (v1, v2, late drafts, mvfst's, Google's
+// T050/T051, and reserved versions).
 bool known_version(uint32_t version) noexcept;
+// How many Initial key derivations a version may need tried (0: unknown version).
+size_t key_candidates(uint32_t version) noexcept;
+// The frame type of CRYPTO frames in this version's Initials.
+uint64_t crypto_frame_type(uint32_t version) noexcept;
 
 struct InitialKeys {
     std::array<uint8_t, 16> key{};
@@ -64,8 +69,10 @@ public:
     [[nodiscard]] bool ready() const noexcept { return ready_; }
 
     // The client's Initial keys for `version` from the Destination Connection ID of its first
-    // Initial (or of the Initial after a Retry). False for unknown versions.
-    bool derive_client(uint32_t version, std::span<const uint8_t> dcid, InitialKeys& out) noexcept;
+    // Initial (or of the Initial after a Retry); `candidate` below key_candidates(version).
+    // False for unknown versions.
+    bool derive_client(uint32_t version, std::span<const uint8_t> dcid, InitialKeys& out,
+                       size_t candidate = 0) noexcept;
 
     // Removes header protection and decrypts one Initial packet (`packet`: its bytes from the
     // first header byte to header.end) into `plaintext`. `largest` is the largest packet

@@ -10,7 +10,7 @@ demand. One UDP flow per case, each from its own client port to 10.79.0.2:443:
   40003  Retry: the first Initial (DCID A) carries only the start of the ClientHello; the
          server answers with a Retry; the client starts over with DCID B (new keys) and sends
          the whole ClientHello (SNI retry.example.test) in two Initials
-  40004  an unknown version (0x1a2a3a4a) answered by Version Negotiation: no facts
+  40004  an unknown version (0x12345678) answered by Version Negotiation: no facts
   40005  garbage on UDP 443: no facts
   40006  short-header packets only (a capture that starts mid-connection): no facts
   40007  gQUIC Q050 long header: no facts
@@ -188,7 +188,7 @@ def main(out):
                                       pad_to=1200))
 
     # 40004: an unknown version, then Version Negotiation.
-    unknown = (bytes([0xC3]) + struct.pack(">I", 0x1A2A3A4A) + bytes([8]) + dcid +
+    unknown = (bytes([0xC3]) + struct.pack(">I", 0x12345678) + bytes([8]) + dcid +
                bytes([4]) + scid + bytes(1160))
     cap.add(40004, unknown)
     cap.add(40004, bytes([0x80]) + bytes(4) + bytes([4]) + scid + bytes([8]) + dcid +
