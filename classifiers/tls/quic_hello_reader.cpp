@@ -44,18 +44,18 @@ bool QuicHelloReader::open_initial(QuicFlow& flow, const LongHeader& header,
         flow.largest = -1;
     }
     if (length < 0) {
-        ++counts_.open_failures;
+        note(QuicEvent::not_opened, counts_.open_failures);
         return false;
     }
-    ++counts_.initials_opened;
+    note(QuicEvent::opened, counts_.initials_opened);
     flow.largest = std::max(flow.largest, static_cast<int64_t>(packet_number));
     switch (read_frames(std::span(plaintext_.data(), static_cast<size_t>(length)), flow.crypto,
                         crypto_frame_type(header.version))) {
         case FrameWalk::malformed:
-            ++counts_.malformed_frames;
+            note(QuicEvent::malformed_frames, counts_.malformed_frames);
             break;
         case FrameWalk::overflow:
-            ++counts_.crypto_overflows;
+            note(QuicEvent::crypto_overflow, counts_.crypto_overflows);
             break;
         case FrameWalk::ok:
         case FrameWalk::stopped:

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <span>
 
+#include "classifiers/counter.h"
+#include "classifiers/enum_names.h"
 #include "classifiers/state_pool.h"
 #include "quic_crypto_stream.h"
 #include "quic_initial.h"
@@ -35,6 +37,15 @@ enum class QuicRead : uint8_t {
     client_hello,  // client_hello() holds it
     failed,        // the crypto stream will never give a ClientHello we can read
 };
+
+// What became of the client Initial packets the reader tried (ottscope_tls_quic_initials_total).
+enum class QuicEvent : uint8_t { opened, not_opened, malformed_frames, crypto_overflow, count };
+inline constexpr auto kQuicEventNames = enum_names<QuicEvent>({
+    {QuicEvent::opened, "opened"},
+    {QuicEvent::not_opened, "not_opened"},  // did not authenticate with the derived keys
+    {QuicEvent::malformed_frames, "malformed_frames"},
+    {QuicEvent::crypto_overflow, "crypto_overflow"},
+});
 
 // What the reader met, for tests and benchmarks.
 struct QuicCounts {
@@ -64,15 +75,25 @@ public:
         return pool_.in_use() * pool_.block_size();
     }
     [[nodiscard]] const QuicCounts& counts() const noexcept { return counts_; }
+    // Also count `event` in `counter` (the worker's /metrics block); null: not.
+    void count_into(QuicEvent event, Counter* counter) noexcept {
+        sinks_[static_cast<size_t>(event)] = counter;
+    }
     [[nodiscard]] bool ready() const noexcept { return opener_.ready(); }
 
 private:
     bool open_initial(QuicFlow& flow, const LongHeader& header,
                       std::span<const uint8_t> packet) noexcept;
 
+    void note(QuicEvent event, uint64_t& count) noexcept {
+        ++count;
+        if (Counter* sink = sinks_[static_cast<size_t>(event)]) sink->add();
+    }
+
     InitialOpener opener_;
     StatePool pool_;
     QuicCounts counts_;
+    std::array<Counter*, static_cast<size_t>(QuicEvent::count)> sinks_{};
     QuicFlow probe_;  // a stateless flow's first datagram is read here, kept if it opens
     std::array<uint8_t, 16384> plaintext_{};
 };

@@ -64,6 +64,12 @@ TlsClassifier::TlsClassifier(uint8_t registry_index, AppCatalog* catalog,
     const std::vector<AnnotationSlot> slots = record_slots_of(kTlsClassifier);
     for (size_t i = 0; i < slots.size() && i < record_slots_.size(); ++i)
         record_slots_[i] = slots[i];
+    if (counters_) {
+        for (size_t e = 0; e < static_cast<size_t>(tls::quic::QuicEvent::count); ++e) {
+            const auto event = static_cast<tls::quic::QuicEvent>(e);
+            quic_.count_into(event, &counters_->quic(event));
+        }
+    }
     if (keylog != nullptr) intern_names(catalog, sip_tls_app_, decrypted_evidence_);
     adopted_keylog_ = keylog.get();
     (void)inner_.exchange_keylog(std::move(keylog));
