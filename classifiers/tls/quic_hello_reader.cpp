@@ -79,6 +79,7 @@ QuicRead QuicHelloReader::feed(void*& state, std::span<const uint8_t> datagram,
     }
     QuicFlow& reading = flow != nullptr ? *flow : probe_;
     bool opened = false;
+    bool quic = false;
     size_t at = 0;
     while (at < datagram.size()) {
         const std::span<const uint8_t> rest = datagram.subspan(at);
@@ -86,13 +87,14 @@ QuicRead QuicHelloReader::feed(void*& state, std::span<const uint8_t> datagram,
         // A short header runs to the end of the datagram; VN, unknown versions and bad
         // lengths leave nothing we could find the next packet's start in.
         if (parse_long_header(rest, header) != HeaderResult::ok) break;
+        quic = true;
         if (header.type == PacketType::retry) break;
         if (header.type == PacketType::initial &&
             open_initial(reading, header, rest.first(header.end)))
             opened = true;
         at += header.end;
     }
-    if (!opened) return QuicRead::not_initial;
+    if (!opened) return quic ? QuicRead::not_initial : QuicRead::not_quic;
     if (flow == nullptr) {
         try {
             flow = static_cast<QuicFlow*>(pool_.acquire());

@@ -32,7 +32,8 @@ struct QuicFlow {
 };
 
 enum class QuicRead : uint8_t {
-    not_initial,   // nothing in the datagram opened (and, on a flow without state, none taken)
+    not_quic,      // no long header of a version we know: not a QUIC handshake (no state)
+    not_initial,   // QUIC long headers, but nothing opened as a client Initial (no state taken)
     pending,       // the ClientHello is not whole yet
     client_hello,  // client_hello() holds it
     failed,        // the crypto stream will never give a ClientHello we can read

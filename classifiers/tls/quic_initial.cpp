@@ -2,8 +2,6 @@
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/kdf.h>
 #include <openssl/params.h>
 
 #include <cstring>
@@ -161,12 +159,21 @@ InitialOpener::InitialOpener() {
     ecb_ctx_ = EVP_CIPHER_CTX_new();
     gcm_ = EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr);
     ecb_ = EVP_CIPHER_fetch(nullptr, "AES-128-ECB", nullptr);
-    if (EVP_KDF* hkdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr)) {
-        hkdf_ = EVP_KDF_CTX_new(hkdf);
-        EVP_KDF_free(hkdf);
+    if (EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr)) {
+        hmac_ = EVP_MAC_CTX_new(mac);
+        EVP_MAC_free(mac);
+    }
+    bool digest_set = false;
+    if (hmac_ != nullptr) {
+        char digest[] = "SHA256";
+        const OSSL_PARAM params[] = {
+            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+            OSSL_PARAM_construct_end(),
+        };
+        digest_set = EVP_MAC_CTX_set_params(hmac_, params) == 1;
     }
     ready_ = gcm_ctx_ != nullptr && ecb_ctx_ != nullptr && gcm_ != nullptr && ecb_ != nullptr &&
-             hkdf_ != nullptr;
+             digest_set;
 }
 
 InitialOpener::~InitialOpener() {
@@ -174,27 +181,34 @@ InitialOpener::~InitialOpener() {
     EVP_CIPHER_CTX_free(ecb_ctx_);
     EVP_CIPHER_free(gcm_);
     EVP_CIPHER_free(ecb_);
-    EVP_KDF_CTX_free(hkdf_);
+    EVP_MAC_CTX_free(hmac_);
 }
 
-// HKDF-Extract is HMAC keyed with the salt: a Destination Connection ID may be empty after
-// a Retry, which OpenSSL's HKDF refuses as input keying material but HMAC takes as data.
+// Every HKDF step here is one HMAC-SHA256: Extract is HMAC keyed with the salt (a DCID may be
+// empty after a Retry, which OpenSSL's HKDF refuses as input keying material but HMAC takes
+// as data), and Expand for at most 32 bytes is its first block. One reused MAC context: no
+// KDF parameters copied per step.
+bool InitialOpener::hmac(std::span<const uint8_t> key, std::span<const uint8_t> data,
+                         std::span<const uint8_t> more, std::span<uint8_t, 32> out) noexcept {
+    size_t length = 0;
+    return EVP_MAC_init(hmac_, key.data(), key.size(), nullptr) == 1 &&
+           (data.empty() || EVP_MAC_update(hmac_, data.data(), data.size()) == 1) &&
+           (more.empty() || EVP_MAC_update(hmac_, more.data(), more.size()) == 1) &&
+           EVP_MAC_final(hmac_, out.data(), &length, out.size()) == 1 && length == out.size();
+}
+
 bool InitialOpener::hkdf_extract(std::span<const uint8_t> salt, std::span<const uint8_t> ikm,
                                  std::span<uint8_t, 32> out) noexcept {
-    static constexpr uint8_t kNone = 0;
-    unsigned int length = 0;
-    return HMAC(EVP_sha256(), salt.data(), static_cast<int>(salt.size()),
-                ikm.empty() ? &kNone : ikm.data(), ikm.size(), out.data(), &length) != nullptr &&
-           length == out.size();
+    return hmac(salt, ikm, {}, out);
 }
 
 bool InitialOpener::hkdf_expand_label(std::span<const uint8_t> secret, const char* label,
                                       std::span<uint8_t> out) noexcept {
     static constexpr std::string_view kPrefix = "tls13 ";
     const std::string_view name(label);
-    uint8_t info[2 + 1 + 32 + 1];
+    uint8_t info[2 + 1 + 32 + 1 + 1];
     const size_t label_length = kPrefix.size() + name.size();
-    if (label_length > 32) return false;
+    if (label_length > 32 || out.size() > 32) return false;
     size_t at = 0;
     info[at++] = static_cast<uint8_t>(out.size() >> 8);
     info[at++] = static_cast<uint8_t>(out.size());
@@ -204,18 +218,12 @@ bool InitialOpener::hkdf_expand_label(std::span<const uint8_t> secret, const cha
     std::memcpy(info + at, name.data(), name.size());
     at += name.size();
     info[at++] = 0;  // empty context
-    int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
-    char digest[] = "SHA256";
-    const OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
-        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<uint8_t*>(secret.data()),
-                                          secret.size()),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, at),
-        OSSL_PARAM_construct_end(),
-    };
-    EVP_KDF_CTX_reset(hkdf_);
-    return EVP_KDF_derive(hkdf_, out.data(), out.size(), params) == 1;
+    info[at++] = 1;  // HKDF-Expand's block counter: one block is enough
+    std::array<uint8_t, 32> block{};
+    const bool ok = hmac(secret, std::span<const uint8_t>(info, at), {}, block);
+    std::memcpy(out.data(), block.data(), out.size());
+    OPENSSL_cleanse(block.data(), block.size());
+    return ok;
 }
 
 bool InitialOpener::derive_client(uint32_t version, std::span<const uint8_t> dcid, InitialKeys& out,

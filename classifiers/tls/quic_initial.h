@@ -11,7 +11,7 @@
 
 struct evp_cipher_ctx_st;
 struct evp_cipher_st;
-struct evp_kdf_ctx_st;
+struct evp_mac_ctx_st;
 
 namespace ottscope::tls::quic {
 
@@ -82,12 +82,14 @@ public:
              int64_t largest, std::span<uint8_t> plaintext, uint64_t& packet_number) noexcept;
 
 private:
+    bool hmac(std::span<const uint8_t> key, std::span<const uint8_t> data,
+              std::span<const uint8_t> more, std::span<uint8_t, 32> out) noexcept;
     bool hkdf_extract(std::span<const uint8_t> salt, std::span<const uint8_t> ikm,
                       std::span<uint8_t, 32> out) noexcept;
     bool hkdf_expand_label(std::span<const uint8_t> secret, const char* label,
                            std::span<uint8_t> out) noexcept;
 
-    evp_kdf_ctx_st* hkdf_ = nullptr;
+    evp_mac_ctx_st* hmac_ = nullptr;
     evp_cipher_ctx_st* gcm_ctx_ = nullptr;
     evp_cipher_ctx_st* ecb_ctx_ = nullptr;
     evp_cipher_st* gcm_ = nullptr;

@@ -160,8 +160,11 @@ Progress TlsClassifier::inspect_quic(void*& state, const PacketView& packet,
     const tls::quic::QuicRead read =
         quic_.feed(quic, packet.payload, static_cast<uint8_t>(packet.direction));
     if (flow == nullptr) {
+        // Any other UDP is left at once, so its verdict never waits for us. A QUIC header
+        // that did not open (the server's Initial seen first, a lost packet) gets a few more.
         if (quic == nullptr)
-            return packet.flow_packets >= kMaxQuicProbePackets || packet.last_offer
+            return read == tls::quic::QuicRead::not_quic ||
+                           packet.flow_packets >= kMaxQuicProbePackets || packet.last_offer
                        ? Progress::done
                        : Progress::need_more;
         try {

@@ -81,8 +81,9 @@ public:
     // for its secrets to be logged, at most kKeyWaitMs).
     static constexpr uint32_t kMaxInnerPackets = 24;
     static constexpr uint64_t kKeyWaitMs = 3000;
-    // QUIC: datagrams of a flow before it gives up on a ClientHello, and those looked at
-    // before any opened as a client Initial (the flow then never takes state).
+    // QUIC: datagrams of a flow before it gives up on a ClientHello, and those with QUIC long
+    // headers looked at before any opened as a client Initial (the flow never takes state;
+    // a datagram without a long header of a known version ends the look at once).
     static constexpr uint32_t kMaxQuicPackets = 12;
     static constexpr uint32_t kMaxQuicProbePackets = 3;
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "classifiers/rule_set.h"
+#include "classifiers/tls/quic_initial.h"
 #include "classifiers/tls/tls_classifier.h"
 #include "tests/classifiers/rule_test_support.h"
 #include "tests/classifiers/tls/quic_rfc_vectors.h"
@@ -72,6 +73,32 @@ void BM_QuicFlowClassified(benchmark::State& state) {
     state.SetLabel(state.range(0) == 2 ? "QUIC v2" : "QUIC v1");
 }
 BENCHMARK(BM_QuicFlowClassified)->Arg(1)->Arg(2);
+
+// The parts of a flow's cost: the Initial keys from the DCID, then opening the packet.
+void BM_QuicInitialKeys(benchmark::State& state) {
+    const Bytes dcid = hex(test::quic_vectors::kDcid);
+    tls::quic::InitialOpener opener;
+    tls::quic::InitialKeys keys;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(opener.derive_client(tls::quic::kVersion1, dcid, keys));
+        benchmark::DoNotOptimize(keys);
+    }
+}
+BENCHMARK(BM_QuicInitialKeys);
+
+void BM_QuicInitialOpen(benchmark::State& state) {
+    const Bytes packet = hex(test::quic_vectors::kV1ClientPacket);
+    tls::quic::InitialOpener opener;
+    tls::quic::InitialKeys keys;
+    tls::quic::LongHeader header;
+    (void)tls::quic::parse_long_header(packet, header);
+    (void)opener.derive_client(tls::quic::kVersion1, header.dcid, keys);
+    Bytes plaintext(2048);
+    uint64_t pn = 0;
+    for (auto _ : state)
+        benchmark::DoNotOptimize(opener.open(keys, header, packet, -1, plaintext, pn));
+}
+BENCHMARK(BM_QuicInitialOpen);
 
 // A UDP flow that is not QUIC (DNS): the classifier looks at each of its first packets and
 // leaves without state after kMaxQuicProbePackets.
