@@ -11,7 +11,8 @@
 
 struct evp_cipher_ctx_st;
 struct evp_cipher_st;
-struct evp_mac_ctx_st;
+struct evp_md_ctx_st;
+struct evp_md_st;
 
 namespace ottscope::tls::quic {
 
@@ -89,7 +90,8 @@ private:
     bool hkdf_expand_label(std::span<const uint8_t> secret, const char* label,
                            std::span<uint8_t> out) noexcept;
 
-    evp_mac_ctx_st* hmac_ = nullptr;
+    evp_md_ctx_st* digest_ctx_ = nullptr;
+    evp_md_st* sha256_ = nullptr;
     evp_cipher_ctx_st* gcm_ctx_ = nullptr;
     evp_cipher_ctx_st* ecb_ctx_ = nullptr;
     evp_cipher_st* gcm_ = nullptr;
