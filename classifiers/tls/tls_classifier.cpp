@@ -48,6 +48,7 @@ struct TlsClassifier::FlowState {
     bool awaiting_keys = false;
     uint64_t keys_generation = 0;
     uint64_t handshake_ms = 0;
+    void* quic = nullptr;  // QUIC: the Initial reader's flow until the ClientHello is read
 };
 
 TlsClassifier::TlsClassifier(uint8_t registry_index, AppCatalog* catalog,
@@ -64,6 +65,12 @@ TlsClassifier::TlsClassifier(uint8_t registry_index, AppCatalog* catalog,
     const std::vector<AnnotationSlot> slots = record_slots_of(kTlsClassifier);
     for (size_t i = 0; i < slots.size() && i < record_slots_.size(); ++i)
         record_slots_[i] = slots[i];
+    if (counters_) {
+        for (size_t e = 0; e < static_cast<size_t>(tls::quic::QuicEvent::count); ++e) {
+            const auto event = static_cast<tls::quic::QuicEvent>(e);
+            quic_.count_into(event, &counters_->quic(event));
+        }
+    }
     if (keylog != nullptr) intern_names(catalog, sip_tls_app_, decrypted_evidence_);
     adopted_keylog_ = keylog.get();
     (void)inner_.exchange_keylog(std::move(keylog));
@@ -82,7 +89,7 @@ void TlsClassifier::intern_names(AppCatalog* catalog, uint16_t& app, uint16_t& e
 size_t TlsClassifier::state_bytes_in_use() const noexcept {
     return working_pool_.in_use() * working_pool_.block_size() +
            summary_pool_.in_use() * summary_pool_.block_size() + inner_.bytes_in_use() +
-           behaviour_.state_bytes_in_use();
+           behaviour_.state_bytes_in_use() + quic_.bytes_in_use();
 }
 
 void TlsClassifier::adopt(const Generation& generation, unsigned /*worker*/) noexcept {
@@ -96,6 +103,7 @@ void TlsClassifier::adopt(const Generation& generation, unsigned /*worker*/) noe
 }
 
 Progress TlsClassifier::inspect(void*& state, const PacketView& packet, Verdict& verdict) noexcept {
+    if (packet.ip_protocol == ip_protocol::udp) return inspect_quic(state, packet, verdict);
     if (packet.ip_protocol != ip_protocol::tcp) return Progress::done;
     if (TlsBehaviourWatch::watching(state)) return behaviour_.inspect(state, packet, verdict);
     auto* flow = static_cast<FlowState*>(state);
@@ -160,6 +168,39 @@ Progress TlsClassifier::inspect(void*& state, const PacketView& packet, Verdict&
         }
         return finish(state, packet, verdict);
     }
+    return Progress::need_more;
+}
+
+Progress TlsClassifier::inspect_quic(void*& state, const PacketView& packet,
+                                     Verdict& verdict) noexcept {
+    auto* flow = static_cast<FlowState*>(state);
+    void* quic = flow != nullptr ? flow->quic : nullptr;
+    const tls::quic::QuicRead read =
+        quic_.feed(quic, packet.payload, static_cast<uint8_t>(packet.direction));
+    if (flow == nullptr) {
+        // Any other UDP is left at once, so its verdict never waits for us. A QUIC header
+        // that did not open (the server's Initial seen first, a lost packet) gets a few more.
+        if (quic == nullptr)
+            return read == tls::quic::QuicRead::not_quic ||
+                           packet.flow_packets >= kMaxQuicProbePackets || packet.last_offer
+                       ? Progress::done
+                       : Progress::need_more;
+        try {
+            flow = new (working_pool_.acquire()) FlowState{};
+        } catch (const std::bad_alloc&) {
+            quic_.release(quic);
+            return Progress::done;
+        }
+        flow->quic = quic;
+        state = flow;
+    }
+    ++flow->packets;
+    if (read == tls::quic::QuicRead::client_hello) {
+        take_client_hello(*flow, tls::quic::QuicHelloReader::client_hello(flow->quic), true);
+        return finish(state, packet, verdict);
+    }
+    if (read == tls::quic::QuicRead::failed || flow->packets >= kMaxQuicPackets)
+        return finish(state, packet, verdict);
     return Progress::need_more;
 }
 
@@ -279,7 +320,8 @@ void TlsClassifier::scan(FlowState& flow, size_t direction,
     });
 }
 
-void TlsClassifier::take_client_hello(FlowState& flow, std::span<const uint8_t> body) noexcept {
+void TlsClassifier::take_client_hello(FlowState& flow, std::span<const uint8_t> body,
+                                      bool quic) noexcept {
     client_hello_ = tls::ClientHello{};
     (void)tls::parse_client_hello(body, client_hello_);
     const tls::ClientHello& hello = client_hello_;
@@ -291,7 +333,7 @@ void TlsClassifier::take_client_hello(FlowState& flow, std::span<const uint8_t> 
         flow.alpn.append(hello.alpn[i]);
     }
     tls::ja3(hello, fingerprint_, flow.ja3);
-    tls::ja4(hello, fingerprint_, flow.ja4);
+    tls::ja4(hello, fingerprint_, flow.ja4, quic);
 }
 
 // The leaf is the first entry of the list: it can be read as soon as its bytes are in,
@@ -338,6 +380,7 @@ Progress TlsClassifier::finish(void*& state, const PacketView& packet, Verdict& 
     // What decryption settled stands; otherwise the record headers may still tell SIP.
     const bool settled_inside = flow->inner != nullptr;
     const tls::BehaviourTrack behaviour = flow->behaviour;
+    quic_.release(flow->quic);
     flow->~FlowState();
     working_pool_.release(flow);
     state = summary;

@@ -8,6 +8,10 @@
 // signalling (TlsBehaviourWatch: the unattributed app sip-tls, low or medium). The values
 // stay in a small per-flow block until the flow ends, for the flow record.
 //
+// QUIC (UDP): the client's Initial packets are opened with the keys any observer derives
+// from their Destination Connection ID (quic_hello_reader.h); the ClientHello inside gives
+// the same facts and record fields as over TCP (JA4 starts with "q").
+//
 // With a key log (tls.keylog_file / run --tls-keylog), a flow whose session secrets are
 // logged stays under examination past the handshake: its first application data records
 // are decrypted (tls_inner.h) and, when they carry SIP, the flow is confirmed at high
@@ -29,6 +33,7 @@
 #include "classifiers/state_pool.h"
 #include "classifiers/tls/tls_annotations.h"
 #include "classifiers/tls/tls_decrypt_counters.h"
+#include "quic_hello_reader.h"
 #include "tls_certificate.h"
 #include "tls_fingerprint.h"
 #include "tls_keylog.h"
@@ -78,6 +83,11 @@ public:
     // for its secrets to be logged, at most kKeyWaitMs).
     static constexpr uint32_t kMaxInnerPackets = 24;
     static constexpr uint64_t kKeyWaitMs = 3000;
+    // QUIC: datagrams of a flow before it gives up on a ClientHello, and those with QUIC long
+    // headers looked at before any opened as a client Initial (the flow never takes state;
+    // a datagram without a long header of a known version ends the look at once).
+    static constexpr uint32_t kMaxQuicPackets = 12;
+    static constexpr uint32_t kMaxQuicProbePackets = 3;
 
     // Leaf certificates decoded by this worker (hits and misses for tests and benchmarks).
     [[nodiscard]] const tls::CertificateCache& certificate_cache() const noexcept {
@@ -88,7 +98,9 @@ public:
 
 private:
     void scan(FlowState& flow, size_t direction, std::span<const uint8_t> stream) noexcept;
-    void take_client_hello(FlowState& flow, std::span<const uint8_t> body) noexcept;
+    void take_client_hello(FlowState& flow, std::span<const uint8_t> body,
+                           bool quic = false) noexcept;
+    Progress inspect_quic(void*& state, const PacketView& packet, Verdict& verdict) noexcept;
     bool take_certificate(FlowState& flow, const tls::HandshakeMessage& message) noexcept;
     // Offers the facts to the rules, keeps the record's values, frees the working state.
     // need_more_packets when the flow goes on to be watched (TlsBehaviourWatch), else done.
@@ -112,6 +124,7 @@ private:
     tls::ServerHello server_hello_;
     tls::FingerprintScratch fingerprint_;
     tls::CertificateCache certificates_;
+    tls::quic::QuicHelloReader quic_;
 
     TlsBehaviourWatch behaviour_;
     tls::InnerExaminer inner_;

@@ -1,6 +1,6 @@
 #pragma once
-// What the TLS classifier counts with a key log, declared once (kTlsMetrics) and laid out in
-// its worker's counter block.
+// What the TLS classifier counts (decryption with a key log, QUIC Initials), declared once
+// (kTlsMetrics) and laid out in its worker's counter block.
 
 #include <array>
 #include <cstddef>
@@ -9,6 +9,7 @@
 #include "classifiers/classifier_counters.h"
 #include "classifiers/enum_names.h"
 #include "classifiers/metric_declaration.h"
+#include "classifiers/tls/quic_hello_reader.h"
 
 namespace ottscope {
 
@@ -20,7 +21,7 @@ inline constexpr auto kDecryptedAsNames = enum_names<DecryptedAs>({
     {DecryptedAs::failed, "failed"},
 });
 
-extern const std::array<MetricDeclaration, 2> kTlsMetrics;
+extern const std::array<MetricDeclaration, 3> kTlsMetrics;
 
 // Typed access to the TLS classifier's counter block (laid out from kTlsMetrics).
 class TlsDecryptCounters {
@@ -31,10 +32,14 @@ public:
         return block_.at(kFlows, static_cast<size_t>(result));
     }
     Counter& records() noexcept { return block_.at(kRecords); }
+    Counter& quic(tls::quic::QuicEvent event) noexcept {
+        return block_.at(kQuicInitials, static_cast<size_t>(event));
+    }
 
 private:
     static constexpr size_t kFlows = 0;
     static constexpr size_t kRecords = 1;
+    static constexpr size_t kQuicInitials = 2;
     ClassifierCounters& block_;
 };
 

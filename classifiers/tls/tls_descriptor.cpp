@@ -42,7 +42,7 @@ std::unique_ptr<Classifier> make(const ClassifierContext& context) {
 
 }  // namespace
 
-const std::array<MetricDeclaration, 2> kTlsMetrics = {{
+const std::array<MetricDeclaration, 3> kTlsMetrics = {{
     {.name = "ottscope_tls_decrypted_flows_total",
      .help = "TLS flows looked inside with the key log, by what the first application data "
              "records were.",
@@ -52,11 +52,18 @@ const std::array<MetricDeclaration, 2> kTlsMetrics = {{
     {.name = "ottscope_tls_decrypted_records_total",
      .help = "TLS application data records decrypted with the key log.",
      .shown_with_option = "keylog_file"},
+    {.name = "ottscope_tls_quic_initials_total",
+     .help = "QUIC client Initial packets the TLS classifier tried to open, by what became of "
+             "them.",
+     .labels = {{{.name = "result", .values = tls::quic::kQuicEventNames.names()}}},
+     .label_count = 1},
 }};
 
 const ClassifierDescriptor kTlsClassifier = {
     .name = "tls",
-    .budget = {.tcp_packets = 128},
+    // UDP: QUIC's client Initials come first; the classifier gives up after
+    // kMaxQuicPackets, well within this.
+    .budget = {.tcp_packets = 128, .udp_packets = 16},
     .options = kOptions,
     .metrics = kTlsMetrics,
     .facts = kFacts,
