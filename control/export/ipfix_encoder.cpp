@@ -6,6 +6,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "classifiers/registry.h"
+
 namespace ottscope {
 namespace {
 
@@ -14,6 +16,8 @@ constexpr uint32_t kV4 = 1;
 constexpr uint32_t kV6 = 2;
 constexpr uint32_t kEnterprise = 4;
 constexpr uint32_t kInternalOnly = 8;
+// What the TLS classifier read from a TLS or QUIC handshake; follows flow_records.tls_fields.
+constexpr uint32_t kTls = 16;
 
 // The record as libfixbuf reads it from memory: the layout must follow kFlowSpec exactly
 // (largest fields first, padding spelled out).
@@ -43,8 +47,12 @@ struct FlowData {
     // read every fixed-offset element before them.
     fbVarfield_t classifier;
     fbVarfield_t evidence;
+    fbVarfield_t tls_sni;
+    fbVarfield_t tls_alpn;
+    fbVarfield_t tls_ja3;
+    fbVarfield_t tls_ja4;
 };
-static_assert(sizeof(FlowData) == 144, "FlowData must match kFlowSpec without hidden padding");
+static_assert(sizeof(FlowData) == 208, "FlowData must match kFlowSpec without hidden padding");
 
 fbInfoElementSpec_t kFlowSpec[] = {
     {const_cast<char*>("flowStartMilliseconds"), 8, 0},
@@ -70,6 +78,10 @@ fbInfoElementSpec_t kFlowSpec[] = {
     {const_cast<char*>("paddingOctets"), 1, kInternalOnly},
     {const_cast<char*>("ottscopeClassifier"), FB_IE_VARLEN, kEnterprise},
     {const_cast<char*>("ottscopeEvidence"), FB_IE_VARLEN, kEnterprise},
+    {const_cast<char*>("ottscopeTlsSni"), FB_IE_VARLEN, kEnterprise | kTls},
+    {const_cast<char*>("ottscopeTlsAlpn"), FB_IE_VARLEN, kEnterprise | kTls},
+    {const_cast<char*>("ottscopeTlsJa3"), FB_IE_VARLEN, kEnterprise | kTls},
+    {const_cast<char*>("ottscopeTlsJa4"), FB_IE_VARLEN, kEnterprise | kTls},
     FB_IESPEC_NULL};
 
 // applicationName has a fixed length, NUL-padded as NBAR2 exporters send it: pmacct 1.7
@@ -104,6 +116,14 @@ fbInfoElement_t kOttscopeElements[] = {
                     FB_IE_F_ENDIAN | FB_IE_IDENTIFIER, 0, 0, FB_UINT_32, nullptr),
     FB_IE_INIT_FULL("ottscopeTunnelIdDown", kOttscopePen, ottscope_ie::tunnel_id_down, 4,
                     FB_IE_F_ENDIAN | FB_IE_IDENTIFIER, 0, 0, FB_UINT_32, nullptr),
+    FB_IE_INIT_FULL("ottscopeTlsSni", kOttscopePen, ottscope_ie::tls_sni, FB_IE_VARLEN, 0, 0, 0,
+                    FB_STRING, nullptr),
+    FB_IE_INIT_FULL("ottscopeTlsAlpn", kOttscopePen, ottscope_ie::tls_alpn, FB_IE_VARLEN, 0, 0, 0,
+                    FB_STRING, nullptr),
+    FB_IE_INIT_FULL("ottscopeTlsJa3", kOttscopePen, ottscope_ie::tls_ja3, FB_IE_VARLEN, 0, 0, 0,
+                    FB_STRING, nullptr),
+    FB_IE_INIT_FULL("ottscopeTlsJa4", kOttscopePen, ottscope_ie::tls_ja4, FB_IE_VARLEN, 0, 0, 0,
+                    FB_STRING, nullptr),
     FB_IE_NULL};
 
 // RFC 5102 flowEndReason values.
@@ -148,6 +168,15 @@ fbVarfield_t varfield(std::string_view text) {
         g_clear_error(&error);
     }
     throw std::runtime_error(message);
+}
+
+// Where the TLS classifier keeps a record field; none when it is not registered.
+AnnotationSlot tls_slot(std::string_view field) {
+    const auto registry = classifier_registry();
+    for (const RecordFieldInfo& info : record_field_layout())
+        if (registry[info.classifier]->name == "tls" && info.declaration->name == field)
+            return info.slot;
+    return {};
 }
 
 fbTemplate_t* make_template(fbInfoModel_t* model, fbInfoElementSpec_t* spec, uint32_t flags) {
@@ -201,7 +230,9 @@ IpfixEncoder::IpfixEncoder(const IpfixEncoderOptions& options, const AppCatalog&
     fb.session = fbSessionAlloc(fb.model);
     fbSessionSetDomain(fb.session, options_.observation_domain);
 
-    const uint32_t enterprise = options_.enterprise_elements ? kEnterprise : 0;
+    uint32_t enterprise = options_.enterprise_elements ? kEnterprise : 0;
+    if (options_.enterprise_elements && options_.tls_elements) enterprise |= kTls;
+    tls_slots_ = {tls_slot("sni"), tls_slot("alpn"), tls_slot("ja3"), tls_slot("ja4")};
     fb.flow_internal =
         add_template(fb.session, true, make_template(fb.model, kFlowSpec, UINT32_MAX));
     fb.flow_v4 =
@@ -297,6 +328,11 @@ void IpfixEncoder::add(const FlowRecord& record, std::vector<IpfixMessage>& out)
             : std::string_view("none");
     data.classifier = varfield(classifier);
     data.evidence = varfield(catalog_.evidence_text(flow.verdict.evidence));
+    // Empty strings where the template leaves them out: libfixbuf skips them.
+    data.tls_sni = varfield(record.annotations.get(tls_slots_[0]));
+    data.tls_alpn = varfield(record.annotations.get(tls_slots_[1]));
+    data.tls_ja3 = varfield(record.annotations.get(tls_slots_[2]));
+    data.tls_ja4 = varfield(record.annotations.get(tls_slots_[3]));
     if (key.ip_version == 4) {
         data.source_v4 = ipv4_of(client);
         data.destination_v4 = ipv4_of(server);

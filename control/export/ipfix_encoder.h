@@ -6,6 +6,7 @@
 // kOttscopePen. The encoder produces whole IPFIX messages; sending them is someone else's
 // job (ipfix_exporter.h). Control thread only.
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -31,6 +32,12 @@ inline constexpr uint16_t evidence = 103;        // string: the rule evidence th
 inline constexpr uint16_t tunnel_type = 104;     // unsigned8: 0 none, 1 gtpu, 2 vxlan, 3 gre, ...
 inline constexpr uint16_t tunnel_id_up = 105;    // unsigned32: TEID/VNI/key client to server
 inline constexpr uint16_t tunnel_id_down = 106;  // unsigned32: the same, server to client
+// What the TLS classifier read from the cleartext TLS or QUIC handshake (strings, empty when
+// not seen), as the JSON Lines record's sni, alpn, ja3 and ja4.
+inline constexpr uint16_t tls_sni = 107;
+inline constexpr uint16_t tls_alpn = 108;
+inline constexpr uint16_t tls_ja3 = 109;
+inline constexpr uint16_t tls_ja4 = 110;
 }  // namespace ottscope_ie
 // applicationId = classification engine id (1 octet) + selector (4 octets): engine 6 is
 // "USER-Defined" (RFC 6759) and the selector is ottscope's catalog id of the app.
@@ -42,6 +49,7 @@ struct IpfixEncoderOptions {
     size_t max_message_bytes = 1400;  // UDP: below the path MTU; TCP: up to 65535
     bool app_names = true;            // the options template and records naming app ids
     bool enterprise_elements = true;  // classifier, confidence, evidence, tunnel ids
+    bool tls_elements = true;         // with enterprise_elements: SNI, ALPN, JA3, JA4
 };
 
 // One whole IPFIX message and the flow records it carries (for the drop accounting).
@@ -85,6 +93,7 @@ private:
     std::vector<uint8_t> message_;
     std::vector<bool> announced_;  // per app id: named in the current template epoch
     std::vector<uint16_t> seen_apps_;
+    std::array<AnnotationSlot, 4> tls_slots_{};  // sni, alpn, ja3, ja4 in the record
     uint32_t records_open_ = 0;
     uint32_t appended_ = 0;  // data or options records inside the message under construction
 };

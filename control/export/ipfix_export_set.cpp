@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "classifiers/registry.h"
+
 namespace ottscope {
 
 IpfixExportPlan ipfix_plan_of(const Config& config, const std::vector<std::string>& cli_urls) {
@@ -13,6 +15,10 @@ IpfixExportPlan ipfix_plan_of(const Config& config, const std::vector<std::strin
     plan.settings.domain_id = config.ipfix_domain_id;
     plan.settings.app_names = config.ipfix_app_names;
     plan.settings.enterprise_elements = config.ipfix_enterprise_elements;
+    const auto registry = classifier_registry();
+    for (size_t i = 0; i < registry.size() && i < config.classifiers.size(); ++i)
+        if (registry[i]->name == "tls")
+            plan.settings.tls_elements = config.classifiers[i].record_fields;
     plan.settings.template_refresh_seconds = config.ipfix_template_refresh_seconds;
     plan.settings.max_records_per_second = config.ipfix_max_records_per_second;
     plan.settings.buffer_records = config.ipfix_buffer_records;

@@ -50,6 +50,7 @@ IpfixExporter::IpfixExporter(IpfixCollector collector, const IpfixExportSettings
             collector_.transport == IpfixTransport::udp ? kUdpMessageBytes : kTcpMessageBytes;
         options.app_names = settings_.app_names;
         options.enterprise_elements = settings_.enterprise_elements;
+        options.tls_elements = settings_.tls_elements;
         encoders_.push_back(std::make_unique<IpfixEncoder>(options, catalog, classifier_names));
     }
     last_tokens_ = Clock::now();

@@ -65,6 +65,7 @@ struct IpfixExportSettings {
     uint32_t domain_id = 1;  // observation domain = domain_id * 256 + worker
     bool app_names = true;
     bool enterprise_elements = true;
+    bool tls_elements = true;  // flow_records.tls_fields: the TLS values go out as in JSON Lines
     uint32_t template_refresh_seconds = 60;  // UDP; TCP sends them on every connection
     uint32_t max_records_per_second = 0;     // 0: unbounded
     uint32_t buffer_records = 262144;

@@ -402,6 +402,88 @@ TEST(IpfixExport, IpfixDumpSeesTheTunnelTypeOfEachNewEncapsulation) {
     EXPECT_EQ(types, (std::map<std::string, int>{{"2", 10}, {"6", 10}, {"7", 10}, {"8", 10}}));
 }
 
+// The TLS values of TLS and QUIC flows (32473/107-110) reach a stock collector as the JSON
+// Lines records carry them: nfacctd with the primitives file operators get under deploy/.
+TEST(IpfixExport, NfacctdReadsTheTlsValuesOfTlsAndQuicFlows) {
+    std::string program = find_program("nfacctd");
+    if (program.empty() && fs::exists("/usr/sbin/nfacctd")) program = "/usr/sbin/nfacctd";
+    ASSERT_FALSE(program.empty())
+        << "nfacctd is not installed: run deploy/install-deps.sh as root (Debian package pmacct)";
+    const std::string dir = temp_dir() + "/nfacctd-tls";
+    fs::create_directories(dir);
+    const uint16_t port = free_port();
+    std::ofstream(dir + "/nfacctd.conf")
+        << "daemonize: false\nnfacctd_ip: 127.0.0.1\nnfacctd_port: " << port
+        << "\nnfacctd_disable_opt_scope_check: true\naggregate_primitives: "
+        << source_root() + "/deploy/pmacct/primitives.lst"
+        << "\nplugins: print[flows]\n"
+           "aggregate[flows]: src_port, dst_port, proto, ottscope_tls_sni, ottscope_tls_alpn, "
+           "ottscope_tls_ja3, ottscope_tls_ja4\n"
+           "print_output[flows]: csv\nprint_output_separator[flows]: |\nprint_output_file[flows]: "
+        << dir << "/flows.csv\nprint_output_file_append[flows]: true\n"
+        << "print_refresh_time[flows]: 1\n";
+    Collector nfacctd({program, "-f", dir + "/nfacctd.conf"}, dir + "/nfacctd.log");
+    ASSERT_TRUE(wait_until(
+        [&] {
+            return read_text(dir + "/nfacctd.log").find("waiting for NetFlow") != std::string::npos;
+        },
+        std::chrono::seconds(10)))
+        << read_text(dir + "/nfacctd.log");
+    const std::string quic = source_root() + "/tests/classifiers/tls/quic_captures/quic-v1.pcap";
+    const std::string prologue = source_root() + "/tests/classifiers/tls/prologue/prologue.pcap";
+    const CommandResult run =
+        run_command({binary_path(), "run", "--pcap", quic, "--pcap", prologue, "--workers", "1",
+                     "--metrics", "127.0.0.1:" + std::to_string(free_port()), "--flows-out",
+                     dir + "/flows.jsonl", "--ipfix", "udp://127.0.0.1:" + std::to_string(port)});
+    ASSERT_EQ(run.status, 0) << run.output;
+    std::multiset<std::string> expected;
+    simdjson::dom::parser parser;
+    auto text = [](simdjson::dom::element record, const char* name) {
+        std::string_view value;
+        return record[name].get(value) == simdjson::SUCCESS ? std::string(value) : std::string();
+    };
+    bool quic_seen = false;
+    for (const std::string& line : read_lines(dir + "/flows.jsonl")) {
+        if (line.empty()) continue;
+        simdjson::dom::element record = parser.parse(line);
+        const std::string sni = text(record, "sni");
+        const std::string ja4 = text(record, "ja4");
+        if (ja4.empty()) continue;
+        quic_seen |= ja4[0] == 'q';
+        expected.insert(std::to_string(uint64_t(record["src_port"])) + " " +
+                        std::to_string(uint64_t(record["dst_port"])) + " " + sni + " " +
+                        text(record, "alpn") + " " + text(record, "ja3") + " " + ja4);
+    }
+    ASSERT_TRUE(quic_seen) << "the QUIC capture must give a q-prefixed JA4";
+    ASSERT_GE(expected.size(), 5u);
+    std::multiset<std::string> decoded;
+    wait_until(
+        [&] {
+            decoded.clear();
+            std::map<std::string, size_t> column;
+            for (const std::string& line : read_lines(dir + "/flows.csv")) {
+                const auto fields = split(line, '|');
+                if (line.rfind("SRC_PORT|", 0) == 0) {
+                    for (size_t i = 0; i < fields.size(); ++i) column[fields[i]] = i;
+                    continue;
+                }
+                if (column.empty() || fields.size() < column.size()) continue;
+                if (fields[column["ottscope_tls_ja4"]].empty()) continue;
+                decoded.insert(fields[column["SRC_PORT"]] + " " + fields[column["DST_PORT"]] + " " +
+                               fields[column["ottscope_tls_sni"]] + " " +
+                               fields[column["ottscope_tls_alpn"]] + " " +
+                               fields[column["ottscope_tls_ja3"]] + " " +
+                               fields[column["ottscope_tls_ja4"]]);
+            }
+            return decoded.size() >= expected.size();
+        },
+        std::chrono::seconds(15));
+    EXPECT_EQ(decoded, expected) << "nfacctd log:\n" << read_text(dir + "/nfacctd.log");
+    std::printf(
+        "nfacctd decoded SNI, ALPN, JA3 and JA4 of %zu TLS and QUIC flows as in the records\n",
+        decoded.size());
+}
+
 TEST(IpfixExport, ABadCollectorUrlIsOneClearLine) {
     const CommandResult run = run_command(
         {binary_path(), "run", "--pcap", demo_pcap(), "--ipfix", "http://127.0.0.1:4739"});
