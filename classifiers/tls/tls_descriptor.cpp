@@ -56,7 +56,9 @@ const std::array<MetricDeclaration, 2> kTlsMetrics = {{
 
 const ClassifierDescriptor kTlsClassifier = {
     .name = "tls",
-    .budget = {.tcp_packets = 128},
+    // A backstop only (tls_classifier.h): the behaviour watch counts bytes and records, and
+    // tiny segments, IP fragments and acknowledgements must not end it first.
+    .budget = {.tcp_packets = 32768},
     .options = kOptions,
     .metrics = kTlsMetrics,
     .facts = kFacts,

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "classifiers/sip_over_tls/tls_behaviour_model.h"
@@ -199,21 +200,92 @@ TEST(SegmentRecordWalker, FollowsRecordsAcrossSegments) {
     EXPECT_EQ(walker.holes(), 0);
 }
 
-TEST(SegmentRecordWalker, HoleResyncsOnlyAtARecordStart) {
+TEST(SegmentRecordWalker, HoleInsideARecordBodyLosesNothing) {
     const std::vector<uint8_t> first = record(23, 2000);
     const std::vector<uint8_t> next = record(23, 500);
     SegmentRecordWalker walker;
     walker.start(0);
     Seen seen;
     walker.feed(0, std::span(first).first(1000), std::ref(seen));
-    // The rest of the first record is lost; a segment of ciphertext comes, then a record.
+    // Body bytes of the first record are late or lost: only headers are read, so the walk
+    // goes on, and the late bytes are a retransmission when they come.
     walker.feed(1500, std::span(first).subspan(1500), std::ref(seen));
-    EXPECT_FALSE(walker.synced());
-    walker.feed(2005, next, std::ref(seen));
     EXPECT_TRUE(walker.synced());
+    EXPECT_EQ(walker.feed(1000, std::span(first).subspan(1000, 500), std::ref(seen)), 0u);
+    walker.feed(2005, next, std::ref(seen));
     ASSERT_EQ(seen.records.size(), 2u);
+    EXPECT_EQ(seen.records[0].second, 2000u);
     EXPECT_EQ(seen.records[1].second, 500u);
-    EXPECT_EQ(walker.holes(), 1);
+    EXPECT_EQ(walker.holes(), 0);
+}
+
+TEST(SegmentRecordWalker, HoleOverAHeaderResyncsOnlyAtARecordStart) {
+    const std::vector<uint8_t> first = record(23, 1000);
+    const std::vector<uint8_t> second = record(23, 300);
+    const std::vector<uint8_t> third = record(23, 500);
+    SegmentRecordWalker walker;
+    walker.start(0);
+    Seen seen;
+    walker.feed(0, std::span(first).first(900), std::ref(seen));
+    // The end of the first record and the second's header are lost; ciphertext of the
+    // second record comes (too long to hold), then a record.
+    walker.feed(1100, std::span(second).subspan(95), std::ref(seen));
+    EXPECT_FALSE(walker.synced());
+    walker.feed(1310, third, std::ref(seen));
+    EXPECT_TRUE(walker.synced());
+    ASSERT_EQ(seen.records.size(), 1u);
+    EXPECT_EQ(seen.records[0].second, 500u);
+    EXPECT_GE(walker.holes(), 1);
+}
+
+TEST(SegmentRecordWalker, RecordsCompleteWithTheirLastByte) {
+    std::vector<uint8_t> wire = record(23, 300);
+    const std::vector<uint8_t> empty = record(21, 0);
+    wire.insert(wire.end(), empty.begin(), empty.end());
+    SegmentRecordWalker walker;
+    walker.start(0);
+    Seen seen;
+    walker.feed(0, std::span(wire).first(100), std::ref(seen));
+    EXPECT_TRUE(seen.records.empty());  // the header alone does not make the record
+    Seen flushed;
+    walker.flush(std::ref(flushed));  // the window ends: judged by its header
+    ASSERT_EQ(flushed.records.size(), 1u);
+    EXPECT_EQ(flushed.records[0].second, 300u);
+    walker.feed(100, std::span(wire).subspan(100), std::ref(seen));
+    ASSERT_EQ(seen.records.size(), 2u);
+    EXPECT_EQ(seen.records[1], std::make_pair(uint8_t{21}, uint32_t{0}));
+}
+
+TEST(SegmentRecordWalker, TinySegmentsSwappedAreHeldAndWalkedInOrder) {
+    std::vector<uint8_t> wire;
+    for (uint16_t length : {3, 40, 7, 250}) {
+        const std::vector<uint8_t> r = record(23, length);
+        wire.insert(wire.end(), r.begin(), r.end());
+    }
+    // Every pair of 4-byte segments swapped, headers cut everywhere; each segment sent twice.
+    SegmentRecordWalker walker;
+    walker.start(0);
+    Seen seen;
+    uint32_t fresh = 0;
+    const auto size = static_cast<uint32_t>(wire.size());
+    for (uint32_t at = 0; at < size; at += 8) {
+        for (const uint32_t piece : {at + 4, at}) {
+            if (piece >= size) continue;
+            const auto part = std::span(wire).subspan(piece, std::min<uint32_t>(4, size - piece));
+            fresh += walker.feed(piece, part, std::ref(seen));
+            EXPECT_EQ(walker.feed(piece, part, std::ref(seen)), 0u);
+        }
+    }
+    ASSERT_EQ(seen.records.size(), 4u);
+    EXPECT_EQ(seen.records[0].second, 3u);
+    EXPECT_EQ(seen.records[1].second, 40u);
+    EXPECT_EQ(seen.records[2].second, 7u);
+    EXPECT_EQ(seen.records[3].second, 250u);
+    // Late body bytes were not needed: the walk had gone past them, they are not new to it.
+    EXPECT_GT(fresh, size / 2);
+    EXPECT_LE(fresh, size);
+    EXPECT_EQ(walker.holes(), 0);
+    EXPECT_FALSE(walker.hole_open());
 }
 
 TEST(SegmentRecordWalker, SwappedSegmentsLoseNothing) {
