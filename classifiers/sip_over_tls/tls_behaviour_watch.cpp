@@ -80,8 +80,8 @@ struct TlsBehaviourWatch::Watch {
     tls::BehaviourTrack track;
     uint64_t last_ms = 0;
     bool stream_kept = false;  // the last answer kept the stream reassembled
-    uint32_t packets = 0;  // that brought bytes new to the walk
-    uint32_t bytes = 0;    // new to the walk
+    uint32_t packets = 0;      // that brought bytes new to the walk
+    uint32_t bytes = 0;        // new to the walk
 };
 
 namespace {

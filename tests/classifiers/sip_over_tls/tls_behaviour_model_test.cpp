@@ -77,6 +77,54 @@ TEST(TlsBehaviourModel, RequestResponseSipOverTls13IsLow) {
     EXPECT_EQ(model.assess(), Confidence::low);
 }
 
+// The polls of make_tls_negatives.sh: browser-sized requests, small JSON events.
+std::vector<Rec> polls(uint64_t hold_ms) {
+    std::vector<Rec> app;
+    for (uint64_t i = 0; i < 6; ++i) {
+        app.push_back({C, 23, 293, 100 + i * (hold_ms + 5)});
+        app.push_back({S, 23, 217, 100 + i * (hold_ms + 5) + hold_ms});
+    }
+    return app;
+}
+
+TEST(TlsBehaviourModel, LongPollingHeldAnswersAreNotExchanges) {
+    const BehaviourModel held = run(tls12(polls(2500)));
+    EXPECT_EQ(held.veto(), BehaviourModel::Veto::none);
+    EXPECT_EQ(held.assess(), Confidence::none);
+    // The same sizes answered at once are, as SIP's are.
+    EXPECT_EQ(run(tls12(polls(3))).assess(), Confidence::low);
+}
+
+TEST(TlsBehaviourModel, Tls12ClientCertificateIsMutualTlsNotSip) {
+    // Certificate, ClientKeyExchange and CertificateVerify before the ChangeCipherSpec.
+    std::vector<Rec> all = {{C, 22, 512, 0}, {S, 22, 93, 1}, {S, 22, 1630, 1}, {S, 22, 300, 1},
+                            {S, 22, 52, 1},  {S, 22, 4, 1},  {C, 22, 838, 2},  {C, 22, 37, 2},
+                            {C, 22, 264, 2}, {C, 20, 1, 2},  {C, 22, 40, 2},   {S, 20, 1, 3},
+                            {S, 22, 40, 3}};
+    const std::vector<Rec> app = polls(3);
+    all.insert(all.end(), app.begin(), app.end());
+    EXPECT_EQ(run(all).veto(), BehaviourModel::Veto::client_certificate);
+    EXPECT_EQ(run(all).assess(), Confidence::none);
+    // One record, the key exchange alone: the same session without a certificate.
+    all.erase(all.begin() + 6);
+    all.erase(all.begin() + 7);
+    EXPECT_EQ(run(all).veto(), BehaviourModel::Veto::none);
+    EXPECT_EQ(run(all).assess(), Confidence::low);
+}
+
+TEST(TlsBehaviourModel, Tls13ClientCertificateIsMutualTlsNotSip) {
+    // The client's encrypted flight: Certificate, CertificateVerify, Finished. Counting the
+    // CertificateVerify as a request and the tickets as its answer once made it SIP-like.
+    const std::vector<Rec> all = {
+        {C, 22, 512, 0},   {S, 22, 122, 1},   {S, 20, 1, 1},     {S, 23, 23, 1},
+        {S, 23, 62, 1},    {S, 23, 1652, 1},  {S, 23, 281, 1},   {S, 23, 69, 1},
+        {C, 20, 1, 2},     {C, 23, 858, 2},   {C, 23, 281, 2},   {C, 23, 69, 2},
+        {S, 23, 1082, 3},  {S, 23, 1082, 3},  {C, 23, 381, 20},  {S, 23, 250, 20},
+        {C, 23, 344, 100}, {S, 23, 136, 100}, {C, 23, 346, 150}, {S, 23, 137, 150}};
+    EXPECT_EQ(run(all).veto(), BehaviourModel::Veto::client_certificate);
+    EXPECT_EQ(run(all).assess(), Confidence::none);
+}
+
 TEST(TlsBehaviourModel, RegistrationWithKeepaliveCadenceIsMedium) {
     const BehaviourModel model = run(tls13({{C, 23, 520, 20},
                                             {S, 23, 480, 60},
