@@ -1,16 +1,20 @@
 #pragma once
 // The TLS classifier's look past the handshake: for TCP flows whose handshake named no app
-// (no rule matched; nDPI says no more than "TLS"), it keeps reading record headers from the
-// segments (no stream reassembly: the worker frees the flow's stream buffer) for at most
-// kMaxWatchPackets packets or until the behaviour model settles, then claims the
-// unattributed app `sip-tls` (category voip) with the model's low or medium confidence.
+// (no rule matched; nDPI says no more than "TLS"), it keeps reading the TLS record layer of
+// the stream until the behaviour model settles (its record window) or kMaxWatchBytes of new
+// stream bytes went by, then claims the unattributed app `sip-tls` (category voip) with the
+// model's low or medium confidence. Records are read from the reassembled stream while a
+// direction has not started or bytes wait beyond a hole, then from the segments placed by
+// sequence number (tls_segment_records.h; the worker frees the stream buffer). Only packets
+// that bring new bytes count towards kMaxWatchPackets, so tiny segments, retransmissions, IP
+// fragments and acknowledgements change nothing the model sees.
 // The claim is at the protocol tier, so it replaces nDPI's generic TLS label, but it is
 // never made over a rule's app or over a specific nDPI label (TLS.Google, ...).
 //
-// Per flow while watching: one block of about 200 bytes (the record walkers and the model),
-// plus the flow's TLS record summary it carries until the watch ends. The block pointer handed back
-// in the classifier's state slot is tagged in its low bit, so the classifier tells it from
-// its handshake state without a field of its own.
+// Per flow while watching: one pooled block of 448 bytes (the record walkers with their
+// out-of-order bytes, and the model), plus the flow's TLS record summary it carries until the
+// watch ends. The block pointer handed back in the classifier's state slot is tagged in its
+// low bit, so the classifier tells it from its handshake state without a field of its own.
 
 #include <cstdint>
 

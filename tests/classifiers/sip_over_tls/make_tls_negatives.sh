@@ -90,14 +90,16 @@ peer() { /usr/bin/python3 "$here/tls_peer.py" "$@"; }
 browser=(-H "User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:115.0) Gecko/20100101 Firefox/115.0"
     -H "Accept: application/json, text/plain, */*" -H "Accept-Language: en-GB,en;q=0.5"
     -H "Cookie: session=7f3c2a9be41d4c0f8a5e6b1d2c3f4a5b; consent=yes")
-polls() {  # curl options...: six long-polls on one connection
-    local urls=()
-    for _ in $(seq 6); do urls+=(https://api.example.test/poll); done
+polls() {  # PATH curl options...: six polls on one connection
+    local urls=() path=$1
+    shift
+    for _ in $(seq 6); do urls+=("https://api.example.test/$path"); done
     "${client[@]}" curl -sk --resolve api.example.test:443:10.204.0.2 "${browser[@]}" "$@" \
         "${urls[@]}" >/dev/null || true
 }
 
-# 1. Client-certificate authentication: an API polled by a device, TLS 1.2 and 1.3.
+# 1. Client-certificate authentication: an API long-polled and polled by a device, and a
+# WebSocket chat, over TLS 1.2 and 1.3.
 for version in 12 13; do
     extra=()
     [[ $version == 12 ]] && extra=(--tls12)
@@ -105,7 +107,11 @@ for version in 12 13; do
         "$work/server.crt" "$work/server.key" --client-ca "$work/ca.crt" "${extra[@]}"
     wait_port 443
     capture_begin "mtls$version-poll"
-    polls --cert "$work/client.crt" --key "$work/client.key"
+    polls poll --cert "$work/client.crt" --key "$work/client.key"
+    capture_end
+    # Answered at once, a request a second: only the client certificate tells it from SIP.
+    capture_begin "mtls$version-api"
+    polls api --rate 1/s --cert "$work/client.crt" --key "$work/client.key"
     capture_end
     capture_begin "mtls$version-websocket"
     "${client[@]}" /usr/bin/python3 "$here/tls_peer.py" ws-client 10.204.0.2 443 \
@@ -119,7 +125,7 @@ start "${server[@]}" /usr/bin/python3 "$here/tls_peer.py" server 10.204.0.2 443 
     "$work/server.crt" "$work/server.key"
 wait_port 443
 capture_begin longpoll13
-polls --tlsv1.3
+polls poll --tlsv1.3
 capture_end
 capture_begin websocket13
 "${client[@]}" /usr/bin/python3 "$here/tls_peer.py" ws-client 10.204.0.2 443 10 0.7

@@ -7,7 +7,9 @@ python3 standard library (ssl); the other clients are curl and openssl s_client.
     tls_peer.py ws-client ADDRESS PORT [--cert CERT --key KEY] MESSAGES PAUSE
 
 Server, per connection, by its first bytes:
-  GET /poll...     long-poll: each request is held 2.5 s (real ones: tens of seconds), then a small JSON event
+  GET /poll...     long-poll: each request is held 2.5 s (real ones: tens of seconds), then
+                   a small JSON event
+  GET /api...      the same JSON event at once (a device polling an API)
   GET /chat (Upgrade: websocket)
                    WebSocket (RFC 6455): every client text frame is answered with a short
                    acknowledgement and, every other time, a pushed message
@@ -47,7 +49,8 @@ def serve_poll(conn, head):
     n = 0
     while head:
         n += 1
-        time.sleep(2.5)
+        if head.startswith(b"GET /poll"):
+            time.sleep(2.5)
         body = ('{"events":[{"id":%d,"type":"presence","user":"u%04d","state":"online"}],'
                 '"next":"%s"}' % (n, n * 37 % 10000, hashlib.sha1(bytes([n])).hexdigest()[:16]))
         conn.sendall(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
