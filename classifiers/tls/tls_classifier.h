@@ -39,10 +39,9 @@ namespace ottscope {
 
 class AppCatalog;
 
-// Its budget is a backstop: the phases below give up before it (a handshake of at most
-// kMaxHandshakePackets, then kMaxInnerPackets looked inside, or a behaviour watch bounded by
-// records and new stream bytes, TlsBehaviourWatch), so a flow is offered no further than
-// what the phases allow together.
+// Its budget is a backstop: the phases below give up well before it (a handshake of at most
+// kMaxHandshakePackets, then at most kMaxWatchPackets of behaviour or kMaxInnerPackets
+// looked inside), so a flow is never offered past what the phases allow together.
 extern const ClassifierDescriptor kTlsClassifier;
 // Its options (classifiers.tls), by index.
 namespace tls_option {
