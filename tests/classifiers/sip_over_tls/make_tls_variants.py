@@ -11,7 +11,8 @@ Names (all by default):
   tiny1 tiny7 tiny16 tiny64
                  every TCP data segment cut into segments of at most 1, 7, 16 or 64 bytes
   overlap        64-byte pieces that each reach 16 bytes back into the previous one
-  reordered      consecutive data segments of a direction swapped pairwise
+  reordered      consecutive data segments of a direction swapped pairwise, where no packet
+                 of the other direction lies between them
   duplicated     every data segment sent twice
   tiny-reordered tiny16, then reordered
   frag4 frag6    IPv4 / IPv6 datagrams over 120 bytes fragmented into pieces of 64 bytes
@@ -106,6 +107,30 @@ def cut(frames, piece):
     return out
 
 
+def reordered(frames):
+    """Consecutive data segments of a direction swapped pairwise, where nothing of the other
+    direction lies between them: what a path can do. (tcp_variants.py swaps across the other
+    direction too, which can put a server's answer before the request it answers.)"""
+    out = list(frames)
+    pending = None  # (direction, index) of a data segment waiting for its partner
+    for index, frame in enumerate(frames):
+        if TCP not in frame:
+            continue
+        key = tcp_variants.direction_key(frame)
+        if pending is not None and pending[0] != key:
+            pending = None  # the other direction spoke: no swap across it
+        if not tcp_variants.tcp_data(frame):
+            continue
+        if pending is None:
+            pending = (key, index)
+            continue
+        first = pending[1]
+        out[first], out[index] = frames[index].copy(), frames[first].copy()
+        out[first].time, out[index].time = frames[first].time, frames[index].time
+        pending = None
+    return out
+
+
 def fragmented(frames, seq0=0):
     out = []
     for seq, frame in enumerate(frames, seq0):
@@ -154,11 +179,11 @@ def variant(name, frames):
     if name == "overlap":
         return tcp_variants.resegmented(base)
     if name == "reordered":
-        return tcp_variants.reordered(base)
+        return reordered(base)
     if name == "duplicated":
         return tcp_variants.retransmitted(base)
     if name == "tiny-reordered":
-        return tcp_variants.reordered(cut(base, 16))
+        return reordered(cut(base, 16))
     if name == "frag4":
         return fragmented(base)
     if name == "frag6":

@@ -1,6 +1,7 @@
 // The behavioural SIP-over-TLS model through the real binary, on what paths and hiding apps
-// do to a session: the corpus' SIP calls inside TLS 1.3 and 1.2 (../shared/pcaps/keylog,
-// run without their key logs and without rules, so that only behaviour can name them)
+// do to a session: the corpus' SIP calls inside TLS 1.3 and 1.2 (../shared/pcaps/keylog)
+// and sipp's through stunnel4 (sessions/, from tests/classifiers/sip/make_sip_captures.sh),
+// run without key logs and without rules, so that only behaviour can name them,
 // rewritten by make_tls_variants.py with tiny segments, overlapping and duplicated and
 // reordered segments, IPv4 and IPv6 fragments and every carrier wrapping must each be
 // `sip-tls` with the plain session's confidence. And the negatives of make_tls_negatives.sh
@@ -11,6 +12,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -51,8 +53,12 @@ TEST_P(SipTlsVariants, SameVerdictAndConfidenceAsThePlainSession) {
     if (shared.empty()) GTEST_SKIP() << "../shared is absent: the sessions are its keylog captures";
     const std::string session = GetParam();
     const std::string dir = temp_dir() + "/" + session;
-    const CommandResult made = run_command({kPython, here() + "/make_tls_variants.py",
-                                            shared + "/pcaps/keylog/" + session + ".pcap", dir});
+    // Ours (sessions/) or the corpus' (keylog/).
+    const std::string source = session.starts_with("sip-")
+                                   ? here() + "/sessions/" + session + ".pcap"
+                                   : shared + "/pcaps/keylog/" + session + ".pcap";
+    const CommandResult made =
+        run_command({kPython, here() + "/make_tls_variants.py", source, dir});
     ASSERT_EQ(made.status, 0) << made.output;
 
     const std::vector<std::string> plain = tcp_verdicts(dir + "/plain.pcap", {});
@@ -72,8 +78,16 @@ TEST_P(SipTlsVariants, SameVerdictAndConfidenceAsThePlainSession) {
     EXPECT_GE(variants, 27u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Keylog, SipTlsVariants,
-                         testing::Values("sip_call_tls13", "sip_call_tls12"));
+// The corpus' calls (low: request and answer only), and sipp's calls through stunnel4 from
+// make_sip_captures.sh, copied to sessions/ (medium: the INVITE's ACK).
+INSTANTIATE_TEST_SUITE_P(Sessions, SipTlsVariants,
+                         testing::Values("sip_call_tls13", "sip_call_tls12", "sip-tls13-nosni",
+                                         "sip-tls12-nosni"),
+                         [](const auto& info) {
+                             std::string name = info.param;
+                             std::replace(name.begin(), name.end(), '-', '_');
+                             return name;
+                         });
 
 // Committed negatives: NAME.pcap beside NAME.verdicts (one "app confidence" line per TCP
 // flow, in record order).
