@@ -40,6 +40,7 @@ void BehaviourModel::on_record(Direction direction, uint8_t content_type, uint32
             return;  // heartbeat
     }
     const bool first = !app_seen_[d];
+    const bool after_ccs = last_type_[d] == content::change_cipher_spec;
     app_seen_[d] = true;
     const bool tls13_start = first && (last_type_[d] == content::change_cipher_spec ||
                                        (last_type_[d] == content::handshake && !ccs_seen_[d]));
@@ -47,8 +48,9 @@ void BehaviourModel::on_record(Direction direction, uint8_t content_type, uint32
     if (direction == Direction::client_to_server) {
         if (tls13_start) {
             // The client's encrypted flight: its Finished alone, or first a Certificate
-            // (client authentication), whose length is not a Finished's.
-            if (!finished_length(length)) veto_ = Veto::client_certificate;
+            // (client authentication), whose length is not a Finished's. Judged after the
+            // ChangeCipherSpec of middlebox compatibility mode, which real clients send.
+            if (after_ccs && !finished_length(length)) veto_ = Veto::client_certificate;
             return;
         }
         count(false, length, at_ms);

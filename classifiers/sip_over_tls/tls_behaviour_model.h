@@ -47,9 +47,9 @@
 //    TLS is device and service-to-service traffic; the apps that hide SIP in TLS register
 //    with digest authentication): in TLS 1.2 two handshake records or more than
 //    kMaxKeyExchangeRecord bytes between its hello and its ChangeCipherSpec (a key exchange
-//    alone is one record), in TLS 1.3 a first encrypted record whose length is not that of
-//    a Finished (a Certificate before it; counting it as a request once made TLS 1.3
-//    client-authenticated sessions look like SIP).
+//    alone is one record), in TLS 1.3 a first encrypted record after the ChangeCipherSpec
+//    whose length is not that of a Finished (a Certificate before it; counting it as a request once
+//    made TLS 1.3 client-authenticated sessions look like SIP).
 // 2. An exchange is a client record of at least kMinRequestRecord followed by server records
 //    (up to the next client record) that start, within kMaxAnswerDelayMs, with one of at
 //    least kMinAnswerRecord and total at most kMaxAnswerRatio times the request plus
