@@ -20,10 +20,10 @@
 // - a larger one moves the walk on to that segment if it starts with a plausible record
 //   header (TLS stacks usually start a segment with a record) and remembers the hole: when
 //   its bytes come late (two segments swapped), they are walked from where the hole began.
-//   Records completed beyond that hole wait (up to kMaxWaiting) and are reported after the
-//   hole's own records, once it is filled or given up: the order of the stream, not of the
-//   segments. A hole that is never filled that way, or bytes that are not TLS, are counted,
-//   so that the caller knows records may be missing.
+//   Records beyond that hole are reported as their segment comes (a reordering that crosses
+//   the other direction's answers keeps the times the records were sent at). A hole that is
+//   never filled that way, or bytes that are not TLS, are counted, so that the caller knows
+//   records may be missing.
 
 #include <cstdint>
 #include <cstring>
@@ -70,19 +70,9 @@ public:
             } else if (hole_seq_ == hole_end_) {
                 hole_open_ = false;  // filled, and it ends where the walk resumed: nothing lost
             }
-            release_waiting(on_record);
             return static_cast<uint32_t>(payload.size());
         }
-        // Records completed beyond an open hole wait for it: the stream has them after the
-        // hole's records, and only once the hole is filled.
-        const auto deliver = [&](uint8_t type, uint32_t length) {
-            if (hole_open_ && waiting_count_ < kMaxWaiting) {
-                waiting_[waiting_count_++] = Waiting{type, static_cast<uint16_t>(length)};
-                return;
-            }
-            on_record(type, length);
-        };
-        const uint32_t fresh = walk_segment(seq, payload, deliver);
+        const uint32_t fresh = walk_segment(seq, payload, on_record);
         // The hole before the held bytes may be filled, or lie inside a record body now.
         while (held_length_ != 0 && synced_) {
             const auto ahead = static_cast<int32_t>(held_seq_ - next_seq_);
@@ -91,9 +81,8 @@ public:
             const uint32_t length = held_length_;
             std::memcpy(held, held_, length);
             held_length_ = 0;
-            (void)walk_segment(held_seq_, std::span<const uint8_t>(held, length), deliver);
+            (void)walk_segment(held_seq_, std::span<const uint8_t>(held, length), on_record);
         }
-        release_waiting(on_record);
         return fresh;
     }
 
@@ -101,8 +90,6 @@ public:
     // so that a record too large for the window is judged by its header.
     template <typename OnRecord>
     void flush(OnRecord&& on_record) const noexcept {
-        for (uint8_t i = 0; i < waiting_count_; ++i)
-            on_record(waiting_[i].type, uint32_t{waiting_[i].length});
         if (synced_ && walk_.body_left != 0) on_record(walk_.type, walk_.length);
     }
 
@@ -114,20 +101,6 @@ private:
         uint8_t have = 0;  // header bytes gathered
         uint8_t header[5] = {};
     };
-
-    // Records walked beyond an open hole, in stream order.
-    static constexpr uint8_t kMaxWaiting = 6;
-    struct Waiting {
-        uint8_t type;
-        uint16_t length;
-    };
-    template <typename OnRecord>
-    void release_waiting(OnRecord& on_record) noexcept {
-        if (hole_open_) return;
-        for (uint8_t i = 0; i < waiting_count_; ++i)
-            on_record(waiting_[i].type, uint32_t{waiting_[i].length});
-        waiting_count_ = 0;
-    }
 
     template <typename OnRecord>
     static bool walk(std::span<const uint8_t> payload, Walk& w, OnRecord& on_record) noexcept {
@@ -197,8 +170,6 @@ private:
     uint8_t lost_ = 0;
     bool synced_ = false;
     bool hole_open_ = false;
-    uint8_t waiting_count_ = 0;
-    Waiting waiting_[kMaxWaiting] = {};
     uint8_t held_[kHeldBytes] = {};
 };
 
