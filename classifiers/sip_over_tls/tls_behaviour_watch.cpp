@@ -10,13 +10,11 @@ namespace ottscope {
 
 namespace tls {
 
-void BehaviourTrack::feed_stream(const PacketView& packet) noexcept {
+uint32_t BehaviourTrack::feed_stream(const PacketView& packet) noexcept {
     const auto d = static_cast<size_t>(packet.direction);
     gap[d] = false;
-    if ((packet.stream_flags & (stream_flag::unavailable | stream_flag::truncated)) != 0) {
-        feed_segment(packet);
-        return;
-    }
+    if ((packet.stream_flags & (stream_flag::unavailable | stream_flag::truncated)) != 0)
+        return feed_segment(packet);
     gap[d] = (packet.stream_flags & stream_flag::gap) != 0;
     uint32_t from = packet.stream_new_offset;
     if (!streamed[d]) {
@@ -29,7 +27,7 @@ void BehaviourTrack::feed_stream(const PacketView& packet) noexcept {
         const std::span<const uint8_t> payload = packet.payload;
         if (payload.empty() || payload.size() > stream.size() ||
             packet.stream_new_offset >= stream.size())
-            return;
+            return 0;
         const auto found_at = [&](size_t at) {
             return at + payload.size() <= stream.size() &&
                    std::memcmp(stream.data() + at, payload.data(), payload.size()) == 0;
@@ -37,20 +35,21 @@ void BehaviourTrack::feed_stream(const PacketView& packet) noexcept {
         size_t offset = packet.stream_new_offset;
         if (!found_at(offset)) {
             offset = stream.size() - payload.size();
-            if (!found_at(offset)) return;
+            if (!found_at(offset)) return 0;
         }
         streamed[d] = true;
         stream_start[d] = packet.tcp_seq - static_cast<uint32_t>(offset);
         walker[d].start(stream_start[d]);
         from = 0;
     }
-    if (from >= packet.stream.size()) return;
+    if (from >= packet.stream.size()) return 0;
     const uint8_t holes = walker[d].holes();
-    walker[d].feed(stream_start[d] + from, packet.stream.subspan(from),
-                   [&](uint8_t type, uint32_t length) {
-                       model.on_record(packet.direction, type, length, packet.timestamp_ms);
-                   });
+    const uint32_t fresh = walker[d].feed(
+        stream_start[d] + from, packet.stream.subspan(from), [&](uint8_t type, uint32_t length) {
+            model.on_record(packet.direction, type, length, packet.timestamp_ms);
+        });
     if (walker[d].holes() != holes) model.on_hole();
+    return fresh;
 }
 
 uint32_t BehaviourTrack::feed_segment(const PacketView& packet) noexcept {
@@ -137,16 +136,11 @@ Progress TlsBehaviourWatch::inspect(void*& state, const PacketView& packet,
     Watch* watch = untag(state);
     // Only packets with bytes new to the record walk count: retransmissions, fragments,
     // tiny segments and acknowledgements cannot use the window up before its records.
-    const auto d = static_cast<size_t>(packet.direction);
-    uint32_t fresh = 0;
-    if (watch->stream_kept && (packet.stream_flags & stream_flag::unavailable) == 0) {
-        // Still reassembled (progress() below): the stream's new bytes, in order.
-        if (packet.stream_new_offset < packet.stream.size())
-            fresh = static_cast<uint32_t>(packet.stream.size() - packet.stream_new_offset);
-        watch->track.feed_stream(packet);
-    } else {
-        fresh = watch->track.feed_segment(packet);
-    }
+    // While still reassembled (progress() below), the stream's new bytes, in order.
+    const bool streamed =
+        watch->stream_kept && (packet.stream_flags & stream_flag::unavailable) == 0;
+    const uint32_t fresh =
+        streamed ? watch->track.feed_stream(packet) : watch->track.feed_segment(packet);
     watch->last_ms = packet.timestamp_ms;
     if (fresh != 0) {
         ++watch->packets;

@@ -40,9 +40,9 @@ struct BehaviourTrack {
 
     // While the flow is reassembled: the stream's new bytes, in order whatever the order of
     // the segments (falls back to the segment where the stream is cut or unavailable).
-    void feed_stream(const PacketView& packet) noexcept;
-    // Without reassembly: the segment's own bytes, placed by sequence number. Returns how
-    // many were new to the walk.
+    // Both return how many bytes were new to the walk.
+    uint32_t feed_stream(const PacketView& packet) noexcept;
+    // Without reassembly: the segment's own bytes, placed by sequence number.
     uint32_t feed_segment(const PacketView& packet) noexcept;
     // The window ends: a record still arriving counts by its header.
     void flush(uint64_t at_ms) noexcept;
