@@ -10,10 +10,23 @@ void BehaviourModel::on_record(Direction direction, uint8_t content_type, uint32
     const auto d = static_cast<size_t>(direction);
     switch (content_type) {
         case content::change_cipher_spec:
+            if (direction == Direction::client_to_server && !ccs_seen_[d] &&
+                (client_flight_records_ >= 2 || client_flight_bytes_ > kMaxKeyExchangeRecord)) {
+                veto_ = Veto::client_certificate;
+                return;
+            }
             ccs_seen_[d] = true;
             last_type_[d] = content_type;
             return;
         case content::handshake:
+            // The client's flight between its hello and its ChangeCipherSpec: a key exchange
+            // alone, or a certificate and its verification beside it (TLS 1.2).
+            if (direction == Direction::client_to_server && !ccs_seen_[d]) {
+                if (last_type_[d] == content::handshake) {
+                    ++client_flight_records_;
+                    client_flight_bytes_ += length;
+                }
+            }
             last_type_[d] = content_type;
             return;
         case content::alert:
@@ -27,12 +40,19 @@ void BehaviourModel::on_record(Direction direction, uint8_t content_type, uint32
             return;  // heartbeat
     }
     const bool first = !app_seen_[d];
+    const bool after_ccs = last_type_[d] == content::change_cipher_spec;
     app_seen_[d] = true;
     const bool tls13_start = first && (last_type_[d] == content::change_cipher_spec ||
                                        (last_type_[d] == content::handshake && !ccs_seen_[d]));
     last_type_[d] = content_type;
     if (direction == Direction::client_to_server) {
-        if (tls13_start) return;  // the client's Finished
+        if (tls13_start) {
+            // The client's encrypted flight: its Finished alone, or first a Certificate
+            // (client authentication), whose length is not a Finished's. Judged after the
+            // ChangeCipherSpec of middlebox compatibility mode, which real clients send.
+            if (after_ccs && !finished_length(length)) veto_ = Veto::client_certificate;
+            return;
+        }
         count(false, length, at_ms);
         return;
     }
@@ -75,6 +95,12 @@ void BehaviourModel::count(bool from_server, uint32_t length, uint64_t at_ms) no
                                static_cast<uint16_t>(length), from_server};
 }
 
+bool BehaviourModel::finished_length(uint32_t length) noexcept {
+    // Handshake header, verify_data of SHA-256 or SHA-384, inner content type, AEAD tag.
+    constexpr uint32_t kOverhead = 4 + 1 + 16;
+    return length == kOverhead + 32 || length == kOverhead + 48;
+}
+
 Confidence BehaviourModel::assess() const noexcept {
     if (veto_ != Veto::none) return Confidence::none;
     unsigned exchanges = 0;
@@ -102,6 +128,7 @@ Confidence BehaviourModel::assess() const noexcept {
         while (next < count_ && entries_[next].from_server) answer += entries_[next++].length;
         if (next > i + 1) {
             if (entries_[i + 1].length >= kMinAnswerRecord &&
+                entries_[i + 1].at_ms - e.at_ms <= kMaxAnswerDelayMs &&
                 answer <= kMaxAnswerRatio * e.length + kAnswerSlack)
                 ++exchanges;
         } else if (next < count_ && i >= 2 && entries_[i - 1].from_server &&

@@ -14,7 +14,9 @@
 // and answers none, low or medium, never high: sizes and timing suggest SIP, they do not
 // prove it, and they never say whose SIP it is (naming a service takes rule evidence).
 //
-// What it looks at: the first kMaxRecords application-data records after the handshake.
+// What it looks at: the first kMaxRecords application-data records after the handshake, as
+// the TLS record layer of the stream gives them (tls_segment_records.h), each at the time of
+// the packet that completes it: segment sizes, IP fragments and packet counts play no part.
 // TLS 1.3 hides its handshake in application-data records too: a direction whose first such
 // record follows its ChangeCipherSpec directly (or a hello without one) speaks TLS 1.3; the
 // client's first one is its Finished and is skipped, and so are the server's until the
@@ -41,10 +43,19 @@
 // 1. Not SIP (decided as soon as seen): any record over kMaxMessageRecord; the server
 //    speaks first; the client's first request is under kMinRequestRecord; the first answer
 //    is under kMinAnswerRecord; the server has sent more than kMaxAnswerRatio times the
-//    client's bytes plus kAnswerSlack.
+//    client's bytes plus kAnswerSlack; the client authenticates with a certificate (mutual
+//    TLS is device and service-to-service traffic; the apps that hide SIP in TLS register
+//    with digest authentication): in TLS 1.2 two handshake records or more than
+//    kMaxKeyExchangeRecord bytes between its hello and its ChangeCipherSpec (a key exchange
+//    alone is one record), in TLS 1.3 a first encrypted record after the ChangeCipherSpec
+//    whose length is not that of a Finished (a Certificate before it; counting it as a request once
+//    made TLS 1.3 client-authenticated sessions look like SIP).
 // 2. An exchange is a client record of at least kMinRequestRecord followed by server records
-//    (up to the next client record) that start with one of at least kMinAnswerRecord and
-//    total at most kMaxAnswerRatio times the request plus kAnswerSlack.
+//    (up to the next client record) that start, within kMaxAnswerDelayMs, with one of at
+//    least kMinAnswerRecord and total at most kMaxAnswerRatio times the request plus
+//    kAnswerSlack. SIP answers at once (100 Trying, 401, 200 to REGISTER or OPTIONS);
+//    HTTP long-polling, whose mid-size requests and small JSON answers look alike, holds
+//    its answers for seconds.
 // 3. low: at least two exchanges, no rule 1 veto, and fewer than kMaxChatter client records
 //    under kMinRequestRecord that are not keepalives (below): a SIP UA sends nothing that
 //    small but pings, while RPC and backup protocols (a Code42 client in the corpus) trade
@@ -73,14 +84,17 @@ public:
     static constexpr uint32_t kMaxPingRecord = 64;
     static constexpr uint32_t kPingIdleMs = 2000;
     static constexpr unsigned kMaxChatter = 2;
+    static constexpr uint32_t kMaxAnswerDelayMs = 1000;
+    static constexpr uint32_t kMaxKeyExchangeRecord = 1100;
 
     enum class Veto : uint8_t {
         none,
-        bulk,           // a record too large for one SIP message
-        server_first,   // the server spoke first
-        small_request,  // the client's first request is smaller than any SIP request
-        tiny_answer,    // the first answer is smaller than any SIP response
-        asymmetric,     // the server sends far more than the client
+        bulk,                // a record too large for one SIP message
+        server_first,        // the server spoke first
+        small_request,       // the client's first request is smaller than any SIP request
+        tiny_answer,         // the first answer is smaller than any SIP response
+        asymmetric,          // the server sends far more than the client
+        client_certificate,  // the client authenticates with a certificate (mutual TLS)
     };
 
     // One record header of the flow, handshake included, in the order seen.
@@ -106,10 +120,14 @@ private:
         bool from_server;
     };
     void count(bool from_server, uint32_t length, uint64_t at_ms) noexcept;
+    // A TLS 1.3 client Finished record (SHA-256 or SHA-384 suites, unpadded).
+    [[nodiscard]] static bool finished_length(uint32_t length) noexcept;
 
     Entry entries_[kMaxRecords] = {};
     uint64_t first_ms_ = 0;
     uint32_t bytes_[2] = {0, 0};
+    uint32_t client_flight_bytes_ = 0;  // client handshake records after its hello, before CCS
+    uint8_t client_flight_records_ = 0;
     uint8_t count_ = 0;
     uint8_t last_type_[2] = {0, 0};
     bool ccs_seen_[2] = {false, false};

@@ -1,6 +1,7 @@
 #include "tls_behaviour_watch.h"
 
 #include <cstddef>
+#include <cstring>
 #include <new>
 
 #include "classifiers/app_catalog.h"
@@ -9,37 +10,66 @@ namespace ottscope {
 
 namespace tls {
 
-void BehaviourTrack::feed_stream(const PacketView& packet) noexcept {
-    if ((packet.stream_flags & (stream_flag::unavailable | stream_flag::truncated)) != 0) {
-        feed_segment(packet);
-        return;
-    }
+uint32_t BehaviourTrack::feed_stream(const PacketView& packet) noexcept {
     const auto d = static_cast<size_t>(packet.direction);
+    gap[d] = false;
+    if ((packet.stream_flags & (stream_flag::unavailable | stream_flag::truncated)) != 0)
+        return feed_segment(packet);
+    gap[d] = (packet.stream_flags & stream_flag::gap) != 0;
+    uint32_t from = packet.stream_new_offset;
     if (!streamed[d]) {
-        // The stream starts with this segment's bytes: its sequence number is byte 0's.
-        if (packet.stream.empty() || packet.stream_new_offset != 0) return;
+        // The classifier may take the flow up a few bytes in (a stream cut into tiny
+        // segments, its first segment late): byte 0's sequence number is found from a
+        // segment that brought new bytes, at the first of them (in order, or filling a hole)
+        // or ending the stream so far (joined by bytes held beyond it), and the walk starts
+        // from byte 0.
+        const std::span<const uint8_t> stream = packet.stream;
+        const std::span<const uint8_t> payload = packet.payload;
+        if (payload.empty() || payload.size() > stream.size() ||
+            packet.stream_new_offset >= stream.size())
+            return 0;
+        const auto found_at = [&](size_t at) {
+            return at + payload.size() <= stream.size() &&
+                   std::memcmp(stream.data() + at, payload.data(), payload.size()) == 0;
+        };
+        size_t offset = packet.stream_new_offset;
+        if (!found_at(offset)) {
+            offset = stream.size() - payload.size();
+            if (!found_at(offset)) return 0;
+        }
         streamed[d] = true;
-        stream_start[d] = packet.tcp_seq;
-        walker[d].start(packet.tcp_seq);
+        stream_start[d] = packet.tcp_seq - static_cast<uint32_t>(offset);
+        walker[d].start(stream_start[d]);
+        from = 0;
     }
-    if (packet.stream_new_offset >= packet.stream.size()) return;
+    if (from >= packet.stream.size()) return 0;
     const uint8_t holes = walker[d].holes();
-    walker[d].feed(stream_start[d] + packet.stream_new_offset,
-                   packet.stream.subspan(packet.stream_new_offset),
-                   [&](uint8_t type, uint32_t length) {
-                       model.on_record(packet.direction, type, length, packet.timestamp_ms);
-                   });
+    const uint32_t fresh = walker[d].feed(
+        stream_start[d] + from, packet.stream.subspan(from), [&](uint8_t type, uint32_t length) {
+            model.on_record(packet.direction, type, length, packet.timestamp_ms);
+        });
     if (walker[d].holes() != holes) model.on_hole();
+    return fresh;
 }
 
-void BehaviourTrack::feed_segment(const PacketView& packet) noexcept {
-    if (packet.payload.empty()) return;
+uint32_t BehaviourTrack::feed_segment(const PacketView& packet) noexcept {
+    if (packet.payload.empty()) return 0;
     const auto d = static_cast<size_t>(packet.direction);
     const uint8_t holes = walker[d].holes();
-    walker[d].feed(packet.tcp_seq, packet.payload, [&](uint8_t type, uint32_t length) {
-        model.on_record(packet.direction, type, length, packet.timestamp_ms);
-    });
+    const uint32_t fresh =
+        walker[d].feed(packet.tcp_seq, packet.payload, [&](uint8_t type, uint32_t length) {
+            model.on_record(packet.direction, type, length, packet.timestamp_ms);
+        });
     if (walker[d].holes() != holes) model.on_hole();
+    return fresh;
+}
+
+void BehaviourTrack::flush(uint64_t at_ms) noexcept {
+    for (size_t d = 0; d < 2; ++d) {
+        walker[d].flush([&](uint8_t type, uint32_t length) {
+            model.on_record(static_cast<Direction>(d), type, length, at_ms);
+        });
+    }
 }
 
 }  // namespace tls
@@ -47,7 +77,10 @@ void BehaviourTrack::feed_segment(const PacketView& packet) noexcept {
 struct TlsBehaviourWatch::Watch {
     void* summary = nullptr;
     tls::BehaviourTrack track;
-    uint32_t packets = 0;
+    uint64_t last_ms = 0;
+    bool stream_kept = false;  // the last answer kept the stream reassembled
+    uint32_t packets = 0;      // that brought bytes new to the walk
+    uint32_t bytes = 0;        // new to the walk
 };
 
 namespace {
@@ -79,7 +112,8 @@ bool TlsBehaviourWatch::generic(const Verdict& verdict) const noexcept {
 }
 
 bool TlsBehaviourWatch::begin(void*& state, const tls::BehaviourTrack& track,
-                              const Verdict& verdict) noexcept {
+                              const Verdict& verdict, uint64_t last_ms,
+                              uint8_t stream_flags) noexcept {
     // Without a catalog there is no app to name: nothing to watch for.
     if (app_ == AppCatalog::kUnknown || !generic(verdict) || track.model.settled()) return false;
     if (!track.walker[0].synced() && !track.walker[1].synced()) return false;
@@ -91,6 +125,8 @@ bool TlsBehaviourWatch::begin(void*& state, const tls::BehaviourTrack& track,
     }
     watch->summary = state;
     watch->track = track;
+    watch->last_ms = last_ms;
+    watch->stream_kept = progress(track, stream_flags) == Progress::need_more;
     state = tag(watch);
     return true;
 }
@@ -98,15 +134,39 @@ bool TlsBehaviourWatch::begin(void*& state, const tls::BehaviourTrack& track,
 Progress TlsBehaviourWatch::inspect(void*& state, const PacketView& packet,
                                     Verdict& verdict) noexcept {
     Watch* watch = untag(state);
-    watch->track.feed_segment(packet);
-    ++watch->packets;
+    // Only packets with bytes new to the record walk count: retransmissions, fragments,
+    // tiny segments and acknowledgements cannot use the window up before its records.
+    // While still reassembled (progress() below), the stream's new bytes, in order.
+    const bool streamed =
+        watch->stream_kept && (packet.stream_flags & stream_flag::unavailable) == 0;
+    const uint32_t fresh =
+        streamed ? watch->track.feed_stream(packet) : watch->track.feed_segment(packet);
+    watch->last_ms = packet.timestamp_ms;
+    if (fresh != 0) {
+        ++watch->packets;
+        watch->bytes += fresh;
+    }
     const bool lost = !watch->track.walker[0].synced() && !watch->track.walker[1].synced();
     if (watch->track.model.settled() || lost || watch->packets >= kMaxWatchPackets ||
-        (packet.tcp_flags & 0x04) != 0) {  // RST
+        watch->bytes >= kMaxWatchBytes || (packet.tcp_flags & 0x04) != 0) {  // RST
         finish(state, &verdict);
         return Progress::done;
     }
-    return Progress::need_more_packets;
+    const Progress next = progress(watch->track, packet.stream_flags);
+    // Once given up, the flow's stream is not reassembled again.
+    watch->stream_kept = next == Progress::need_more;
+    return next;
+}
+
+Progress TlsBehaviourWatch::progress(const tls::BehaviourTrack& track,
+                                     uint8_t stream_flags) noexcept {
+    // A direction that has not sent a byte yet (the handshake phase ended on its packet
+    // budget, the stream cut into tiny segments) still needs the stream to find its start,
+    // and bytes the stream holds beyond a hole would be lost with its buffer; then segments
+    // are enough and the worker frees the stream buffer.
+    const bool needed = !track.streamed[0] || !track.streamed[1] || track.gap[0] || track.gap[1];
+    return needed && (stream_flags & stream_flag::unavailable) == 0 ? Progress::need_more
+                                                                    : Progress::need_more_packets;
 }
 
 void TlsBehaviourWatch::conclude(void*& state, Verdict& verdict) noexcept {
@@ -119,6 +179,7 @@ void TlsBehaviourWatch::abandon(void*& state) noexcept {
 
 void TlsBehaviourWatch::finish(void*& state, Verdict* verdict) noexcept {
     Watch* watch = untag(state);
+    watch->track.flush(watch->last_ms);
     if (watch->track.walker[0].hole_open() || watch->track.walker[1].hole_open())
         watch->track.model.on_hole();  // late bytes that never came: records may be missing
     const Confidence confidence = watch->track.model.assess();

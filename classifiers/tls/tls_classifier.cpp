@@ -385,8 +385,9 @@ Progress TlsClassifier::finish(void*& state, const PacketView& packet, Verdict& 
     working_pool_.release(flow);
     state = summary;
     if (settled_inside) return Progress::done;
-    return behaviour_.begin(state, behaviour, verdict) ? Progress::need_more_packets
-                                                       : Progress::done;
+    return behaviour_.begin(state, behaviour, verdict, packet.timestamp_ms, packet.stream_flags)
+               ? TlsBehaviourWatch::progress(behaviour, packet.stream_flags)
+               : Progress::done;
 }
 
 void TlsClassifier::apply_rules(FlowState& flow_state, const PacketView& packet,

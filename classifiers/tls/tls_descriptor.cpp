@@ -61,9 +61,11 @@ const std::array<MetricDeclaration, 3> kTlsMetrics = {{
 
 const ClassifierDescriptor kTlsClassifier = {
     .name = "tls",
-    // UDP: QUIC's client Initials come first; the classifier gives up after
-    // kMaxQuicPackets, well within this.
-    .budget = {.tcp_packets = 128, .udp_packets = 16},
+    // TCP: a backstop only (tls_classifier.h): the behaviour watch counts bytes and records,
+    // and tiny segments, IP fragments and acknowledgements must not end it first. UDP: QUIC's
+    // client Initials come first; the classifier gives up after kMaxQuicPackets, well within
+    // this.
+    .budget = {.tcp_packets = 32768, .udp_packets = 16},
     .options = kOptions,
     .metrics = kTlsMetrics,
     .facts = kFacts,

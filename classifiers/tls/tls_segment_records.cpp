@@ -11,6 +11,24 @@ bool plausible_record_header(std::span<const uint8_t> bytes) noexcept {
            bytes[2] <= 4 && length <= kMaxRecordLength;
 }
 
+bool SegmentRecordWalker::hold(uint32_t seq, std::span<const uint8_t> payload) noexcept {
+    if (held_length_ == 0) {
+        if (payload.size() > kHeldBytes) return false;
+        held_seq_ = seq;
+    } else {
+        // Only a run of bytes right after the held ones (tiny segments in a row).
+        const auto after = static_cast<int32_t>(seq - (held_seq_ + held_length_));
+        if (after > 0 || static_cast<int32_t>(seq - held_seq_) < 0) return false;
+        const auto overlap = static_cast<uint32_t>(-after);
+        if (overlap >= payload.size()) return true;  // nothing new
+        payload = payload.subspan(overlap);
+        if (held_length_ + payload.size() > kHeldBytes) return false;
+    }
+    std::memcpy(held_ + held_length_, payload.data(), payload.size());
+    held_length_ = static_cast<uint8_t>(held_length_ + payload.size());
+    return true;
+}
+
 bool SegmentRecordWalker::place(uint32_t& seq, std::span<const uint8_t>& payload) noexcept {
     const auto resync = [&] {
         if (!plausible_record_header(payload)) return false;
@@ -22,15 +40,18 @@ bool SegmentRecordWalker::place(uint32_t& seq, std::span<const uint8_t>& payload
     } else {
         const auto ahead = static_cast<int32_t>(seq - next_seq_);
         if (ahead > 0) {
-            // Bytes are missing before this segment. If they are only late, they can be walked
-            // when they come, from the state the walk is in now.
-            const bool can_wait = !hole_open_ && header_have_ == 0;
+            // Bytes are missing before this segment, a header among them. A small segment
+            // waits for them; a larger one is walked from its own record start, and the
+            // missing bytes are walked when they come, from the state the walk is in now.
+            if (hold(seq, payload)) return false;
+            const bool can_wait = !hole_open_ && walk_.have == 0;
             if (can_wait) {
                 hole_open_ = true;
                 hole_seq_ = next_seq_;
                 hole_end_ = seq;
-                hole_body_left_ = body_left_;
+                hole_walk_ = walk_;
             }
+            if (held_length_ != 0) note_lost();  // the held bytes are given up
             synced_ = false;
             if (!resync()) {
                 hole_open_ = false;

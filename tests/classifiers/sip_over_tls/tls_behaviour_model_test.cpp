@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "classifiers/sip_over_tls/tls_behaviour_model.h"
@@ -74,6 +75,60 @@ TEST(TlsBehaviourModel, RequestResponseSipOverTls13IsLow) {
                                             {S, 23, 136, 200}}));
     EXPECT_EQ(model.veto(), BehaviourModel::Veto::none);
     EXPECT_EQ(model.assess(), Confidence::low);
+}
+
+// The polls of make_tls_negatives.sh: browser-sized requests, small JSON events.
+std::vector<Rec> polls(uint64_t hold_ms) {
+    std::vector<Rec> app;
+    for (uint64_t i = 0; i < 6; ++i) {
+        app.push_back({C, 23, 293, 100 + i * (hold_ms + 5)});
+        app.push_back({S, 23, 217, 100 + i * (hold_ms + 5) + hold_ms});
+    }
+    return app;
+}
+
+TEST(TlsBehaviourModel, LongPollingHeldAnswersAreNotExchanges) {
+    const BehaviourModel held = run(tls12(polls(2500)));
+    EXPECT_EQ(held.veto(), BehaviourModel::Veto::none);
+    EXPECT_EQ(held.assess(), Confidence::none);
+    // The same sizes answered at once are, as SIP's are.
+    EXPECT_EQ(run(tls12(polls(3))).assess(), Confidence::low);
+}
+
+TEST(TlsBehaviourModel, Tls12ClientCertificateIsMutualTlsNotSip) {
+    // Certificate, ClientKeyExchange and CertificateVerify before the ChangeCipherSpec.
+    std::vector<Rec> all = {{C, 22, 512, 0}, {S, 22, 93, 1}, {S, 22, 1630, 1}, {S, 22, 300, 1},
+                            {S, 22, 52, 1},  {S, 22, 4, 1},  {C, 22, 838, 2},  {C, 22, 37, 2},
+                            {C, 22, 264, 2}, {C, 20, 1, 2},  {C, 22, 40, 2},   {S, 20, 1, 3},
+                            {S, 22, 40, 3}};
+    const std::vector<Rec> app = polls(3);
+    all.insert(all.end(), app.begin(), app.end());
+    EXPECT_EQ(run(all).veto(), BehaviourModel::Veto::client_certificate);
+    EXPECT_EQ(run(all).assess(), Confidence::none);
+    // One record, the key exchange alone: the same session without a certificate.
+    all.erase(all.begin() + 6);
+    all.erase(all.begin() + 7);
+    EXPECT_EQ(run(all).veto(), BehaviourModel::Veto::none);
+    EXPECT_EQ(run(all).assess(), Confidence::low);
+}
+
+TEST(TlsBehaviourModel, Tls13ClientCertificateIsMutualTlsNotSip) {
+    // The client's encrypted flight: Certificate, CertificateVerify, Finished. Counting the
+    // CertificateVerify as a request and the tickets as its answer once made it SIP-like.
+    const std::vector<Rec> all = {
+        {C, 22, 512, 0},   {S, 22, 122, 1},   {S, 20, 1, 1},     {S, 23, 23, 1},
+        {S, 23, 62, 1},    {S, 23, 1652, 1},  {S, 23, 281, 1},   {S, 23, 69, 1},
+        {C, 20, 1, 2},     {C, 23, 858, 2},   {C, 23, 281, 2},   {C, 23, 69, 2},
+        {S, 23, 1082, 3},  {S, 23, 1082, 3},  {C, 23, 381, 20},  {S, 23, 250, 20},
+        {C, 23, 344, 100}, {S, 23, 136, 100}, {C, 23, 346, 150}, {S, 23, 137, 150}};
+    EXPECT_EQ(run(all).veto(), BehaviourModel::Veto::client_certificate);
+    EXPECT_EQ(run(all).assess(), Confidence::none);
+    // Without the compatibility ChangeCipherSpec the first record is taken for the Finished
+    // whatever its length (the benchmark mix's sessions go straight from hello to data).
+    std::vector<Rec> bare = {{C, 22, 512, 0},  {S, 22, 800, 1},  {C, 23, 536, 20},
+                             {S, 23, 332, 20}, {C, 23, 383, 60}, {S, 23, 324, 60},
+                             {C, 23, 383, 90}, {S, 23, 300, 90}};
+    EXPECT_EQ(run(bare).veto(), BehaviourModel::Veto::none);
 }
 
 TEST(TlsBehaviourModel, RegistrationWithKeepaliveCadenceIsMedium) {
@@ -199,21 +254,92 @@ TEST(SegmentRecordWalker, FollowsRecordsAcrossSegments) {
     EXPECT_EQ(walker.holes(), 0);
 }
 
-TEST(SegmentRecordWalker, HoleResyncsOnlyAtARecordStart) {
+TEST(SegmentRecordWalker, HoleInsideARecordBodyLosesNothing) {
     const std::vector<uint8_t> first = record(23, 2000);
     const std::vector<uint8_t> next = record(23, 500);
     SegmentRecordWalker walker;
     walker.start(0);
     Seen seen;
     walker.feed(0, std::span(first).first(1000), std::ref(seen));
-    // The rest of the first record is lost; a segment of ciphertext comes, then a record.
+    // Body bytes of the first record are late or lost: only headers are read, so the walk
+    // goes on, and the late bytes are a retransmission when they come.
     walker.feed(1500, std::span(first).subspan(1500), std::ref(seen));
-    EXPECT_FALSE(walker.synced());
-    walker.feed(2005, next, std::ref(seen));
     EXPECT_TRUE(walker.synced());
+    EXPECT_EQ(walker.feed(1000, std::span(first).subspan(1000, 500), std::ref(seen)), 0u);
+    walker.feed(2005, next, std::ref(seen));
     ASSERT_EQ(seen.records.size(), 2u);
+    EXPECT_EQ(seen.records[0].second, 2000u);
     EXPECT_EQ(seen.records[1].second, 500u);
-    EXPECT_EQ(walker.holes(), 1);
+    EXPECT_EQ(walker.holes(), 0);
+}
+
+TEST(SegmentRecordWalker, HoleOverAHeaderResyncsOnlyAtARecordStart) {
+    const std::vector<uint8_t> first = record(23, 1000);
+    const std::vector<uint8_t> second = record(23, 300);
+    const std::vector<uint8_t> third = record(23, 500);
+    SegmentRecordWalker walker;
+    walker.start(0);
+    Seen seen;
+    walker.feed(0, std::span(first).first(900), std::ref(seen));
+    // The end of the first record and the second's header are lost; ciphertext of the
+    // second record comes (too long to hold), then a record.
+    walker.feed(1100, std::span(second).subspan(95), std::ref(seen));
+    EXPECT_FALSE(walker.synced());
+    walker.feed(1310, third, std::ref(seen));
+    EXPECT_TRUE(walker.synced());
+    ASSERT_EQ(seen.records.size(), 1u);
+    EXPECT_EQ(seen.records[0].second, 500u);
+    EXPECT_GE(walker.holes(), 1);
+}
+
+TEST(SegmentRecordWalker, RecordsCompleteWithTheirLastByte) {
+    std::vector<uint8_t> wire = record(23, 300);
+    const std::vector<uint8_t> empty = record(21, 0);
+    wire.insert(wire.end(), empty.begin(), empty.end());
+    SegmentRecordWalker walker;
+    walker.start(0);
+    Seen seen;
+    walker.feed(0, std::span(wire).first(100), std::ref(seen));
+    EXPECT_TRUE(seen.records.empty());  // the header alone does not make the record
+    Seen flushed;
+    walker.flush(std::ref(flushed));  // the window ends: judged by its header
+    ASSERT_EQ(flushed.records.size(), 1u);
+    EXPECT_EQ(flushed.records[0].second, 300u);
+    walker.feed(100, std::span(wire).subspan(100), std::ref(seen));
+    ASSERT_EQ(seen.records.size(), 2u);
+    EXPECT_EQ(seen.records[1], std::make_pair(uint8_t{21}, uint32_t{0}));
+}
+
+TEST(SegmentRecordWalker, TinySegmentsSwappedAreHeldAndWalkedInOrder) {
+    std::vector<uint8_t> wire;
+    for (uint16_t length : {3, 40, 7, 250}) {
+        const std::vector<uint8_t> r = record(23, length);
+        wire.insert(wire.end(), r.begin(), r.end());
+    }
+    // Every pair of 4-byte segments swapped, headers cut everywhere; each segment sent twice.
+    SegmentRecordWalker walker;
+    walker.start(0);
+    Seen seen;
+    uint32_t fresh = 0;
+    const auto size = static_cast<uint32_t>(wire.size());
+    for (uint32_t at = 0; at < size; at += 8) {
+        for (const uint32_t piece : {at + 4, at}) {
+            if (piece >= size) continue;
+            const auto part = std::span(wire).subspan(piece, std::min<uint32_t>(4, size - piece));
+            fresh += walker.feed(piece, part, std::ref(seen));
+            EXPECT_EQ(walker.feed(piece, part, std::ref(seen)), 0u);
+        }
+    }
+    ASSERT_EQ(seen.records.size(), 4u);
+    EXPECT_EQ(seen.records[0].second, 3u);
+    EXPECT_EQ(seen.records[1].second, 40u);
+    EXPECT_EQ(seen.records[2].second, 7u);
+    EXPECT_EQ(seen.records[3].second, 250u);
+    // Late body bytes were not needed: the walk had gone past them, they are not new to it.
+    EXPECT_GT(fresh, size / 2);
+    EXPECT_LE(fresh, size);
+    EXPECT_EQ(walker.holes(), 0);
+    EXPECT_FALSE(walker.hole_open());
 }
 
 TEST(SegmentRecordWalker, SwappedSegmentsLoseNothing) {
