@@ -49,6 +49,21 @@ void load_ipfix(YamlLoader& loader, const YAML::Node& node, const ConfigChecks& 
              }},
             {"domain_id",
              loader.number(config.ipfix_domain_id, "export.ipfix.domain_id", 0, (1u << 24) - 1)},
+            {"record_form",
+             [&](const YAML::Node& form) {
+                 const std::string choices =
+                     "unidirectional (two records per flow, one per direction) or biflow (one "
+                     "RFC 5103 record with reverse counters)";
+                 if (!form.IsScalar())
+                     loader.error(form, "export.ipfix.record_form must be " + choices);
+                 else if (form.Scalar() == "unidirectional")
+                     config.ipfix_biflow_records = false;
+                 else if (form.Scalar() == "biflow")
+                     config.ipfix_biflow_records = true;
+                 else
+                     loader.error(form, "export.ipfix.record_form is '" +
+                                            shown_value(form.Scalar()) + "', must be " + choices);
+             }},
             {"templates",
              [&](const YAML::Node& templates) {
                  loader.mapping(
@@ -288,6 +303,7 @@ bool ipfix_settings_differ(const Config& a, const Config& b) {
     return a.ipfix_collectors != b.ipfix_collectors || a.ipfix_domain_id != b.ipfix_domain_id ||
            a.ipfix_app_names != b.ipfix_app_names ||
            a.ipfix_enterprise_elements != b.ipfix_enterprise_elements ||
+           a.ipfix_biflow_records != b.ipfix_biflow_records ||
            a.ipfix_template_refresh_seconds != b.ipfix_template_refresh_seconds ||
            a.ipfix_max_records_per_second != b.ipfix_max_records_per_second ||
            a.ipfix_buffer_records != b.ipfix_buffer_records;

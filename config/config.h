@@ -76,6 +76,9 @@ struct Config {
     uint32_t ipfix_domain_id = 1;  // observation domain of worker w: domain_id * 256 + w
     bool ipfix_app_names = true;   // options template naming applicationId values
     bool ipfix_enterprise_elements = true;
+    // export.ipfix.record_form: false "unidirectional" (two records per flow, the default),
+    // true "biflow" (one RFC 5103 record).
+    bool ipfix_biflow_records = false;
     uint32_t ipfix_template_refresh_seconds = 60;
     uint32_t ipfix_max_records_per_second = 0;  // 0: unbounded
     uint32_t ipfix_buffer_records = 262144;

@@ -344,15 +344,17 @@ std::vector<std::shared_ptr<const ExportStats>> render_exports(
     auto exports =
         view.exports != nullptr ? view.exports->stats() : decltype(view.exports->stats()){};
     if (!exports.empty()) {
-        auto sent = family("ottscope_export_records_total",
-                           "Flow records sent to each IPFIX collector.", MetricType::Counter);
+        auto sent = family(
+            "ottscope_export_records_total",
+            "IPFIX data records sent to each collector (two per flow in the unidirectional form).",
+            MetricType::Counter);
         auto dropped = family("ottscope_export_dropped_records_total",
-                              "Flow records that never reached an IPFIX collector, by reason.",
+                              "IPFIX data records that never reached a collector, by reason.",
                               MetricType::Counter);
         auto messages = family("ottscope_export_messages_total",
                                "IPFIX messages sent to each collector.", MetricType::Counter);
         auto queued = family("ottscope_export_queued_records",
-                             "Flow records waiting for an IPFIX collector.", MetricType::Gauge);
+                             "IPFIX data records waiting for a collector.", MetricType::Gauge);
         auto up = family("ottscope_export_collector_up",
                          "1 while the collector's socket is connected.", MetricType::Gauge);
         for (const auto& stats : exports) {

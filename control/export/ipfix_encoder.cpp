@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include "classifiers/registry.h"
 
@@ -18,6 +19,14 @@ constexpr uint32_t kEnterprise = 4;
 constexpr uint32_t kInternalOnly = 8;
 // What the TLS classifier read from a TLS or QUIC handshake; follows flow_records.tls_fields.
 constexpr uint32_t kTls = 16;
+// Elements of one record form only (IpfixRecordForm).
+constexpr uint32_t kUnidirectional = 32;
+constexpr uint32_t kBiflow = 64;
+
+// RFC 5103 biflowDirection values, on unidirectional records: the source is the flow's
+// initiator (client to server), or its destination is (server to client).
+constexpr uint8_t kInitiator = 1;
+constexpr uint8_t kReverseInitiator = 2;
 
 // The record as libfixbuf reads it from memory: the layout must follow kFlowSpec exactly
 // (largest fields first, padding spelled out).
@@ -42,7 +51,7 @@ struct FlowData {
     uint8_t application_id[kApplicationIdLength];
     uint8_t confidence;
     uint8_t tunnel_type;
-    uint8_t padding[1];
+    uint8_t biflow_direction;
     // Variable-length elements last: collectors that cannot skip them (pmacct 1.7) still
     // read every fixed-offset element before them.
     fbVarfield_t classifier;
@@ -59,8 +68,8 @@ fbInfoElementSpec_t kFlowSpec[] = {
     {const_cast<char*>("flowEndMilliseconds"), 8, 0},
     {const_cast<char*>("octetDeltaCount"), 8, 0},
     {const_cast<char*>("packetDeltaCount"), 8, 0},
-    {const_cast<char*>("reverseOctetDeltaCount"), 8, 0},
-    {const_cast<char*>("reversePacketDeltaCount"), 8, 0},
+    {const_cast<char*>("reverseOctetDeltaCount"), 8, kBiflow},
+    {const_cast<char*>("reversePacketDeltaCount"), 8, kBiflow},
     {const_cast<char*>("sourceIPv6Address"), 16, kV6},
     {const_cast<char*>("destinationIPv6Address"), 16, kV6},
     {const_cast<char*>("sourceIPv4Address"), 4, kV4},
@@ -75,7 +84,7 @@ fbInfoElementSpec_t kFlowSpec[] = {
     {const_cast<char*>("applicationId"), kApplicationIdLength, 0},
     {const_cast<char*>("ottscopeConfidence"), 1, kEnterprise},
     {const_cast<char*>("ottscopeTunnelType"), 1, kEnterprise},
-    {const_cast<char*>("paddingOctets"), 1, kInternalOnly},
+    {const_cast<char*>("biflowDirection"), 1, kUnidirectional},
     {const_cast<char*>("ottscopeClassifier"), FB_IE_VARLEN, kEnterprise},
     {const_cast<char*>("ottscopeEvidence"), FB_IE_VARLEN, kEnterprise},
     {const_cast<char*>("ottscopeTlsSni"), FB_IE_VARLEN, kEnterprise | kTls},
@@ -199,6 +208,12 @@ uint16_t add_template(fbSession_t* session, bool internal, fbTemplate_t* tmpl) {
 
 }  // namespace
 
+uint32_t ipfix_data_records(const FlowRecord& record, IpfixRecordForm form) {
+    // The client sent the flow's first packet: its direction always has a record.
+    if (form == IpfixRecordForm::biflow) return 1;
+    return record.summary.packets[1] > 0 ? 2 : 1;
+}
+
 struct IpfixEncoder::Fixbuf {
     fbInfoModel_t* model = nullptr;
     fBuf_t* buffer = nullptr;  // owns the session and the exporter
@@ -232,13 +247,15 @@ IpfixEncoder::IpfixEncoder(const IpfixEncoderOptions& options, const AppCatalog&
 
     uint32_t enterprise = options_.enterprise_elements ? kEnterprise : 0;
     if (options_.enterprise_elements && options_.tls_elements) enterprise |= kTls;
+    const uint32_t form =
+        options_.record_form == IpfixRecordForm::biflow ? kBiflow : kUnidirectional;
     tls_slots_ = {tls_slot("sni"), tls_slot("alpn"), tls_slot("ja3"), tls_slot("ja4")};
     fb.flow_internal =
         add_template(fb.session, true, make_template(fb.model, kFlowSpec, UINT32_MAX));
-    fb.flow_v4 =
-        add_template(fb.session, false, make_template(fb.model, kFlowSpec, kV4 | enterprise));
-    fb.flow_v6 =
-        add_template(fb.session, false, make_template(fb.model, kFlowSpec, kV6 | enterprise));
+    fb.flow_v4 = add_template(fb.session, false,
+                              make_template(fb.model, kFlowSpec, kV4 | form | enterprise));
+    fb.flow_v6 = add_template(fb.session, false,
+                              make_template(fb.model, kFlowSpec, kV6 | form | enterprise));
     if (options_.app_names) {
         fb.names_internal =
             add_template(fb.session, true, make_template(fb.model, kAppNameSpec, UINT32_MAX));
@@ -308,6 +325,7 @@ void IpfixEncoder::announce_app(uint16_t app, std::vector<IpfixMessage>& out) {
 }
 
 void IpfixEncoder::add(const FlowRecord& record, std::vector<IpfixMessage>& out) {
+    last_add_records_ = 0;
     const FlowSummary& flow = record.summary;
     // A collector learns an id's name before the first record that uses it.
     announce_app(flow.verdict.app, out);
@@ -320,8 +338,6 @@ void IpfixEncoder::add(const FlowRecord& record, std::vector<IpfixMessage>& out)
     data.flow_end_ms = flow.last_seen_us / 1000;
     data.octets = flow.bytes[0];
     data.packets = flow.packets[0];
-    data.reverse_octets = flow.bytes[1];
-    data.reverse_packets = flow.packets[1];
     const std::string_view classifier =
         flow.verdict.classifier < classifier_names_.size()
             ? std::string_view(classifier_names_[flow.verdict.classifier])
@@ -340,6 +356,7 @@ void IpfixEncoder::add(const FlowRecord& record, std::vector<IpfixMessage>& out)
         std::memcpy(data.source_v6, client.data(), 16);
         std::memcpy(data.destination_v6, server.data(), 16);
     }
+    // Tunnel ids stay per flow on both records: "up" is client to server whichever record.
     data.tunnel_type = static_cast<uint8_t>(record.tunnel.type);
     data.tunnel_id_up = record.tunnel.id_up;
     data.tunnel_id_down = record.tunnel.id_down;
@@ -350,9 +367,27 @@ void IpfixEncoder::add(const FlowRecord& record, std::vector<IpfixMessage>& out)
     data.end_reason = end_reason_code(record.end);
     application_id(flow.verdict.app, data.application_id);
     data.confidence = static_cast<uint8_t>(flow.verdict.confidence);
-    append(fixbuf_->flow_internal, key.ip_version == 4 ? fixbuf_->flow_v4 : fixbuf_->flow_v6, &data,
-           sizeof(data), out);
+    const uint16_t external = key.ip_version == 4 ? fixbuf_->flow_v4 : fixbuf_->flow_v6;
+    if (options_.record_form == IpfixRecordForm::biflow) {
+        data.reverse_octets = flow.bytes[1];
+        data.reverse_packets = flow.packets[1];
+    } else {
+        data.biflow_direction = kInitiator;
+    }
+    append(fixbuf_->flow_internal, external, &data, sizeof(data), out);
     ++records_open_;
+    ++last_add_records_;
+    if (ipfix_data_records(record, options_.record_form) < 2) return;
+    // The server's side: the same flow seen from the server, with its own counters.
+    std::swap(data.source_v4, data.destination_v4);
+    std::swap(data.source_v6, data.destination_v6);
+    std::swap(data.source_port, data.destination_port);
+    data.octets = flow.bytes[1];
+    data.packets = flow.packets[1];
+    data.biflow_direction = kReverseInitiator;
+    append(fixbuf_->flow_internal, external, &data, sizeof(data), out);
+    ++records_open_;
+    ++last_add_records_;
 }
 
 void IpfixEncoder::flush(std::vector<IpfixMessage>& out) {

@@ -1,8 +1,8 @@
 #pragma once
 // IPFIX (RFC 7011) encoding of flow records for one observation domain, through libfixbuf:
-// templates for IPv4 and IPv6 biflows (RFC 5103 reverse counters), applicationId (IE 95)
-// in data records, an options template mapping each id to applicationName (IE 96) and
-// applicationCategoryName (IE 97) (the NBAR2 convention), and enterprise elements under
+// templates for IPv4 and IPv6 flows in one of two record forms (IpfixRecordForm),
+// applicationId (IE 95) in data records, an options template mapping each id to applicationName (IE
+// 96) and applicationCategoryName (IE 97) (the NBAR2 convention), and enterprise elements under
 // kOttscopePen. The encoder produces whole IPFIX messages; sending them is someone else's
 // job (ipfix_exporter.h). Control thread only.
 
@@ -44,15 +44,33 @@ inline constexpr uint16_t tls_ja4 = 110;
 inline constexpr uint8_t kApplicationEngine = 6;
 inline constexpr size_t kApplicationIdLength = 5;
 
+// How a flow becomes IPFIX data records.
+enum class IpfixRecordForm : uint8_t {
+    // Two records, client to server and server to client (addresses and ports swapped), each
+    // with its own octetDeltaCount/packetDeltaCount and sharing the flow's start, end, app and
+    // enterprise elements; biflowDirection (IE 239) says which is which. Collectors that know
+    // nothing of RFC 5103 (pmacct's nfacctd, nfdump) count both directions. A server that
+    // never answered gives no server-to-client record.
+    unidirectional,
+    // One RFC 5103 biflow record: server to client in reverseOctetDeltaCount and
+    // reversePacketDeltaCount (PEN 29305), for YAF/SiLK-style collectors.
+    biflow,
+};
+
+// IPFIX data records that `record` becomes in `form`: the unit of the export's counters
+// (sent, dropped, queued), as a collector counts them.
+uint32_t ipfix_data_records(const FlowRecord& record, IpfixRecordForm form);
+
 struct IpfixEncoderOptions {
     uint32_t observation_domain = 0;
     size_t max_message_bytes = 1400;  // UDP: below the path MTU; TCP: up to 65535
     bool app_names = true;            // the options template and records naming app ids
     bool enterprise_elements = true;  // classifier, confidence, evidence, tunnel ids
     bool tls_elements = true;         // with enterprise_elements: SNI, ALPN, JA3, JA4
+    IpfixRecordForm record_form = IpfixRecordForm::unidirectional;
 };
 
-// One whole IPFIX message and the flow records it carries (for the drop accounting).
+// One whole IPFIX message and the data records it carries (for the drop accounting).
 struct IpfixMessage {
     std::vector<uint8_t> bytes;
     uint32_t records = 0;
@@ -66,14 +84,16 @@ public:
     IpfixEncoder(const IpfixEncoder&) = delete;
     IpfixEncoder& operator=(const IpfixEncoder&) = delete;
 
-    // Adds one record; every message completed on the way is appended to `out`.
+    // Adds the data records of one flow record; every message completed on the way is
+    // appended to `out`. When it throws, last_add_records() says how many got in.
     void add(const FlowRecord& record, std::vector<IpfixMessage>& out);
+    [[nodiscard]] uint32_t last_add_records() const noexcept { return last_add_records_; }
     // Ends the message under construction, if it holds any record.
     void flush(std::vector<IpfixMessage>& out);
     // Templates (and then the names of every app seen so far) in messages of their own: at
     // the start, on every refresh (UDP) and after every reconnection (TCP).
     void announce_templates(std::vector<IpfixMessage>& out);
-    // Flow records inside the message under construction.
+    // Data records inside the message under construction.
     [[nodiscard]] uint32_t records_open() const noexcept { return records_open_; }
     [[nodiscard]] uint32_t observation_domain() const noexcept {
         return options_.observation_domain;
@@ -95,6 +115,7 @@ private:
     std::vector<uint16_t> seen_apps_;
     std::array<AnnotationSlot, 4> tls_slots_{};  // sni, alpn, ja3, ja4 in the record
     uint32_t records_open_ = 0;
+    uint32_t last_add_records_ = 0;
     uint32_t appended_ = 0;  // data or options records inside the message under construction
 };
 

@@ -15,6 +15,8 @@ IpfixExportPlan ipfix_plan_of(const Config& config, const std::vector<std::strin
     plan.settings.domain_id = config.ipfix_domain_id;
     plan.settings.app_names = config.ipfix_app_names;
     plan.settings.enterprise_elements = config.ipfix_enterprise_elements;
+    plan.settings.record_form =
+        config.ipfix_biflow_records ? IpfixRecordForm::biflow : IpfixRecordForm::unidirectional;
     const auto registry = classifier_registry();
     for (size_t i = 0; i < registry.size() && i < config.classifiers.size(); ++i)
         if (registry[i]->name == "tls")

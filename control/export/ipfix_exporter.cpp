@@ -51,6 +51,7 @@ IpfixExporter::IpfixExporter(IpfixCollector collector, const IpfixExportSettings
         options.app_names = settings_.app_names;
         options.enterprise_elements = settings_.enterprise_elements;
         options.tls_elements = settings_.tls_elements;
+        options.record_form = settings_.record_form;
         encoders_.push_back(std::make_unique<IpfixEncoder>(options, catalog, classifier_names));
     }
     last_tokens_ = Clock::now();
@@ -67,7 +68,7 @@ void IpfixExporter::drop(ExportDrop reason, uint64_t records) {
 }
 
 void IpfixExporter::set_queued() {
-    if (owns_gauges_) stats_->queued.store(queue_.size(), std::memory_order_relaxed);
+    if (owns_gauges_) stats_->queued.store(queued_records_, std::memory_order_relaxed);
 }
 
 void IpfixExporter::set_connected(bool connected) {
@@ -75,11 +76,13 @@ void IpfixExporter::set_connected(bool connected) {
 }
 
 void IpfixExporter::offer(const FlowRecord& record, unsigned worker) {
+    const uint32_t records = ipfix_data_records(record, settings_.record_form);
     if (queue_.size() >= settings_.buffer_records) {
-        drop(ExportDrop::buffer_full, 1);
+        drop(ExportDrop::buffer_full, records);
         return;
     }
     queue_.push_back(Queued{record, static_cast<uint16_t>(worker % encoders_.size())});
+    queued_records_ += records;
     set_queued();
 }
 
@@ -266,11 +269,14 @@ void IpfixExporter::pump(Clock::time_point now) {
         size_t encoded = 0;
         while (outbox_.size() < kMaxOutbox && !queue_.empty() && (rate == 0 || tokens_ >= 1)) {
             const Queued& next = queue_.front();
+            const uint32_t records = ipfix_data_records(next.record, settings_.record_form);
+            queued_records_ -= records;
+            IpfixEncoder& encoder = *encoders_[next.worker];
             try {
-                encoders_[next.worker]->add(next.record, scratch_);
+                encoder.add(next.record, scratch_);
             } catch (const std::exception& e) {
                 // A record libfixbuf refuses is counted and reported once; the others go on.
-                drop(ExportDrop::send_error, 1);
+                drop(ExportDrop::send_error, records - encoder.last_add_records());
                 if (!encode_error_reported_)
                     fmt::print(stderr, "ottscope: IPFIX export to {}: {}\n", collector_.url,
                                e.what());
@@ -278,7 +284,7 @@ void IpfixExporter::pump(Clock::time_point now) {
             }
             queue_.pop_front();
             ++encoded;
-            if (rate > 0) tokens_ -= 1;
+            if (rate > 0) tokens_ -= records;
             for (IpfixMessage& message : scratch_) outbox_.push_back(std::move(message));
             scratch_.clear();
         }
@@ -325,11 +331,12 @@ void IpfixExporter::close_counting(ExportDrop reason) {
     // sent (nothing more can be known about them).
     check_refusal(Clock::now());
     confirm(Clock::now(), true);
-    uint64_t left = queue_.size();
+    uint64_t left = queued_records_;
     for (const IpfixMessage& message : outbox_) left += message.records;
     for (const auto& encoder : encoders_) left += encoder->records_open();
     drop(reason, left);
     queue_.clear();
+    queued_records_ = 0;
     outbox_.clear();
     scratch_.clear();
     set_queued();
@@ -353,6 +360,7 @@ bool IpfixExporter::retire_step(Clock::time_point now, Clock::time_point deadlin
 void IpfixExporter::hand_over_queue(IpfixExporter& successor) {
     for (Queued& queued : queue_) successor.offer(queued.record, queued.worker);
     queue_.clear();
+    queued_records_ = 0;
     owns_gauges_ = false;
 }
 

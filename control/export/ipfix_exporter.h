@@ -1,7 +1,9 @@
 #pragma once
 // Sends flow records to one IPFIX collector over UDP or TCP. Records wait in a bounded
 // queue while the collector is away or the export rate is reached; what cannot wait is
-// counted by reason in ExportStats (ottscope_export_dropped_records_total{reason}).
+// counted by reason in ExportStats (ottscope_export_dropped_records_total{reason}). The
+// counters' unit is the IPFIX data record (ipfix_data_records(): two per flow in the
+// unidirectional form), what a collector counts; the queue's bound is in flows.
 // Non-blocking sockets, driven by pump() from the control loop: never on a worker.
 //
 // UDP has no acknowledgement. The socket is connected, so the kernel reports an ICMP port
@@ -68,7 +70,8 @@ struct IpfixExportSettings {
     bool tls_elements = true;  // flow_records.tls_fields: the TLS values go out as in JSON Lines
     uint32_t template_refresh_seconds = 60;  // UDP; TCP sends them on every connection
     uint32_t max_records_per_second = 0;     // 0: unbounded
-    uint32_t buffer_records = 262144;
+    uint32_t buffer_records = 262144;        // flows queued while the collector is away
+    IpfixRecordForm record_form = IpfixRecordForm::unidirectional;
     bool operator==(const IpfixExportSettings&) const = default;
 };
 
@@ -134,6 +137,7 @@ private:
     IpfixExportSettings settings_;
     std::vector<std::unique_ptr<IpfixEncoder>> encoders_;  // one per worker
     std::deque<Queued> queue_;
+    uint64_t queued_records_ = 0;  // IPFIX data records of the flows in queue_
     std::deque<IpfixMessage> outbox_;
     std::vector<IpfixMessage> scratch_;
     size_t front_offset_ = 0;  // bytes of outbox_.front() already sent (TCP)

@@ -54,6 +54,33 @@ TEST(IpfixExporter, AFullQueueDropsAndWhatIsLeftAtTheEndIsCounted) {
     EXPECT_EQ(exporter.stats().records.load(), 0u);
 }
 
+// The counters' unit is the IPFIX data record: a flow whose server answered is two records
+// in the default unidirectional form, one as an RFC 5103 biflow.
+TEST(IpfixExporter, AFlowWithAnAnswerCountsTwoUnidirectionalRecordsOrOneBiflow) {
+    Catalog c;
+    for (const IpfixRecordForm form : {IpfixRecordForm::unidirectional, IpfixRecordForm::biflow}) {
+        IpfixExportSettings settings;
+        settings.buffer_records = 2;
+        settings.record_form = form;
+        IpfixExporter exporter(closed_tcp_port(), settings, 1, c.catalog, c.classifiers);
+        const uint64_t per_flow = form == IpfixRecordForm::biflow ? 1 : 2;
+        for (uint16_t i = 0; i < 5; ++i) {
+            FlowRecord answered = record(40000 + i);
+            answered.summary.packets[0] = 3;
+            answered.summary.packets[1] = 2;
+            exporter.offer(answered, 0);
+        }
+        FlowRecord unanswered = record(41000);
+        unanswered.summary.packets[0] = 1;
+        exporter.offer(unanswered, 0);  // the queue is full: one more flow dropped
+        EXPECT_EQ(dropped(exporter.stats(), ExportDrop::buffer_full), 3 * per_flow + 1);
+        EXPECT_EQ(exporter.stats().queued.load(), 2 * per_flow);
+        EXPECT_FALSE(exporter.finish(IpfixExporter::Clock::now() + std::chrono::milliseconds(50)));
+        EXPECT_EQ(dropped(exporter.stats(), ExportDrop::shutdown), 2 * per_flow);
+        EXPECT_EQ(exporter.stats().queued.load(), 0u);
+    }
+}
+
 TEST(IpfixExporter, TheRateBoundKeepsRecordsQueued) {
     Catalog c;
     IpfixExportSettings settings;
