@@ -24,8 +24,9 @@ packages=(
   ngtcp2-client ngtcp2-server
   # deploy tests: a real Prometheus (and promtool) scrapes the appliance; unit file checks
   prometheus systemd
-  # IPFIX export tests: a real collector (nfacctd) and libfixbuf's decoder (ipfixDump)
-  pmacct libfixbuf-tools
+  # IPFIX export tests: real collectors (nfacctd; nfcapd and nfdump) and libfixbuf's
+  # decoder (ipfixDump)
+  pmacct nfdump libfixbuf-tools
 )
 
 missing=()

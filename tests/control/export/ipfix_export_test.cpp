@@ -1,6 +1,7 @@
 // IPFIX export of the demo capture, decoded by real collectors: pmacct's nfacctd (UDP,
-// print plugin) and libfixbuf's ipfixDump (TCP stream saved to a file). Both must see every
-// flow of the run with the app names and counters of the JSON Lines records of that run.
+// print plugin, biflow form with the primitives file) and libfixbuf's ipfixDump (TCP stream
+// saved to a file, the default unidirectional form). Both must see every flow of the run
+// with the app names and counters of the JSON Lines records of that run.
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -20,6 +21,7 @@
 #include <thread>
 
 #include "tests/control/child_process.h"
+#include "tests/control/export/collector_process.h"
 #include "tests/test_support.h"
 
 namespace ottscope::test {
@@ -87,40 +89,38 @@ std::multiset<std::string> json_flows(const std::string& path, bool with_address
     return flows;
 }
 
+// One IPFIX data record of the unidirectional form per direction of each flow (none for a
+// server that never answered): app, ports as the record has them, counters, biflowDirection
+// (1: client to server, 2: server to client).
+std::string direction_text(const std::string& app, uint64_t src_port, uint64_t dst_port,
+                           uint64_t packets, uint64_t bytes, int direction) {
+    std::ostringstream out;
+    out << app << " " << src_port << " > " << dst_port << " pkts " << packets << " bytes " << bytes
+        << " direction " << direction;
+    return out.str();
+}
+
+std::multiset<std::string> json_directions(const std::string& path) {
+    std::multiset<std::string> records;
+    simdjson::dom::parser parser;
+    for (const std::string& line : read_lines(path)) {
+        if (line.empty()) continue;
+        simdjson::dom::element record = parser.parse(line);
+        const std::string app{std::string_view(record["app"])};
+        const uint64_t client = uint64_t(record["src_port"]);
+        const uint64_t server = uint64_t(record["dst_port"]);
+        records.insert(direction_text(app, client, server, uint64_t(record["pkts_c2s"]),
+                                      uint64_t(record["bytes_c2s"]), 1));
+        if (uint64_t(record["pkts_s2c"]) > 0)
+            records.insert(direction_text(app, server, client, uint64_t(record["pkts_s2c"]),
+                                          uint64_t(record["bytes_s2c"]), 2));
+    }
+    return records;
+}
+
 std::string demo_pcap() {
     return source_root() + "/config/demo/tume-demo.pcap";
 }
-
-// A collector process in its own process group: nfacctd forks plugins, and all of them go
-// when the test ends.
-class Collector {
-public:
-    explicit Collector(const std::vector<std::string>& argv, const std::string& log) {
-        pid_ = fork();
-        if (pid_ == 0) {
-            setpgid(0, 0);
-            const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            dup2(fd, 1);
-            dup2(fd, 2);
-            std::vector<char*> args;
-            for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-            args.push_back(nullptr);
-            execvp(args[0], args.data());
-            _exit(127);
-        }
-        setpgid(pid_, pid_);
-    }
-    ~Collector() {
-        if (pid_ <= 0) return;
-        kill(-pid_, SIGKILL);
-        waitpid(pid_, nullptr, 0);
-    }
-    Collector(const Collector&) = delete;
-    Collector& operator=(const Collector&) = delete;
-
-private:
-    pid_t pid_ = -1;
-};
 
 std::string read_text(const std::string& path) {
     std::ifstream in(path);
@@ -137,10 +137,17 @@ std::vector<std::string> split(const std::string& line, char separator) {
     return fields;
 }
 
-TEST(IpfixExport, NfacctdDecodesEveryFlowOfTheDemoOverUdp) {
-    // Debian installs it in /usr/sbin, which a user's PATH may lack.
-    std::string program = find_program("nfacctd");
-    if (program.empty() && fs::exists("/usr/sbin/nfacctd")) program = "/usr/sbin/nfacctd";
+// The repository's configuration (its rules by absolute path) with RFC 5103 biflow records.
+std::string biflow_config(const std::string& dir) {
+    const std::string path = dir + "/biflow.yaml";
+    std::ofstream(path) << "rules:\n  files: [\"" << source_root()
+                        << "/config/rules.d/*.yaml\"]\n  watch_files: false\n"
+                           "export:\n  ipfix:\n    record_form: biflow\n";
+    return path;
+}
+
+TEST(IpfixExport, NfacctdWithThePrimitivesFileDecodesEveryBiflowOfTheDemoOverUdp) {
+    const std::string program = collector_program("nfacctd");
     ASSERT_FALSE(program.empty())
         << "nfacctd is not installed: run deploy/install-deps.sh as root (Debian package pmacct)";
     const std::string dir = temp_dir() + "/nfacctd";
@@ -169,7 +176,7 @@ TEST(IpfixExport, NfacctdDecodesEveryFlowOfTheDemoOverUdp) {
            "print_output_file_append[flows]: true\n"
            "print_refresh_time[flows]: 1\n"
            "timestamps_since_epoch: true\n";
-    Collector nfacctd({program, "-f", dir + "/nfacctd.conf"}, dir + "/nfacctd.log");
+    CollectorProcess nfacctd({program, "-f", dir + "/nfacctd.conf"}, dir + "/nfacctd.log");
     ASSERT_TRUE(wait_until(
         [&] {
             return read_text(dir + "/nfacctd.log").find("waiting for NetFlow") != std::string::npos;
@@ -178,8 +185,8 @@ TEST(IpfixExport, NfacctdDecodesEveryFlowOfTheDemoOverUdp) {
         << read_text(dir + "/nfacctd.log");
 
     const CommandResult run = run_command(
-        {binary_path(), "run", "-c", source_root() + "/config/ottscope.yaml", "--pcap", demo_pcap(),
-         "--workers", "1", "--metrics", "127.0.0.1:" + std::to_string(free_port()), "--flows-out",
+        {binary_path(), "run", "-c", biflow_config(dir), "--pcap", demo_pcap(), "--workers", "1",
+         "--metrics", "127.0.0.1:" + std::to_string(free_port()), "--flows-out",
          dir + "/flows.jsonl", "--ipfix", "udp://127.0.0.1:" + std::to_string(port)});
     ASSERT_EQ(run.status, 0) << run.output;
     const std::multiset<std::string> expected = json_flows(dir + "/flows.jsonl", true, true);
@@ -310,16 +317,12 @@ TEST(IpfixExport, IpfixDumpDecodesTheTcpStreamOfACollectorThatCameLate) {
         if (fields.count("applicationName"))
             names[fields["applicationId"]] = fields["applicationName"];
         else if (fields.count("sourceTransportPort")) {
-            FlowFacts f;
-            f.app = fields["applicationId"];
-            f.src_port = number("sourceTransportPort");
-            f.dst_port = number("destinationTransportPort");
-            f.pkts_c2s = number("packetDeltaCount");
-            f.bytes_c2s = number("octetDeltaCount");
-            f.pkts_s2c = number("reversePacketDeltaCount");
-            f.bytes_s2c = number("reverseOctetDeltaCount");
+            EXPECT_FALSE(fields.count("reversePacketDeltaCount")) << "a biflow by default";
             EXPECT_TRUE(fields.count("32473/102")) << "no ottscope confidence element";
-            decoded.insert(f.text());
+            decoded.insert(direction_text(fields["applicationId"], number("sourceTransportPort"),
+                                          number("destinationTransportPort"),
+                                          number("packetDeltaCount"), number("octetDeltaCount"),
+                                          static_cast<int>(number("biflowDirection"))));
         }
         fields.clear();
     };
@@ -348,20 +351,20 @@ TEST(IpfixExport, IpfixDumpDecodesTheTcpStreamOfACollectorThatCameLate) {
         ASSERT_TRUE(names.count(id)) << "applicationId " << id << " was never named";
         named.insert(names[id] + flow.substr(space));
     }
-    std::multiset<std::string> expected;
-    for (const std::string& flow : json_flows(dir + "/flows.jsonl", false)) expected.insert(flow);
-    // ipfixDump's lines carry no addresses in this comparison: the ports tell flows apart.
-    std::multiset<std::string> without_addresses;
-    for (std::string flow : named) without_addresses.insert(flow);
-    EXPECT_EQ(without_addresses, expected) << dump.output.substr(0, 4000);
+    // Addresses are left out of this comparison: the ports tell flows apart.
+    const std::multiset<std::string> expected = json_directions(dir + "/flows.jsonl");
+    EXPECT_EQ(named, expected) << dump.output.substr(0, 4000);
     // Two workers: two observation domains (domain_id 1 * 256 + worker).
     EXPECT_TRUE(domains.count("256")) << dump.output.substr(0, 2000);
-    std::printf("ipfixDump decoded %zu flows in %zu observation domains\n", named.size(),
-                domains.size());
+    std::printf(
+        "ipfixDump decoded %zu unidirectional records in %zu observation domains, as the JSON "
+        "Lines records' directions\n",
+        named.size(), domains.size());
 }
 
 // The tunnels of issue 17 in IPFIX: ottscopeTunnelType (32473/104) numbers them as the README
-// lists (2 vxlan, 6 pbb, 7 gre_udp, 8 teredo), on every record of the flows inside them.
+// lists (2 vxlan, 6 pbb, 7 gre_udp, 8 teredo), on every record of the flows inside them
+// (both directions' records in the unidirectional form).
 TEST(IpfixExport, IpfixDumpSeesTheTunnelTypeOfEachNewEncapsulation) {
     ASSERT_FALSE(find_program("ipfixDump").empty())
         << "ipfixDump is not installed: run deploy/install-deps.sh as root (libfixbuf-tools)";
@@ -377,7 +380,8 @@ TEST(IpfixExport, IpfixDumpSeesTheTunnelTypeOfEachNewEncapsulation) {
     std::vector<std::string> argv = {binary_path(), "run",
                                      "--workers",   "1",
                                      "--metrics",   "127.0.0.1:" + std::to_string(free_port()),
-                                     "--ipfix",     "tcp://127.0.0.1:" + std::to_string(port)};
+                                     "--ipfix",     "tcp://127.0.0.1:" + std::to_string(port),
+                                     "--flows-out", dir + "/flows.jsonl"};
     for (const std::string& name : names) {
         argv.push_back("--pcap");
         argv.push_back(dir + "/" + name + ".pcap");
@@ -398,15 +402,30 @@ TEST(IpfixExport, IpfixDumpSeesTheTunnelTypeOfEachNewEncapsulation) {
         std::smatch m;
         if (std::regex_search(line, m, type)) ++types[m[1]];
     }
-    // Ten flows in each capture.
-    EXPECT_EQ(types, (std::map<std::string, int>{{"2", 10}, {"6", 10}, {"7", 10}, {"8", 10}}));
+    // Ten flows in each capture, a record for each direction that carried packets.
+    static const std::map<std::string, std::string> numbers{
+        {"vxlan", "2"}, {"pbb", "6"}, {"gre_udp", "7"}, {"teredo", "8"}};
+    std::map<std::string, int> flows;
+    std::map<std::string, int> expected;
+    simdjson::dom::parser parser;
+    for (const std::string& line : read_lines(dir + "/flows.jsonl")) {
+        if (line.empty()) continue;
+        simdjson::dom::element record = parser.parse(line);
+        std::string_view name;
+        if (record["tunnel"]["type"].get(name) != simdjson::SUCCESS) continue;
+        const auto number = numbers.find(std::string(name));
+        const std::string type = number == numbers.end() ? std::string(name) : number->second;
+        ++flows[type];
+        expected[type] += uint64_t(record["pkts_s2c"]) > 0 ? 2 : 1;
+    }
+    EXPECT_EQ(flows, (std::map<std::string, int>{{"2", 10}, {"6", 10}, {"7", 10}, {"8", 10}}));
+    EXPECT_EQ(types, expected);
 }
 
 // The TLS values of TLS and QUIC flows (32473/107-110) reach a stock collector as the JSON
 // Lines records carry them: nfacctd with the primitives file operators get under deploy/.
 TEST(IpfixExport, NfacctdReadsTheTlsValuesOfTlsAndQuicFlows) {
-    std::string program = find_program("nfacctd");
-    if (program.empty() && fs::exists("/usr/sbin/nfacctd")) program = "/usr/sbin/nfacctd";
+    const std::string program = collector_program("nfacctd");
     ASSERT_FALSE(program.empty())
         << "nfacctd is not installed: run deploy/install-deps.sh as root (Debian package pmacct)";
     const std::string dir = temp_dir() + "/nfacctd-tls";
@@ -422,7 +441,7 @@ TEST(IpfixExport, NfacctdReadsTheTlsValuesOfTlsAndQuicFlows) {
            "print_output[flows]: csv\nprint_output_separator[flows]: |\nprint_output_file[flows]: "
         << dir << "/flows.csv\nprint_output_file_append[flows]: true\n"
         << "print_refresh_time[flows]: 1\n";
-    Collector nfacctd({program, "-f", dir + "/nfacctd.conf"}, dir + "/nfacctd.log");
+    CollectorProcess nfacctd({program, "-f", dir + "/nfacctd.conf"}, dir + "/nfacctd.log");
     ASSERT_TRUE(wait_until(
         [&] {
             return read_text(dir + "/nfacctd.log").find("waiting for NetFlow") != std::string::npos;
@@ -450,9 +469,13 @@ TEST(IpfixExport, NfacctdReadsTheTlsValuesOfTlsAndQuicFlows) {
         const std::string ja4 = text(record, "ja4");
         if (ja4.empty()) continue;
         quic_seen |= ja4[0] == 'q';
-        expected.insert(std::to_string(uint64_t(record["src_port"])) + " " +
-                        std::to_string(uint64_t(record["dst_port"])) + " " + sni + " " +
-                        text(record, "alpn") + " " + text(record, "ja3") + " " + ja4);
+        // Both records of the flow (unidirectional form) carry its TLS values.
+        const std::string client = std::to_string(uint64_t(record["src_port"]));
+        const std::string server = std::to_string(uint64_t(record["dst_port"]));
+        const std::string values =
+            sni + " " + text(record, "alpn") + " " + text(record, "ja3") + " " + ja4;
+        expected.insert(client + " " + server + " " + values);
+        if (uint64_t(record["pkts_s2c"]) > 0) expected.insert(server + " " + client + " " + values);
     }
     ASSERT_TRUE(quic_seen) << "the QUIC capture must give a q-prefixed JA4";
     ASSERT_GE(expected.size(), 5u);
@@ -480,7 +503,8 @@ TEST(IpfixExport, NfacctdReadsTheTlsValuesOfTlsAndQuicFlows) {
         std::chrono::seconds(15));
     EXPECT_EQ(decoded, expected) << "nfacctd log:\n" << read_text(dir + "/nfacctd.log");
     std::printf(
-        "nfacctd decoded SNI, ALPN, JA3 and JA4 of %zu TLS and QUIC flows as in the records\n",
+        "nfacctd decoded SNI, ALPN, JA3 and JA4 of %zu TLS and QUIC flow directions as in the "
+        "records\n",
         decoded.size());
 }
 
@@ -498,11 +522,15 @@ TEST(IpfixExport, ConfigurationErrorsNameTheirPlace) {
     fs::create_directories(dir);
     std::ofstream(dir + "/bad.yaml") << "export:\n  ipfix:\n    collectors:\n"
                                         "      - udp://127.0.0.1:4739\n      - tcp://collector\n"
-                                        "    domain_id: 99999999\n";
+                                        "    domain_id: 99999999\n"
+                                        "    record_form: biflows\n";
     const CommandResult check = run_command({binary_path(), "check-config", dir + "/bad.yaml"});
     EXPECT_EQ(check.status, 1);
     EXPECT_NE(check.output.find("bad.yaml:5:9:"), std::string::npos) << check.output;
     EXPECT_NE(check.output.find("bad.yaml:6:"), std::string::npos) << check.output;
+    EXPECT_NE(check.output.find("bad.yaml:7:18:"), std::string::npos) << check.output;
+    EXPECT_NE(check.output.find("'biflows', must be unidirectional"), std::string::npos)
+        << check.output;
 }
 
 }  // namespace
