@@ -126,7 +126,7 @@ std::vector<Capture> captures() {
 
 // The repository's configuration (its rules by absolute path) with the given record form.
 std::string config_with_form(const std::string& dir, const std::string& form) {
-    const std::string path = dir + "/" + form + ".yaml";
+    std::string path = dir + "/" + form + ".yaml";
     std::ofstream(path) << "rules:\n  files: [\"" << source_root()
                         << "/config/rules.d/*.yaml\"]\n  watch_files: false\n"
                            "export:\n  ipfix:\n    record_form: "
