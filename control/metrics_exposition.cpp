@@ -46,7 +46,7 @@ void render_record_sinks(const StatsView& view,
                          std::vector<MetricFamily>& families) {
     auto dropped = family("ottscope_flow_records_dropped_total",
                           "Flow records lost, by sink (ring: the worker's record ring was full, "
-                          "for every sink) and reason.",
+                          "for every sink; ipfix: counted in IPFIX data records) and reason.",
                           MetricType::Counter);
     uint64_t ring_full = 0;
     for (const WorkerCounters* worker : view.workers) ring_full += worker->records_dropped.read();
