@@ -392,9 +392,11 @@ TEST(IpfixReload, AUdpCollectorAwayCountsWhatItRefusedAndGetsTheRestWhenBack) {
     EXPECT_GT(queued, 0);
     // What the collector received: every record counted as sent (a datagram caught in the
     // closing socket's buffer is the loss UDP cannot see), at most those counted as refused
-    // on top (the kernel does not say which datagram of the window was refused).
+    // on top (the kernel does not say which datagram of the window was refused). The margin
+    // is a few datagrams of records: up to about 16 data records each in the unidirectional
+    // form, twice as many per flow as biflows, so the same window holds twice the records.
     const uint64_t received = received_first + collector->records();
-    EXPECT_GE(received + 64, s.sent) << "received " << received << "; " << s.line;
+    EXPECT_GE(received + 256, s.sent) << "received " << received << "; " << s.line;
     EXPECT_LE(received, s.sent + s.dropped) << "received " << received << "; " << s.line;
     std::printf(
         "%llu records produced: %llu sent, %llu dropped (%s); collector received %llu; "
