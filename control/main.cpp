@@ -181,7 +181,9 @@ int run_cli(int argc, char** argv) {
 
     std::string config_file;
     auto* check_cmd = app.add_subcommand("check-config", "validate a configuration file");
-    check_cmd->add_option("file", config_file, "configuration file")->required();
+    check_cmd->add_option("file", config_file,
+                          "configuration or rule file (default: the configuration run would "
+                          "take: /etc/ottscope/ottscope.yaml, else the checkout's)");
 
     ottscope::synth::SynthOptions synth;
     auto* synth_cmd = app.add_subcommand("synth", "write our synthetic demo/test capture");
@@ -226,7 +228,19 @@ int run_cli(int argc, char** argv) {
         ctl.json = ctl_output == "json";
         return ottscope::run_ctl(ctl);
     }
-    if (*check_cmd) return check_config(config_file);
+    if (*check_cmd) {
+        if (config_file.empty()) {
+            config_file = ottscope::find_default_config(ottscope::default_config_places()).path;
+            if (config_file.empty()) {
+                fmt::print(stderr,
+                           "ottscope: check-config: no configuration to check: {} does not "
+                           "exist and this binary is not in a checkout; give FILE\n",
+                           ottscope::kSystemConfigPath);
+                return 1;
+            }
+        }
+        return check_config(config_file);
+    }
     if (*synth_cmd) return ottscope::synth::write_capture(synth);
     return 1;
 }

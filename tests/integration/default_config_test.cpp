@@ -144,5 +144,22 @@ TEST(DefaultConfig, ABrokenInstalledConfigurationIsAnErrorNotSkipped) {
     EXPECT_NE(result.output.find(broken + ":2:"), std::string::npos) << result.output;
 }
 
+// check-config without FILE checks what run would take, and says when there is nothing.
+TEST(DefaultConfig, CheckConfigWithoutAFileChecksWhatRunWouldTake) {
+    const CommandResult checkout =
+        run_command({"/usr/bin/env", "-u", "OTTSCOPE_CHECKOUT_CONFIG",
+                     "OTTSCOPE_SYSTEM_CONFIG=", binary_path(), "check-config"});
+    EXPECT_EQ(checkout.status, 0) << checkout.output;
+    EXPECT_NE(checkout.output.find("/config/ottscope.yaml: ok (1 rule file, 2 apps)"),
+              std::string::npos)
+        << checkout.output;
+    const CommandResult nothing = run_command(
+        {"/usr/bin/env", "OTTSCOPE_CHECKOUT_CONFIG=", "OTTSCOPE_SYSTEM_CONFIG=", binary_path(),
+         "check-config"});
+    EXPECT_EQ(nothing.status, 1) << nothing.output;
+    EXPECT_NE(nothing.output.find("no configuration to check"), std::string::npos)
+        << nothing.output;
+}
+
 }  // namespace
 }  // namespace ottscope::test
