@@ -34,14 +34,12 @@ std::vector<std::string> sorted_lines(const std::string& path) {
 // it (empty skips that step), "-VAR" removes it (the real place is looked at).
 CommandResult run_without_config(const std::vector<std::string>& environment,
                                  const std::string& flows) {
+    // env takes its options (-u) before the settings.
     std::vector<std::string> argv = {"/usr/bin/env"};
-    for (const std::string& setting : environment) {
-        if (setting.starts_with('-')) {
-            argv.insert(argv.end(), {"-u", setting.substr(1)});
-        } else {
-            argv.push_back(setting);
-        }
-    }
+    for (const std::string& setting : environment)
+        if (setting.starts_with('-')) argv.insert(argv.end(), {"-u", setting.substr(1)});
+    for (const std::string& setting : environment)
+        if (!setting.starts_with('-')) argv.push_back(setting);
     argv.insert(argv.end(),
                 {binary_path(), "run", "--pcap", demo_capture(), "--workers", "1", "--flows-out",
                  flows, "--metrics", "127.0.0.1:" + std::to_string(free_port())});
