@@ -11,6 +11,7 @@
 #include "classifiers/app_catalog.h"
 #include "classifiers/ndpi/ndpi_classifier.h"
 #include "config/config.h"
+#include "config/default_config_path.h"
 #include "config/error_list.h"
 #include "config/file_reader.h"
 #include "config/log_text.h"
@@ -99,7 +100,11 @@ int run_cli(int argc, char** argv) {
     ottscope::RunOptions run;
     unsigned workers = 0;
     auto* run_cmd = app.add_subcommand("run", "run the appliance on ports or captures");
-    run_cmd->add_option("-c,--config", run.config_path, "configuration file (YAML)")
+    run_cmd
+        ->add_option("-c,--config", run.config_path,
+                     "configuration file (YAML; default: /etc/ottscope/ottscope.yaml, else "
+                     "config/ottscope.yaml of the checkout the binary was built in, else "
+                     "built-in defaults)")
         ->check(CLI::ExistingFile);
     run_cmd
         ->add_option("--pcap", run.pcaps,
@@ -176,7 +181,9 @@ int run_cli(int argc, char** argv) {
 
     std::string config_file;
     auto* check_cmd = app.add_subcommand("check-config", "validate a configuration file");
-    check_cmd->add_option("file", config_file, "configuration file")->required();
+    check_cmd->add_option("file", config_file,
+                          "configuration or rule file (default: the configuration run would "
+                          "take: /etc/ottscope/ottscope.yaml, else the checkout's)");
 
     ottscope::synth::SynthOptions synth;
     auto* synth_cmd = app.add_subcommand("synth", "write our synthetic demo/test capture");
@@ -196,6 +203,12 @@ int run_cli(int argc, char** argv) {
     }
     if (*run_cmd) {
         if (*workers_option) run.workers = workers;
+        if (run.config_path.empty()) {
+            const ottscope::DefaultConfig found =
+                ottscope::find_default_config(ottscope::default_config_places());
+            run.config_path = found.path;
+            run.config_origin = found.origin;
+        }
         run.json_summary = run_output == "json";
         for (const std::string& url : run.ipfix) {
             std::string error;
@@ -215,7 +228,19 @@ int run_cli(int argc, char** argv) {
         ctl.json = ctl_output == "json";
         return ottscope::run_ctl(ctl);
     }
-    if (*check_cmd) return check_config(config_file);
+    if (*check_cmd) {
+        if (config_file.empty()) {
+            config_file = ottscope::find_default_config(ottscope::default_config_places()).path;
+            if (config_file.empty()) {
+                fmt::print(stderr,
+                           "ottscope: check-config: no configuration to check: {} does not "
+                           "exist and this binary is not in a checkout; give FILE\n",
+                           ottscope::kSystemConfigPath);
+                return 1;
+            }
+        }
+        return check_config(config_file);
+    }
     if (*synth_cmd) return ottscope::synth::write_capture(synth);
     return 1;
 }

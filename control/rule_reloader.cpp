@@ -113,6 +113,7 @@ ReloadOutcome RuleReloader::load(const Config& config, bool initial) {
                                        " changed; it takes effect after a restart");
     digest_ = rules.rules->digest();
     status_.apps.store(rules.rules->size(), std::memory_order_relaxed);
+    status_.rule_files.store(files.size(), std::memory_order_relaxed);
     generation->rules_version = next_version_;
     generation->rules = std::move(rules.rules);
     const Generation& in_force = *generation;

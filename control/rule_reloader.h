@@ -24,8 +24,9 @@ struct ReloadStatus {
     std::atomic<uint64_t> failures{0};
     std::atomic<bool> last_success{true};
     std::atomic<double> last_timestamp_seconds{0};
-    std::atomic<uint64_t> version{0};  // of the rules in force
-    std::atomic<uint64_t> apps{0};     // rule-defined apps in force
+    std::atomic<uint64_t> version{0};     // of the rules in force
+    std::atomic<uint64_t> apps{0};        // rule-defined apps in force
+    std::atomic<uint64_t> rule_files{0};  // the files they came from
 };
 
 struct ReloadOutcome {

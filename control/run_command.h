@@ -8,10 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "config/default_config_path.h"
+
 namespace ottscope {
 
 struct RunOptions {
+    // -c; without it the command line fills in the default (config/default_config_path.h).
     std::string config_path;
+    ConfigOrigin config_origin = ConfigOrigin::command_line;
     std::vector<std::string> pcaps;
     std::optional<unsigned> workers;
     std::string flows_out;
@@ -44,6 +48,7 @@ inline constexpr Optimisation kOptimisations[] = {
 };
 
 // Returns the process exit status.
+// `options` must outlive the call's threads: the process (see Appliance::end_reloads).
 int run_appliance(const RunOptions& options);
 
 }  // namespace ottscope

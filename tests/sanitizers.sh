@@ -5,6 +5,8 @@
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
+# Runs without -c take the built-in defaults, as in the meson suite (tests/meson.build).
+export OTTSCOPE_SYSTEM_CONFIG= OTTSCOPE_CHECKOUT_CONFIG=
 
 build() {  # build DIR SANITIZERS TARGETS...
   local dir=$1 sanitize=$2

@@ -301,11 +301,30 @@ void Appliance::start_control_server() {
     control_server_ = std::make_unique<ControlServer>(std::move(server_options), view_);
     const auto& ports = topology_.ports();
     fmt::print(stderr,
-               "ottscope: {} worker{} on {} port{}{}; metrics on http://{}/metrics, API on "
+               "ottscope: {}; {} worker{} on {} port{}{}; metrics on http://{}/metrics, API on "
                "http://{}/api/v1/status\n",
-               workers_, workers_ == 1 ? "" : "s", ports.size(), ports.size() == 1 ? "" : "s",
-               fanout_note(), control_server_->bound_address().to_string(),
+               rules_note(), workers_, workers_ == 1 ? "" : "s", ports.size(),
+               ports.size() == 1 ? "" : "s", fanout_note(),
+               control_server_->bound_address().to_string(),
                control_server_->bound_address().to_string());
+    // Without rules, apps that only rules name (TU Me's by its certificate and host names)
+    // fall to nDPI or behaviour: the run goes on, but an operator has to know.
+    if (reloader_->status().apps.load() == 0)
+        fmt::print(stderr,
+                   "ottscope: warning: no rules loaded: apps named by rules (such as "
+                   "tume-voip) are not recognised; {}\n",
+                   options_.config_path.empty()
+                       ? "give -c FILE (config/ottscope.yaml loads config/rules.d/)"
+                       : "the configuration's rules.files match no app");
+}
+
+// "configuration FILE: 2 rule apps from 1 rule file", for the start line.
+std::string Appliance::rules_note() const {
+    const uint64_t apps = reloader_->status().apps.load();
+    const uint64_t files = reloader_->status().rule_files.load();
+    return fmt::format("{}: {} rule app{} from {} rule file{}",
+                       describe_config({options_.config_path, options_.config_origin}), apps,
+                       apps == 1 ? "" : "s", files, files == 1 ? "" : "s");
 }
 
 }  // namespace ottscope

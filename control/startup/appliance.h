@@ -80,6 +80,7 @@ private:
     void reload_loop();
     void show_progress(bool last);
     [[nodiscard]] std::string fanout_note() const;
+    [[nodiscard]] std::string rules_note() const;
     int finish();
     uint64_t count_undelivered(Totals& totals);
     void print_summary(const Totals& totals);

@@ -46,6 +46,10 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The figures in the README were taken without rules: runs without -c keep the built-in
+# defaults rather than the installed or the checkout's configuration.
+os.environ.setdefault("OTTSCOPE_SYSTEM_CONFIG", "")
+os.environ.setdefault("OTTSCOPE_CHECKOUT_CONFIG", "")
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
 

@@ -1,7 +1,9 @@
 // A real Prometheus (Debian's package) scrapes ottscope replaying our synthetic capture in a
 // loop, with the shipped scrape configuration, recording and alerting rules. Every dashboard
 // panel expression and every rule expression goes through Prometheus's query API and must
-// return series, except those pending/listed in tests/deploy/pending_series.txt.
+// return series, except those pending/listed in tests/deploy/pending_series.txt. The same
+// again with provisioning over HTTPS only: every panel shows something. /metrics passes
+// `promtool check metrics`.
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -154,26 +156,27 @@ std::vector<Expression> rule_expressions(const std::string& file, bool alerts) {
     return list;
 }
 
-class PrometheusInTheLoop : public ::testing::Test {
-protected:
-    static void SetUpTestSuite() {
+// The appliance looping over one capture with the shipped configuration and its TU Me rules,
+// as an operator starts it, scraped by Debian's Prometheus with the shipped scrape
+// configuration and rules (sped up for a test) in a directory of its own.
+class PrometheusLoop {
+public:
+    PrometheusLoop(const std::string& capture, const std::string& dir) : dir_(dir) {
         prometheus_ = find_program("prometheus");
         promtool_ = find_program("promtool");
         if (prometheus_.empty() || promtool_.empty()) return;
-        dir_ = temp_dir() + "/prometheus";
         fs::create_directories(dir_ + "/data");
         ottscope_port_ = free_port();
         appliance_ = std::make_unique<ChildProcess>(
-            // The shipped configuration and its TU Me rules, as an operator starts it.
-            std::vector<std::string>{
-                binary_path(), "run", "-c", source_root() + "/config/ottscope.yaml", "--pcap",
-                source_root() + "/config/demo/tume-demo.pcap", "--loop", "--workers", "1",
-                "--metrics", "127.0.0.1:" + std::to_string(ottscope_port_)},
+            std::vector<std::string>{binary_path(), "run", "-c",
+                                     source_root() + "/config/ottscope.yaml", "--pcap", capture,
+                                     "--loop", "--workers", "1", "--metrics",
+                                     "127.0.0.1:" + std::to_string(ottscope_port_)},
             dir_ + "/ottscope.log");
-        wait_until([] { return !body_of(ottscope_port_, "/readyz").empty(); },
+        const uint16_t ottscope_port = ottscope_port_;
+        wait_until([ottscope_port] { return !body_of(ottscope_port, "/readyz").empty(); },
                    std::chrono::seconds(20));
 
-        // The shipped configuration, pointed at this appliance and sped up for a test.
         YAML::Node config = YAML::LoadFile(source_root() + "/deploy/prometheus/prometheus.yml");
         config["global"]["scrape_interval"] = "1s";
         config["global"]["evaluation_interval"] = "1s";
@@ -195,34 +198,71 @@ protected:
                 "--web.listen-address=127.0.0.1:" + std::to_string(prometheus_port_),
                 "--log.level=warn"},
             dir_ + "/prometheus.log");
+        const uint16_t port = prometheus_port_;
         ready_ =
-            wait_until([] { return !body_of(prometheus_port_, "/-/ready").empty(); },
+            wait_until([port] { return !body_of(port, "/-/ready").empty(); },
                        std::chrono::seconds(30)) &&
             // Enough scrapes for rate() and a round of rule evaluation over them.
             wait_until(
-                [] {
-                    return query(prometheus_port_, "count_over_time(up{job=\"ottscope\"}[1m]) >= 5")
-                                   .series == 1 &&
-                           query(prometheus_port_, "app_category:ottscope_app_bytes:rate5m")
-                                   .series > 0;
+                [port] {
+                    return query(port, "count_over_time(up{job=\"ottscope\"}[1m]) >= 5").series ==
+                               1 &&
+                           query(port, "app_category:ottscope_app_bytes:rate5m").series > 0;
                 },
                 std::chrono::seconds(40));
     }
 
-    static void TearDownTestSuite() {
+    ~PrometheusLoop() {
         server_.reset();
         appliance_.reset();
         std::error_code ignored;
-        if (!dir_.empty()) fs::remove_all(dir_, ignored);
+        fs::remove_all(dir_, ignored);
+    }
+    PrometheusLoop(const PrometheusLoop&) = delete;
+    PrometheusLoop& operator=(const PrometheusLoop&) = delete;
+
+    // Why the loop is not there to test, or "" when it is.
+    [[nodiscard]] std::string unready() const {
+        if (prometheus_.empty() || promtool_.empty())
+            return "prometheus and promtool are not installed: run deploy/install-deps.sh as "
+                   "root (Debian package prometheus)";
+        if (ready_) return {};
+        return "Prometheus did not scrape ottscope in time.\nottscope log:\n" + appliance_->log() +
+               "\nprometheus log:\n" + server_->log();
     }
 
+    std::string prometheus_;
+    std::string promtool_;
+    std::string dir_;
+    uint16_t ottscope_port_ = 0;
+    uint16_t prometheus_port_ = 0;
+    bool ready_ = false;
+    std::unique_ptr<ChildProcess> appliance_;
+    std::unique_ptr<ChildProcess> server_;
+};
+
+// promtool's verdict on a /metrics body: exit 0 and nothing said is a pass.
+CommandResult promtool_check_metrics(const std::string& promtool, const std::string& metrics,
+                                     const std::string& file) {
+    std::ofstream(file) << metrics;
+    return run_command({"/bin/sh", "-c", "exec \"$0\" check metrics < \"$1\"", promtool, file});
+}
+
+class PrometheusInTheLoop : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        loop_ = std::make_unique<PrometheusLoop>(source_root() + "/config/demo/tume-demo.pcap",
+                                                 temp_dir() + "/prometheus");
+        promtool_ = loop_->promtool_;
+        ottscope_port_ = loop_->ottscope_port_;
+        prometheus_port_ = loop_->prometheus_port_;
+    }
+
+    static void TearDownTestSuite() { loop_.reset(); }
+
     void SetUp() override {
-        ASSERT_FALSE(prometheus_.empty() || promtool_.empty())
-            << "prometheus and promtool are not installed: run deploy/install-deps.sh as root "
-               "(Debian package prometheus)";
-        ASSERT_TRUE(ready_) << "Prometheus did not scrape ottscope in time.\nottscope log:\n"
-                            << appliance_->log() << "\nprometheus log:\n"
-                            << server_->log();
+        const std::string why = loop_->unready();
+        ASSERT_TRUE(why.empty()) << why;
     }
 
     // Runs each expression; pending ones may be empty (and must be, or the list is stale).
@@ -248,14 +288,10 @@ protected:
         }
     }
 
-    static inline std::string prometheus_;
+    static inline std::unique_ptr<PrometheusLoop> loop_;
     static inline std::string promtool_;
-    static inline std::string dir_;
     static inline uint16_t ottscope_port_ = 0;
     static inline uint16_t prometheus_port_ = 0;
-    static inline bool ready_ = false;
-    static inline std::unique_ptr<ChildProcess> appliance_;
-    static inline std::unique_ptr<ChildProcess> server_;
 };
 
 TEST_F(PrometheusInTheLoop, PromtoolAcceptsTheShippedConfigAndRules) {
@@ -273,6 +309,9 @@ TEST_F(PrometheusInTheLoop, EveryDashboardPanelReturnsSeries) {
     const auto expressions = dashboard_expressions();
     ASSERT_GE(expressions.size(), 10u);
     require_series(expressions);
+    std::set<std::string> panels;
+    for (const Expression& e : expressions) panels.insert(e.where);
+    std::printf("dashboard: %zu panels, %zu expressions\n", panels.size(), expressions.size());
 }
 
 TEST_F(PrometheusInTheLoop, EveryRecordingRuleReturnsSeries) {
@@ -339,6 +378,114 @@ TEST_F(PrometheusInTheLoop, AppLabelCardinalityStaysBounded) {
                 static_cast<unsigned long long>(apps_known));
     for (const std::string& app : apps.apps) std::printf("%s ", app.c_str());
     std::printf("\nottscope series: %.0f\n", after.first_value);
+}
+
+// /metrics as Prometheus's own linter reads it: names, base units, HELP and TYPE, counters
+// ending in _total. Exit 0 and nothing said.
+TEST_F(PrometheusInTheLoop, MetricsPassPromtoolCheckMetrics) {
+    const std::string metrics = body_of(ottscope_port_, "/metrics");
+    ASSERT_NE(metrics.find("ottscope_app_bytes_total"), std::string::npos) << metrics;
+    const CommandResult check =
+        promtool_check_metrics(promtool_, metrics, temp_dir() + "/demo.metrics");
+    EXPECT_EQ(check.status, 0) << check.output;
+    EXPECT_EQ(check.output, "");
+}
+
+// The families that exist only with an output switched on (flow records, IPFIX export, a TLS
+// key log) go through promtool too.
+TEST(MetricsExposition, EveryFamilyPassesPromtoolCheckMetrics) {
+    const std::string promtool = find_program("promtool");
+    ASSERT_FALSE(promtool.empty()) << "promtool is not installed: run deploy/install-deps.sh "
+                                      "as root (Debian package prometheus)";
+    const std::string dir = temp_dir() + "/all-families";
+    fs::create_directories(dir);
+    std::ofstream(dir + "/keylog").close();
+    const uint16_t port = free_port();
+    ChildProcess appliance(
+        {binary_path(), "run", "-c", source_root() + "/config/ottscope.yaml", "--pcap",
+         source_root() + "/config/demo/tume-demo.pcap", "--loop", "--workers", "1", "--metrics",
+         "127.0.0.1:" + std::to_string(port), "--flows-out", dir + "/flows.jsonl", "--ipfix",
+         "udp://127.0.0.1:" + std::to_string(free_port()), "--tls-keylog", dir + "/keylog"},
+        dir + "/ottscope.log");
+    std::string metrics;
+    ASSERT_TRUE(wait_until(
+        [&metrics, port] {
+            metrics = body_of(port, "/metrics");
+            return metrics.find("ottscope_flow_records_written_total") != std::string::npos &&
+                   metrics.find("ottscope_tls_keylog_sessions") != std::string::npos &&
+                   metrics.find("ottscope_export_records_total") != std::string::npos;
+        },
+        std::chrono::seconds(20)))
+        << appliance.log() << metrics;
+    size_t families = 0;
+    for (size_t at = metrics.find("# TYPE "); at != std::string::npos;
+         at = metrics.find("# TYPE ", at + 1))
+        ++families;
+    const CommandResult check = promtool_check_metrics(promtool, metrics, dir + "/all.metrics");
+    EXPECT_EQ(check.status, 0) << check.output;
+    EXPECT_EQ(check.output, "");
+    EXPECT_GE(families, 42u) << metrics;
+    std::printf("promtool check metrics: %zu families, exit %d\n", families, check.status);
+}
+
+// The real case of TU Me provisioning: HTTPS only, so no HTTP request is ever visible. The
+// demo capture without its cleartext HTTP (TCP port 80: the call-history upload and a web
+// page) leaves provisioning over TLS, named by SNI and certificate. Every panel still shows
+// something; the provisioning panels from flows and bytes, while their HTTP series (requests,
+// body bytes) are empty.
+class HttpsOnlyProvisioning : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        const std::string tshark = find_program("tshark");
+        if (tshark.empty()) return;
+        capture_ = temp_dir() + "/https-only-provisioning.pcap";
+        filtered_ = run_command({tshark, "-r", source_root() + "/config/demo/tume-demo.pcap", "-Y",
+                                 "!(tcp.port == 80)", "-F", "pcap", "-w", capture_});
+        if (filtered_.status != 0) return;
+        loop_ = std::make_unique<PrometheusLoop>(capture_, temp_dir() + "/prometheus-https");
+    }
+
+    static void TearDownTestSuite() { loop_.reset(); }
+
+    void SetUp() override {
+        ASSERT_EQ(filtered_.status, 0) << "tshark could not filter the demo capture (Debian "
+                                          "package tshark, deploy/install-deps.sh): "
+                                       << filtered_.output;
+        const std::string why = loop_->unready();
+        ASSERT_TRUE(why.empty()) << why;
+    }
+
+    static inline std::string capture_;
+    static inline CommandResult filtered_;
+    static inline std::unique_ptr<PrometheusLoop> loop_;
+};
+
+TEST_F(HttpsOnlyProvisioning, EveryDashboardPanelReturnsSeries) {
+    // The capture holds no cleartext HTTP at all.
+    const QueryResult http = query(loop_->prometheus_port_, "ottscope_http_requests_total");
+    ASSERT_TRUE(http.ok) << http.error;
+    ASSERT_EQ(http.series, 0u) << "the filtered capture still holds HTTP requests";
+
+    std::map<std::string, size_t> panel_series;  // by panel: series of all its targets
+    for (const Expression& e : dashboard_expressions()) {
+        const QueryResult result = query(loop_->prometheus_port_, e.expr);
+        ASSERT_TRUE(result.ok) << e.where << ": " << e.expr << ": " << result.error;
+        panel_series[e.where] += result.series;
+        const bool provisioning = e.expr.find("tume-provisioning") != std::string::npos;
+        const bool http_only = e.expr.find("ottscope_http_") != std::string::npos;
+        if (provisioning && http_only) {
+            EXPECT_EQ(result.series, 0u) << e.where << ": " << e.expr;
+        } else if (provisioning) {
+            EXPECT_GT(result.series, 0u)
+                << e.where << ": " << e.expr << " is empty for HTTPS provisioning";
+        }
+        std::printf("%-8s %-45s %zu series: %s\n", result.series > 0 ? "series" : "empty",
+                    e.where.c_str(), result.series, e.expr.c_str());
+    }
+    for (const auto& [panel, series] : panel_series)
+        EXPECT_GT(series, 0u) << panel << " shows nothing for HTTPS-only provisioning";
+    std::printf("dashboard panels with series: %zu\n", panel_series.size());
+    EXPECT_GE(panel_series.size(), 18u);
 }
 
 }  // namespace
