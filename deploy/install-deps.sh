@@ -26,6 +26,8 @@ packages=(
   prometheus systemd
   # IPFIX export tests: a real collector (nfacctd) and libfixbuf's decoder (ipfixDump)
   pmacct libfixbuf-tools
+  # the Debian package (deploy/build-deb.sh, tests/package): dpkg-buildpackage, dh, lintian
+  dpkg-dev debhelper lintian
 )
 
 missing=()
