@@ -44,7 +44,7 @@ bool is_rule_file(const std::string& path) {
 // reload would: names of nDPI protocols are resolved against the linked nDPI. Also what a
 // start would meet: flow tables larger than the machine's memory.
 std::vector<std::string> config_errors(const std::string& path, size_t& rule_file_count,
-                                       size_t& apps) {
+                                       size_t& apps, size_t& ports) {
     std::vector<std::string> errors;
     std::vector<std::string> rule_files;
     ottscope::NdpiSettings ndpi_settings;
@@ -54,6 +54,7 @@ std::vector<std::string> config_errors(const std::string& path, size_t& rule_fil
         ottscope::ConfigResult config =
             ottscope::load_config(path, ottscope::export_config_checks());
         errors = std::move(config.errors);
+        ports = config.config.ports.size();
         ndpi_settings.protocols_file = ottscope::ndpi_protocols_file(config.config);
         if (errors.empty()) {
             if (std::string memory = ottscope::flow_memory_error(config, 0); !memory.empty())
@@ -73,12 +74,20 @@ std::vector<std::string> config_errors(const std::string& path, size_t& rule_fil
     return std::move(rules.errors);
 }
 
-int check_config(const std::string& path) {
+// systemd's ExecCondition= reads 1 to 254 as "skip the start" and 255 as a failure.
+constexpr int kConditionSkip = 1;
+constexpr int kConditionFail = 255;
+
+// With require_ports, the exit status is ExecCondition's: the service unit starts only once
+// the configuration names a port, and a configuration with errors fails its start rather than
+// leaving it quietly skipped.
+int check_config(const std::string& path, bool require_ports) {
     size_t rule_files = 0;
     size_t apps = 0;
+    size_t ports = 0;
     std::vector<std::string> errors;
     try {
-        errors = config_errors(path, rule_files, apps);
+        errors = config_errors(path, rule_files, apps, ports);
     } catch (const std::exception& e) {
         errors.push_back(path + ": cannot be checked: " + e.what());
     }
@@ -86,9 +95,14 @@ int check_config(const std::string& path) {
     // Errors are escaped where they are made; once more costs nothing and covers them all.
     for (const std::string& error : errors)
         fmt::print(stderr, "{}\n", ottscope::escape_for_log(error));
-    if (!errors.empty()) return 1;
+    if (!errors.empty()) return require_ports ? kConditionFail : 1;
     fmt::print("{}: ok ({} rule file{}, {} app{})\n", ottscope::escape_for_log(path), rule_files,
                rule_files == 1 ? "" : "s", apps, apps == 1 ? "" : "s");
+    if (require_ports && ports == 0) {
+        fmt::print("{}: no ports configured: nothing for the service to read\n",
+                   ottscope::escape_for_log(path));
+        return kConditionSkip;
+    }
     return 0;
 }
 
@@ -184,6 +198,10 @@ int run_cli(int argc, char** argv) {
     check_cmd->add_option("file", config_file,
                           "configuration or rule file (default: the configuration run would "
                           "take: /etc/ottscope/ottscope.yaml, else the checkout's)");
+    bool require_ports = false;
+    check_cmd->add_flag("--require-ports", require_ports,
+                        "also require a port in ports: (exit 1 without one, 255 on errors: "
+                        "systemd's ExecCondition= convention)");
 
     ottscope::synth::SynthOptions synth;
     auto* synth_cmd = app.add_subcommand("synth", "write our synthetic demo/test capture");
@@ -239,7 +257,7 @@ int run_cli(int argc, char** argv) {
                 return 1;
             }
         }
-        return check_config(config_file);
+        return check_config(config_file, require_ports);
     }
     if (*synth_cmd) return ottscope::synth::write_capture(synth);
     return 1;

@@ -27,6 +27,8 @@ packages=(
   # IPFIX export tests: real collectors (nfacctd; nfcapd and nfdump) and libfixbuf's
   # decoder (ipfixDump)
   pmacct nfdump libfixbuf-tools
+  # the Debian package (deploy/build-deb.sh, tests/package): dpkg-buildpackage, dh, lintian
+  dpkg-dev debhelper lintian
 )
 
 missing=()
