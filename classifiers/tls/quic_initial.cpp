@@ -5,6 +5,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "hkdf_label.h"
+
 namespace ottscope::tls::quic {
 namespace {
 
@@ -204,20 +206,10 @@ bool InitialOpener::hkdf_extract(std::span<const uint8_t> salt, std::span<const 
 
 bool InitialOpener::hkdf_expand_label(std::span<const uint8_t> secret, const char* label,
                                       std::span<uint8_t> out) noexcept {
-    static constexpr std::string_view kPrefix = "tls13 ";
-    const std::string_view name(label);
-    uint8_t info[2 + 1 + 32 + 1 + 1];
-    const size_t label_length = kPrefix.size() + name.size();
-    if (label_length > 32 || out.size() > 32) return false;
-    size_t at = 0;
-    info[at++] = static_cast<uint8_t>(out.size() >> 8);
-    info[at++] = static_cast<uint8_t>(out.size());
-    info[at++] = static_cast<uint8_t>(label_length);
-    std::memcpy(info + at, kPrefix.data(), kPrefix.size());
-    at += kPrefix.size();
-    std::memcpy(info + at, name.data(), name.size());
-    at += name.size();
-    info[at++] = 0;  // empty context
+    uint8_t info[kMaxHkdfLabel + 1];
+    if (out.size() > 32) return false;
+    size_t at = hkdf_label(std::span(info).first<kMaxHkdfLabel>(), out.size(), label);
+    if (at == 0) return false;
     info[at++] = 1;  // HKDF-Expand's block counter: one block is enough
     std::array<uint8_t, 32> block{};
     const bool ok = hmac(secret, std::span<const uint8_t>(info, at), {}, block);

@@ -7,6 +7,8 @@
 
 #include <cstring>
 
+#include "hkdf_label.h"
+
 namespace ottscope::tls {
 namespace {
 
@@ -152,20 +154,9 @@ bool Decryptor::derive_tls12(SuiteInfo suite, std::span<const uint8_t> master,
 
 bool Decryptor::hkdf_expand_label(bool sha384, std::span<const uint8_t> secret,
                                   std::string_view label, std::span<uint8_t> out) noexcept {
-    // HkdfLabel (RFC 8446 7.1): length, "tls13 " + label, empty context.
-    static constexpr std::string_view kPrefix = "tls13 ";
-    uint8_t info[2 + 1 + 32 + 1];
-    const size_t label_length = kPrefix.size() + label.size();
-    if (label_length > 32) return false;
-    size_t at = 0;
-    info[at++] = static_cast<uint8_t>(out.size() >> 8);
-    info[at++] = static_cast<uint8_t>(out.size());
-    info[at++] = static_cast<uint8_t>(label_length);
-    std::memcpy(info + at, kPrefix.data(), kPrefix.size());
-    at += kPrefix.size();
-    std::memcpy(info + at, label.data(), label.size());
-    at += label.size();
-    info[at++] = 0;
+    uint8_t info[kMaxHkdfLabel];
+    const size_t at = hkdf_label(info, out.size(), label);
+    if (at == 0) return false;
     int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
     char* digest = const_cast<char*>(digest_name(sha384));
     const OSSL_PARAM params[] = {
