@@ -48,6 +48,13 @@ netns_pair_cleanup() {
     rm -rf "${netns_remove_on_exit[@]}"
 }
 
+# netns_work_dir: sets work to a new temporary folder, removed on exit.
+netns_work_dir() {
+    work=$(mktemp -d)
+    netns_remove_on_exit+=("$work")
+    trap netns_pair_cleanup EXIT
+}
+
 # netns_pair [--no-ipv6] [--no-offloads] CLIENT_NS SERVER_NS CLIENT_IF SERVER_IF
 #            CLIENT_ADDR/LEN SERVER_ADDR/LEN [CLIENT_ADDR/LEN SERVER_ADDR/LEN...]
 # Two namespaces joined by a veth pair, addressed and up, undone on exit. --no-ipv6: no IPv6
@@ -133,4 +140,18 @@ netns_capture_begin() {
 netns_capture_end() {
     tcpdump_stop "${pids[-1]}"
     unset 'pids[-1]'
+}
+
+# ca_make CN / ca_issue NAME CN: a throw-away CA (ca.key, ca.crt) in the current folder, and a
+# certificate it signs for the DNS name CN: NAME.key, NAME.crt, and both in NAME.pem.
+ca_make() {
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 \
+        -subj "/CN=$1" 2>/dev/null
+}
+ca_issue() {
+    openssl req -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.csr" -subj "/CN=$2" 2>/dev/null
+    printf 'subjectAltName=DNS:%s\n' "$2" >"$1.ext"
+    openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+        -extfile "$1.ext" -out "$1.crt" 2>/dev/null
+    cat "$1.key" "$1.crt" >"$1.pem"
 }

@@ -14,8 +14,7 @@ source "$here/../netns_capture_lib.sh"
 tag=ots$$
 cli=${tag}c
 srv=${tag}s
-work=$(mktemp -d)
-netns_remove_on_exit+=("$work")
+netns_work_dir
 netns_pair --no-offloads "$cli" "$srv" "${tag}a" "${tag}b" 10.78.0.1/24 10.78.0.2/24 \
   fd00:78::1/64 fd00:78::2/64
 

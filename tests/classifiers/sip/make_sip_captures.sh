@@ -18,11 +18,10 @@ for tool in ip sipp stunnel4 tcpdump openssl curl python3; do
 done
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-work=$(mktemp -d)
+netns_work_dir
 tag=$$
 cns=ots-sipc-$tag
 sns=ots-sips-$tag
-netns_remove_on_exit+=("$work")
 netns_pair --no-ipv6 "$cns" "$sns" "vc$tag" "vs$tag" 10.203.0.1/24 10.203.0.2/24
 on_exit() {
     local status=$?
@@ -40,17 +39,9 @@ server=(ip netns exec "$sns")
 
 # A test CA, a sip.jajah.com certificate and one for an unrelated web site.
 cd "$work"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 \
-    -subj "/CN=ottscope test CA" 2>/dev/null
-issue() {  # NAME CN
-    openssl req -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.csr" -subj "/CN=$2" 2>/dev/null
-    printf 'subjectAltName=DNS:%s\n' "$2" >"$1.ext"
-    openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
-        -extfile "$1.ext" -out "$1.crt" 2>/dev/null
-    cat "$1.key" "$1.crt" >"$1.pem"
-}
-issue jajah sip.jajah.com
-issue web www.example.test
+ca_make "ottscope test CA"
+ca_issue jajah sip.jajah.com
+ca_issue web www.example.test
 
 start() { netns_start "$work/daemons.log" "$@"; }
 capture_begin() { netns_capture_begin "$sns" "vs$tag" "$out/$1.pcap" ip; }

@@ -20,26 +20,18 @@ for tool in ip tcpdump openssl curl python3; do
 done
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-work=$(mktemp -d)
+netns_work_dir
 tag=$$
 cns=ots-negc-$tag
 sns=ots-negs-$tag
-netns_remove_on_exit+=("$work")
 netns_pair --no-ipv6 "$cns" "$sns" "nc$tag" "ns$tag" 10.204.0.1/24 10.204.0.2/24
 client=(ip netns exec "$cns")
 server=(ip netns exec "$sns")
 
 cd "$work"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 \
-    -subj "/CN=ottscope negatives CA" 2>/dev/null
-issue() {  # NAME CN
-    openssl req -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.csr" -subj "/CN=$2" 2>/dev/null
-    printf 'subjectAltName=DNS:%s\n' "$2" >"$1.ext"
-    openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
-        -extfile "$1.ext" -out "$1.crt" 2>/dev/null
-}
-issue server api.example.test
-issue client device-0042.example.test
+ca_make "ottscope negatives CA"
+ca_issue server api.example.test
+ca_issue client device-0042.example.test
 
 start() { netns_start "$work/daemons.log" "$@"; }
 capture_begin() { netns_capture_begin "$sns" "ns$tag" "$out/$1.pcap" tcp; }

@@ -14,8 +14,7 @@ source "$here/../../netns_capture_lib.sh"
 tag=ott$$
 cli=${tag}c
 srv=${tag}s
-work=$(mktemp -d)
-netns_remove_on_exit+=("$work")
+netns_work_dir
 netns_pair --no-offloads "$cli" "$srv" "${tag}a" "${tag}b" 10.77.0.1/24 10.77.0.2/24
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=api.tumeapp.com" \

@@ -23,8 +23,8 @@ mkdir -p "$out"
 tag=otq$$
 cli=${tag}c
 srv=${tag}s
-work=$(mktemp -d)
-netns_remove_on_exit+=("$work" "/etc/netns/$cli")
+netns_work_dir
+netns_remove_on_exit+=("/etc/netns/$cli")
 netns_pair --no-offloads "$cli" "$srv" "${tag}a" "${tag}b" 10.78.0.1/24 10.78.0.2/24
 # The client names the server by DNS name (its SNI): ip netns exec reads /etc/netns/NS/hosts.
 mkdir -p "/etc/netns/$cli"
