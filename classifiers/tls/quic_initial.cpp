@@ -5,6 +5,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "hkdf_label.h"
+
 namespace ottscope::tls::quic {
 namespace {
 
@@ -152,24 +154,15 @@ HeaderResult parse_long_header(std::span<const uint8_t> d, LongHeader& out) noex
     return HeaderResult::ok;
 }
 
-InitialOpener::InitialOpener() {
-    gcm_ctx_ = EVP_CIPHER_CTX_new();
-    ecb_ctx_ = EVP_CIPHER_CTX_new();
-    gcm_ = EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr);
-    ecb_ = EVP_CIPHER_fetch(nullptr, "AES-128-ECB", nullptr);
-    digest_ctx_ = EVP_MD_CTX_new();
-    sha256_ = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+InitialOpener::InitialOpener()
+    : digest_ctx_(EVP_MD_CTX_new()),
+      sha256_(EVP_MD_fetch(nullptr, "SHA256", nullptr)),
+      gcm_ctx_(EVP_CIPHER_CTX_new()),
+      ecb_ctx_(EVP_CIPHER_CTX_new()),
+      gcm_(EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr)),
+      ecb_(EVP_CIPHER_fetch(nullptr, "AES-128-ECB", nullptr)) {
     ready_ = gcm_ctx_ != nullptr && ecb_ctx_ != nullptr && gcm_ != nullptr && ecb_ != nullptr &&
              digest_ctx_ != nullptr && sha256_ != nullptr;
-}
-
-InitialOpener::~InitialOpener() {
-    EVP_CIPHER_CTX_free(gcm_ctx_);
-    EVP_CIPHER_CTX_free(ecb_ctx_);
-    EVP_CIPHER_free(gcm_);
-    EVP_CIPHER_free(ecb_);
-    EVP_MD_CTX_free(digest_ctx_);
-    EVP_MD_free(sha256_);
 }
 
 // Every HKDF step here is one HMAC-SHA256: Extract is HMAC keyed with the salt (a DCID may be
@@ -181,26 +174,27 @@ InitialOpener::~InitialOpener() {
 bool InitialOpener::hmac(std::span<const uint8_t> key, std::span<const uint8_t> data,
                          std::span<const uint8_t> more, std::span<uint8_t, 32> out) noexcept {
     constexpr size_t kBlock = 64;
+    EVP_MD_CTX* const digest_ctx = digest_ctx_.get();
+    const EVP_MD* const sha256 = sha256_.get();
     if (key.size() > kBlock) return false;  // salts and secrets here are 20 and 32 bytes
     uint8_t pad[kBlock] = {};
     std::memcpy(pad, key.data(), key.size());
     for (uint8_t& byte : pad) byte ^= 0x36;
     unsigned int length = 0;
-    bool ok = EVP_DigestInit_ex2(digest_ctx_,
-                                 EVP_MD_CTX_get0_md(digest_ctx_) == sha256_ ? nullptr : sha256_,
-                                 nullptr) == 1 &&
-              EVP_DigestUpdate(digest_ctx_, pad, kBlock) == 1 &&
-              (data.empty() || EVP_DigestUpdate(digest_ctx_, data.data(), data.size()) == 1) &&
-              (more.empty() || EVP_DigestUpdate(digest_ctx_, more.data(), more.size()) == 1) &&
-              EVP_DigestFinal_ex(digest_ctx_, out.data(), &length) == 1 && length == out.size();
+    bool ok =
+        EVP_DigestInit_ex2(digest_ctx, EVP_MD_CTX_get0_md(digest_ctx) == sha256 ? nullptr : sha256,
+                           nullptr) == 1 &&
+        EVP_DigestUpdate(digest_ctx, pad, kBlock) == 1 &&
+        (data.empty() || EVP_DigestUpdate(digest_ctx, data.data(), data.size()) == 1) &&
+        (more.empty() || EVP_DigestUpdate(digest_ctx, more.data(), more.size()) == 1) &&
+        EVP_DigestFinal_ex(digest_ctx, out.data(), &length) == 1 && length == out.size();
     for (uint8_t& byte : pad) byte ^= 0x36 ^ 0x5c;
     ok = ok &&
-         EVP_DigestInit_ex2(digest_ctx_,
-                            EVP_MD_CTX_get0_md(digest_ctx_) == sha256_ ? nullptr : sha256_,
+         EVP_DigestInit_ex2(digest_ctx, EVP_MD_CTX_get0_md(digest_ctx) == sha256 ? nullptr : sha256,
                             nullptr) == 1 &&
-         EVP_DigestUpdate(digest_ctx_, pad, kBlock) == 1 &&
-         EVP_DigestUpdate(digest_ctx_, out.data(), out.size()) == 1 &&
-         EVP_DigestFinal_ex(digest_ctx_, out.data(), &length) == 1 && length == out.size();
+         EVP_DigestUpdate(digest_ctx, pad, kBlock) == 1 &&
+         EVP_DigestUpdate(digest_ctx, out.data(), out.size()) == 1 &&
+         EVP_DigestFinal_ex(digest_ctx, out.data(), &length) == 1 && length == out.size();
     OPENSSL_cleanse(pad, sizeof(pad));
     return ok;
 }
@@ -212,20 +206,10 @@ bool InitialOpener::hkdf_extract(std::span<const uint8_t> salt, std::span<const 
 
 bool InitialOpener::hkdf_expand_label(std::span<const uint8_t> secret, const char* label,
                                       std::span<uint8_t> out) noexcept {
-    static constexpr std::string_view kPrefix = "tls13 ";
-    const std::string_view name(label);
-    uint8_t info[2 + 1 + 32 + 1 + 1];
-    const size_t label_length = kPrefix.size() + name.size();
-    if (label_length > 32 || out.size() > 32) return false;
-    size_t at = 0;
-    info[at++] = static_cast<uint8_t>(out.size() >> 8);
-    info[at++] = static_cast<uint8_t>(out.size());
-    info[at++] = static_cast<uint8_t>(label_length);
-    std::memcpy(info + at, kPrefix.data(), kPrefix.size());
-    at += kPrefix.size();
-    std::memcpy(info + at, name.data(), name.size());
-    at += name.size();
-    info[at++] = 0;  // empty context
+    uint8_t info[kMaxHkdfLabel + 1];
+    if (out.size() > 32) return false;
+    size_t at = hkdf_label(std::span(info).first<kMaxHkdfLabel>(), out.size(), label);
+    if (at == 0) return false;
     info[at++] = 1;  // HKDF-Expand's block counter: one block is enough
     std::array<uint8_t, 32> block{};
     const bool ok = hmac(secret, std::span<const uint8_t>(info, at), {}, block);
@@ -255,17 +239,21 @@ int InitialOpener::open(const InitialKeys& keys, const LongHeader& header,
                         std::span<const uint8_t> packet, int64_t largest,
                         std::span<uint8_t> plaintext, uint64_t& packet_number) noexcept {
     if (!ready_ || header.type != PacketType::initial || header.end > packet.size()) return -1;
+    EVP_CIPHER_CTX* const ecb_ctx = ecb_ctx_.get();
+    EVP_CIPHER_CTX* const gcm_ctx = gcm_ctx_.get();
+    const EVP_CIPHER* const ecb = ecb_.get();
+    const EVP_CIPHER* const gcm = gcm_.get();
     // The sample starts 4 bytes after the packet number's start, whatever its length.
     if (header.end < header.pn_offset + 4 + kSampleLength) return -1;
     if (header.pn_offset + 4 > header_.size()) return -1;
     uint8_t mask[kSampleLength + 16];
     int mask_length = 0;
-    if (EVP_CIPHER_CTX_get0_cipher(ecb_ctx_) != ecb_ &&
-        EVP_EncryptInit_ex(ecb_ctx_, ecb_, nullptr, nullptr, nullptr) != 1)
+    if (EVP_CIPHER_CTX_get0_cipher(ecb_ctx) != ecb &&
+        EVP_EncryptInit_ex(ecb_ctx, ecb, nullptr, nullptr, nullptr) != 1)
         return -1;
-    if (EVP_EncryptInit_ex(ecb_ctx_, nullptr, nullptr, keys.hp.data(), nullptr) != 1 ||
-        EVP_CIPHER_CTX_set_padding(ecb_ctx_, 0) != 1 ||
-        EVP_EncryptUpdate(ecb_ctx_, mask, &mask_length, packet.data() + header.pn_offset + 4,
+    if (EVP_EncryptInit_ex(ecb_ctx, nullptr, nullptr, keys.hp.data(), nullptr) != 1 ||
+        EVP_CIPHER_CTX_set_padding(ecb_ctx, 0) != 1 ||
+        EVP_EncryptUpdate(ecb_ctx, mask, &mask_length, packet.data() + header.pn_offset + 4,
                           static_cast<int>(kSampleLength)) != 1 ||
         mask_length != static_cast<int>(kSampleLength))
         return -1;
@@ -288,21 +276,21 @@ int InitialOpener::open(const InitialKeys& keys, const LongHeader& header,
     std::memcpy(nonce, keys.iv.data(), sizeof(nonce));
     for (size_t i = 0; i < 8; ++i) nonce[11 - i] ^= static_cast<uint8_t>(packet_number >> (8 * i));
 
-    if (EVP_CIPHER_CTX_get0_cipher(gcm_ctx_) != gcm_ &&
-        EVP_DecryptInit_ex(gcm_ctx_, gcm_, nullptr, nullptr, nullptr) != 1)
+    if (EVP_CIPHER_CTX_get0_cipher(gcm_ctx) != gcm &&
+        EVP_DecryptInit_ex(gcm_ctx, gcm, nullptr, nullptr, nullptr) != 1)
         return -1;
     int out = 0;
     int final_out = 0;
     const uint8_t* tag = packet.data() + header.end - kTagLength;
     const bool ok =
-        EVP_DecryptInit_ex(gcm_ctx_, nullptr, nullptr, keys.key.data(), nonce) == 1 &&
-        EVP_DecryptUpdate(gcm_ctx_, nullptr, &out, header_.data(), static_cast<int>(aad_length)) ==
+        EVP_DecryptInit_ex(gcm_ctx, nullptr, nullptr, keys.key.data(), nonce) == 1 &&
+        EVP_DecryptUpdate(gcm_ctx, nullptr, &out, header_.data(), static_cast<int>(aad_length)) ==
             1 &&
-        EVP_DecryptUpdate(gcm_ctx_, plaintext.data(), &out, packet.data() + aad_length,
+        EVP_DecryptUpdate(gcm_ctx, plaintext.data(), &out, packet.data() + aad_length,
                           static_cast<int>(length)) == 1 &&
-        EVP_CIPHER_CTX_ctrl(gcm_ctx_, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(kTagLength),
+        EVP_CIPHER_CTX_ctrl(gcm_ctx, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(kTagLength),
                             const_cast<uint8_t*>(tag)) == 1 &&
-        EVP_DecryptFinal_ex(gcm_ctx_, plaintext.data() + out, &final_out) == 1;
+        EVP_DecryptFinal_ex(gcm_ctx, plaintext.data() + out, &final_out) == 1;
     if (!ok) return -1;
     return out + final_out;
 }

@@ -9,10 +9,7 @@
 #include <cstdint>
 #include <span>
 
-struct evp_cipher_ctx_st;
-struct evp_cipher_st;
-struct evp_md_ctx_st;
-struct evp_md_st;
+#include "openssl_handles.h"
 
 namespace ottscope::tls::quic {
 
@@ -63,7 +60,6 @@ struct InitialKeys {
 class InitialOpener {
 public:
     InitialOpener();
-    ~InitialOpener();
     InitialOpener(const InitialOpener&) = delete;
     InitialOpener& operator=(const InitialOpener&) = delete;
 
@@ -90,12 +86,12 @@ private:
     bool hkdf_expand_label(std::span<const uint8_t> secret, const char* label,
                            std::span<uint8_t> out) noexcept;
 
-    evp_md_ctx_st* digest_ctx_ = nullptr;
-    evp_md_st* sha256_ = nullptr;
-    evp_cipher_ctx_st* gcm_ctx_ = nullptr;
-    evp_cipher_ctx_st* ecb_ctx_ = nullptr;
-    evp_cipher_st* gcm_ = nullptr;
-    evp_cipher_st* ecb_ = nullptr;
+    MdCtxPtr digest_ctx_;
+    MdPtr sha256_;
+    CipherCtxPtr gcm_ctx_;
+    CipherCtxPtr ecb_ctx_;
+    CipherPtr gcm_;
+    CipherPtr ecb_;
     // The unprotected header is the AEAD's associated data: headers with a long token are
     // still bounded by the datagram.
     std::array<uint8_t, 2048> header_{};

@@ -7,6 +7,8 @@
 
 #include <cstring>
 
+#include "hkdf_label.h"
+
 namespace ottscope::tls {
 namespace {
 
@@ -89,40 +91,25 @@ bool tls13_inner(std::span<const uint8_t> plaintext, uint8_t& type, size_t& leng
     return true;
 }
 
-Decryptor::Decryptor() {
-    ctx_ = EVP_CIPHER_CTX_new();
-    aes128_gcm_ = EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr);
-    aes256_gcm_ = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
-    chacha_ = EVP_CIPHER_fetch(nullptr, "ChaCha20-Poly1305", nullptr);
-    if (EVP_KDF* prf = EVP_KDF_fetch(nullptr, "TLS1-PRF", nullptr)) {
-        prf_ = EVP_KDF_CTX_new(prf);
-        EVP_KDF_free(prf);
-    }
-    if (EVP_KDF* hkdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr)) {
-        hkdf_ = EVP_KDF_CTX_new(hkdf);
-        EVP_KDF_free(hkdf);
-    }
+Decryptor::Decryptor()
+    : ctx_(EVP_CIPHER_CTX_new()),
+      prf_(new_kdf_ctx("TLS1-PRF")),
+      hkdf_(new_kdf_ctx("HKDF")),
+      aes128_gcm_(EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr)),
+      aes256_gcm_(EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr)),
+      chacha_(EVP_CIPHER_fetch(nullptr, "ChaCha20-Poly1305", nullptr)) {
     ready_ = ctx_ != nullptr && aes128_gcm_ != nullptr && aes256_gcm_ != nullptr &&
              prf_ != nullptr && hkdf_ != nullptr;
-}
-
-Decryptor::~Decryptor() {
-    EVP_CIPHER_CTX_free(ctx_);
-    EVP_KDF_CTX_free(prf_);
-    EVP_KDF_CTX_free(hkdf_);
-    EVP_CIPHER_free(aes128_gcm_);
-    EVP_CIPHER_free(aes256_gcm_);
-    EVP_CIPHER_free(chacha_);
 }
 
 const evp_cipher_st* Decryptor::cipher(Aead aead) const noexcept {
     switch (aead) {
         case Aead::aes128_gcm:
-            return aes128_gcm_;
+            return aes128_gcm_.get();
         case Aead::aes256_gcm:
-            return aes256_gcm_;
+            return aes256_gcm_.get();
         case Aead::chacha20_poly1305:
-            return chacha_;
+            return chacha_.get();
         case Aead::none:
             break;
     }
@@ -151,8 +138,8 @@ bool Decryptor::derive_tls12(SuiteInfo suite, std::span<const uint8_t> master,
         OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, seed, sizeof(seed)),
         OSSL_PARAM_construct_end(),
     };
-    EVP_KDF_CTX_reset(prf_);  // seeds given to this context accumulate otherwise
-    const bool ok = EVP_KDF_derive(prf_, block, block_length, params) == 1;
+    EVP_KDF_CTX_reset(prf_.get());  // seeds given to this context accumulate otherwise
+    const bool ok = EVP_KDF_derive(prf_.get(), block, block_length, params) == 1;
     if (ok) {
         std::memcpy(client.key, block, key);
         std::memcpy(server.key, block + key, key);
@@ -167,20 +154,9 @@ bool Decryptor::derive_tls12(SuiteInfo suite, std::span<const uint8_t> master,
 
 bool Decryptor::hkdf_expand_label(bool sha384, std::span<const uint8_t> secret,
                                   std::string_view label, std::span<uint8_t> out) noexcept {
-    // HkdfLabel (RFC 8446 7.1): length, "tls13 " + label, empty context.
-    static constexpr std::string_view kPrefix = "tls13 ";
-    uint8_t info[2 + 1 + 32 + 1];
-    const size_t label_length = kPrefix.size() + label.size();
-    if (label_length > 32) return false;
-    size_t at = 0;
-    info[at++] = static_cast<uint8_t>(out.size() >> 8);
-    info[at++] = static_cast<uint8_t>(out.size());
-    info[at++] = static_cast<uint8_t>(label_length);
-    std::memcpy(info + at, kPrefix.data(), kPrefix.size());
-    at += kPrefix.size();
-    std::memcpy(info + at, label.data(), label.size());
-    at += label.size();
-    info[at++] = 0;
+    uint8_t info[kMaxHkdfLabel];
+    const size_t at = hkdf_label(info, out.size(), label);
+    if (at == 0) return false;
     int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
     char* digest = const_cast<char*>(digest_name(sha384));
     const OSSL_PARAM params[] = {
@@ -191,8 +167,8 @@ bool Decryptor::hkdf_expand_label(bool sha384, std::span<const uint8_t> secret,
         OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, at),
         OSSL_PARAM_construct_end(),
     };
-    EVP_KDF_CTX_reset(hkdf_);
-    return EVP_KDF_derive(hkdf_, out.data(), out.size(), params) == 1;
+    EVP_KDF_CTX_reset(hkdf_.get());
+    return EVP_KDF_derive(hkdf_.get(), out.data(), out.size(), params) == 1;
 }
 
 bool Decryptor::derive_tls13(SuiteInfo suite, std::span<const uint8_t> secret,
@@ -247,7 +223,7 @@ int Decryptor::open(SuiteInfo suite, bool tls13, const DirectionKeys& keys,
 
     // Setting the cipher again would rebuild OpenSSL's context (an allocation): only on a
     // change of algorithm.
-    auto* ctx = ctx_;
+    auto* ctx = ctx_.get();
     const EVP_CIPHER* current = EVP_CIPHER_CTX_get0_cipher(ctx);
     if (current != algorithm && EVP_DecryptInit_ex(ctx, algorithm, nullptr, nullptr, nullptr) != 1)
         return -1;

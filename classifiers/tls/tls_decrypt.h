@@ -12,11 +12,8 @@
 #include <span>
 #include <string_view>
 
+#include "openssl_handles.h"
 #include "tls_keylog.h"
-
-struct evp_cipher_ctx_st;
-struct evp_cipher_st;
-struct evp_kdf_ctx_st;
 
 namespace ottscope::tls {
 
@@ -39,7 +36,6 @@ struct DirectionKeys {
 class Decryptor {
 public:
     Decryptor();
-    ~Decryptor();
     Decryptor(const Decryptor&) = delete;
     Decryptor& operator=(const Decryptor&) = delete;
 
@@ -68,12 +64,12 @@ private:
                            std::span<uint8_t> out) noexcept;
     [[nodiscard]] const evp_cipher_st* cipher(Aead aead) const noexcept;
 
-    evp_cipher_ctx_st* ctx_ = nullptr;
-    evp_kdf_ctx_st* prf_ = nullptr;
-    evp_kdf_ctx_st* hkdf_ = nullptr;
-    evp_cipher_st* aes128_gcm_ = nullptr;
-    evp_cipher_st* aes256_gcm_ = nullptr;
-    evp_cipher_st* chacha_ = nullptr;
+    CipherCtxPtr ctx_;
+    KdfCtxPtr prf_;
+    KdfCtxPtr hkdf_;
+    CipherPtr aes128_gcm_;
+    CipherPtr aes256_gcm_;
+    CipherPtr chacha_;
     bool ready_ = false;
 };
 

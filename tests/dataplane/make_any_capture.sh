@@ -14,32 +14,9 @@ source "$here/../netns_capture_lib.sh"
 tag=ots$$
 cli=${tag}c
 srv=${tag}s
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  ip netns del "$cli" 2>/dev/null || true
-  ip netns del "$srv" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-ip netns add "$cli"
-ip netns add "$srv"
-ip link add "${tag}a" type veth peer name "${tag}b"
-ip link set "${tag}a" netns "$cli"
-ip link set "${tag}b" netns "$srv"
-ip -n "$cli" addr add 10.78.0.1/24 dev "${tag}a"
-ip -n "$srv" addr add 10.78.0.2/24 dev "${tag}b"
-ip -n "$cli" addr add fd00:78::1/64 dev "${tag}a" nodad
-ip -n "$srv" addr add fd00:78::2/64 dev "${tag}b" nodad
-ip -n "$cli" link set "${tag}a" up
-ip -n "$srv" link set "${tag}b" up
-ip -n "$cli" link set lo up
-ip -n "$srv" link set lo up
-ip netns exec "$cli" ethtool -K "${tag}a" tso off gso off gro off >/dev/null 2>&1 || true
-ip netns exec "$srv" ethtool -K "${tag}b" tso off gso off gro off >/dev/null 2>&1 || true
+netns_work_dir
+netns_pair --no-offloads "$cli" "$srv" "${tag}a" "${tag}b" 10.78.0.1/24 10.78.0.2/24 \
+  fd00:78::1/64 fd00:78::2/64
 
 printf 'hello from the server\n' >"$work/index.html"
 ip netns exec "$srv" /usr/bin/python3 -m http.server --bind 10.78.0.2 --directory "$work" 80 \

@@ -15,12 +15,9 @@
 #include "classifiers/tls/quic_frames.h"
 #include "classifiers/tls/tls_classifier.h"
 #include "classifiers/tls/tls_fingerprint.h"
+#include "tests/fuzz/fuzz_support.h"
 
 namespace {
-
-void check(bool holds) {
-    if (!holds) __builtin_trap();
-}
 
 template <typename Visit>
 void for_each_record(std::span<const uint8_t> input, Visit visit) {
@@ -38,6 +35,7 @@ void for_each_record(std::span<const uint8_t> input, Visit visit) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace ottscope;
+    using fuzz::check;
     static TlsClassifier classifier(1);
     if (size < 1) return 0;
     const std::span<const uint8_t> records(data + 1, size - 1);
@@ -74,14 +72,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         view.flow_packets = ++packets;
         done = classifier.inspect(state, view, verdict) == Progress::done;
     });
-    if (!done) {
-        PacketView context;
-        context.ip_protocol = 17;
-        classifier.conclude(state, context, verdict);
-    }
-    FlowAnnotations annotations;
-    classifier.annotate(state, annotations);
-    check(state == nullptr);
-    check(classifier.state_bytes_in_use() == 0);
+    fuzz::end_flow(classifier, state, verdict, done, 17);
     return 0;
 }

@@ -10,17 +10,11 @@
 
 #include "classifiers/tls/tls_classifier.h"
 #include "tests/classifiers/rule_test_support.h"
-
-namespace {
-
-void check(bool holds) {
-    if (!holds) __builtin_trap();
-}
-
-}  // namespace
+#include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace ottscope;
+    using fuzz::check;
     static TlsClassifier classifier(1);
     if (size < 3) return 0;
     {
@@ -53,15 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             done = classifier.inspect(state, view, verdict) == Progress::done;
         }
     }
-    if (!done) {
-        PacketView context;
-        context.ip_protocol = 6;
-        classifier.conclude(state, context, verdict);
-    }
-    FlowAnnotations annotations;
-    classifier.annotate(state, annotations);
-    check(state == nullptr);
-    check(classifier.state_bytes_in_use() == 0);
+    const FlowAnnotations annotations = fuzz::end_flow(classifier, state, verdict, done, 6);
     check(test::record_field(annotations, "tls", "sni").size() < 128);
     return 0;
 }

@@ -14,12 +14,9 @@
 #include "classifiers/tls/tls_classifier.h"
 #include "classifiers/tls/tls_prologue.h"
 #include "tests/classifiers/rule_test_support.h"
+#include "tests/fuzz/fuzz_support.h"
 
 namespace {
-
-void check(bool holds) {
-    if (!holds) __builtin_trap();
-}
 
 bool inside(std::span<const uint8_t> part, std::span<const uint8_t> whole) {
     return part.empty() || (part.data() >= whole.data() &&
@@ -30,6 +27,7 @@ bool inside(std::span<const uint8_t> part, std::span<const uint8_t> whole) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace ottscope;
+    using fuzz::check;
     static TlsClassifier classifier(1);
     if (size < 2) return 0;
     const size_t segment = size_t{data[0]} + 1;
@@ -85,14 +83,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
         if (!done) done = classifier.inspect(state, view, verdict) == Progress::done;
     }
-    if (!done && !packets.empty()) {
-        PacketView context;
-        context.ip_protocol = 6;
-        classifier.conclude(state, context, verdict);
-    }
-    FlowAnnotations annotations;
-    classifier.annotate(state, annotations);
-    check(state == nullptr);
-    check(classifier.state_bytes_in_use() == 0);
+    fuzz::end_flow(classifier, state, verdict, done || packets.empty(), 6);
     return 0;
 }

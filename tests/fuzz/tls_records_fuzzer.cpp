@@ -12,17 +12,11 @@
 #include "classifiers/sip_over_tls/tls_behaviour_model.h"
 #include "classifiers/tls/tls_records.h"
 #include "classifiers/tls/tls_segment_records.h"
-
-namespace {
-
-void check(bool holds) {
-    if (!holds) __builtin_trap();
-}
-
-}  // namespace
+#include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace ottscope;
+    using fuzz::check;
     using namespace ottscope::tls;
     if (size < 8) return 0;
     // Header: the client stream's length (2 bytes), the number of schedule steps (1 byte).

@@ -11,32 +11,17 @@
 #include <map>
 #include <sstream>
 
+#include "tests/oracle/oracle_support.h"
 #include "tests/test_support.h"
 
 namespace ottscope::test {
 namespace {
 
-using FlowId = std::pair<std::string, std::string>;
-FlowId flow_id(const std::string& a, const std::string& a_port, const std::string& b,
-               const std::string& b_port) {
-    std::string left = canonical_address(a) + "#" + a_port;
-    std::string right = canonical_address(b) + "#" + b_port;
-    if (right < left) std::swap(left, right);
-    return {left, right};
-}
+using namespace oracle;
 
 struct Values {
     std::string sni, alpn, ja3, ja4;
 };
-
-std::vector<std::string> split(const std::string& line, char separator) {
-    std::vector<std::string> fields;
-    std::string field;
-    std::stringstream in(line);
-    while (std::getline(in, field, separator)) fields.push_back(field);
-    if (!line.empty() && line.back() == separator) fields.emplace_back();
-    return fields;
-}
 
 std::map<FlowId, Values> tshark_flows(const std::string& capture) {
     const CommandResult result = run_command(
@@ -70,29 +55,6 @@ Ours run_ours(const std::vector<std::string>& paths) {
     }
     return ours;
 }
-
-struct Tally {
-    size_t agree = 0;
-    size_t total = 0;
-    std::map<std::string, size_t> classes;
-    std::vector<std::string> examples;
-    void add(bool same, const std::string& why, const std::string& example) {
-        ++total;
-        if (same) {
-            ++agree;
-            return;
-        }
-        if (classes[why]++ < 2) examples.push_back(why + ": " + example);
-    }
-    void print(const char* name) const {
-        std::printf("%-5s agree %zu/%zu (%.1f%%)\n", name, agree, total,
-                    total == 0 ? 100.0 : 100.0 * double(agree) / double(total));
-        for (const auto& [why, n] : classes) std::printf("      %4zu  %s\n", n, why.c_str());
-        for (const auto& e : examples) std::printf("        e.g. %s\n", e.c_str());
-    }
-};
-
-constexpr const char* kUnexplained = "UNEXPLAINED: ";
 
 // The ALPN record field keeps 47 characters and the parser 8 names: a longer offer is
 // recorded as its first part.

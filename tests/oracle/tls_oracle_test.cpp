@@ -11,24 +11,18 @@
 #include <regex>
 #include <sstream>
 
+#include "tests/oracle/oracle_support.h"
 #include "tests/test_support.h"
 
 namespace ottscope::test {
 namespace {
 
+using namespace oracle;
+
 constexpr size_t kCapturesPerRun = 30;
 
-// A TCP flow by its two endpoints, order-independent (VLANs and tunnels are not in the
-// tshark columns: the innermost addresses are used on both sides).
-using FlowId = std::pair<std::string, std::string>;
-FlowId flow_id(const std::string& a, const std::string& a_port, const std::string& b,
-               const std::string& b_port) {
-    std::string left = canonical_address(a) + "#" + a_port;
-    std::string right = canonical_address(b) + "#" + b_port;
-    if (right < left) std::swap(left, right);
-    return {left, right};
-}
-
+// VLANs and tunnels are not in the tshark columns: TCP flows are keyed by the innermost
+// addresses on both sides; a column holding a list gives its last (innermost) value.
 std::string last_of(const std::string& list) {
     const size_t comma = list.rfind(',');
     return comma == std::string::npos ? list : list.substr(comma + 1);
@@ -39,15 +33,6 @@ struct TlsValues {
     bool client_hello = false;
     bool server_hello = false;
 };
-
-std::vector<std::string> split(const std::string& line, char separator) {
-    std::vector<std::string> fields;
-    std::string field;
-    std::stringstream in(line);
-    while (std::getline(in, field, separator)) fields.push_back(field);
-    if (!line.empty() && line.back() == separator) fields.emplace_back();
-    return fields;
-}
 
 // tshark rows: the first ClientHello and the first ServerHello of each TCP flow.
 std::map<FlowId, TlsValues> tshark_flows(const std::string& tsv, size_t& udp_hellos) {
@@ -131,30 +116,8 @@ Ours run_batch(const std::vector<std::string>& paths, std::string& output) {
     return ours;
 }
 
-struct Tally {
-    size_t agree = 0;
-    size_t total = 0;
-    std::map<std::string, size_t> classes;
-    std::vector<std::string> examples;
-    void add(bool same, const std::string& why, const std::string& example) {
-        ++total;
-        if (same) {
-            ++agree;
-            return;
-        }
-        if (classes[why]++ < 2) examples.push_back(why + ": " + example);
-    }
-    [[nodiscard]] double ratio() const { return total == 0 ? 1.0 : double(agree) / double(total); }
-    void print(const char* name) const {
-        std::printf("%-5s agree %zu/%zu (%.1f%%)\n", name, agree, total, 100.0 * ratio());
-        for (const auto& [why, n] : classes) std::printf("      %4zu  %s\n", n, why.c_str());
-        for (const auto& e : examples) std::printf("        e.g. %s\n", e.c_str());
-    }
-};
-
 // Why we differ, for the classes met on this corpus, each checked by hand with tshark.
-// Anything else is "unexplained" and fails the test.
-constexpr const char* kUnexplained = "UNEXPLAINED: ";
+// Anything else is "unexplained" (kUnexplained) and fails the test.
 
 bool contains(const std::string& text, const char* part) {
     return text.find(part) != std::string::npos;

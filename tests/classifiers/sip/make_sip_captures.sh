@@ -18,38 +18,20 @@ for tool in ip sipp stunnel4 tcpdump openssl curl python3; do
 done
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-work=$(mktemp -d)
+netns_work_dir
 tag=$$
 cns=ots-sipc-$tag
 sns=ots-sips-$tag
-pids=()
-
-cleanup() {
+netns_pair --no-ipv6 "$cns" "$sns" "vc$tag" "vs$tag" 10.203.0.1/24 10.203.0.2/24
+on_exit() {
     local status=$?
     if ((status != 0)); then
         echo "make_sip_captures: failed ($status); daemon and UAC logs:" >&2
         grep -a "LOG[0-4]\|rror\|sipp" "$work/daemons.log" | tail -n 40; tail -n 5 "$work/uac.log" >&2 2>/dev/null || true
     fi
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    ip netns del "$cns" 2>/dev/null || true
-    ip netns del "$sns" 2>/dev/null || true
-    rm -rf "$work"
+    netns_pair_cleanup
 }
-trap cleanup EXIT
-
-# Two namespaces joined by a veth pair.
-ip netns add "$cns"
-ip netns add "$sns"
-ip link add "vc$tag" netns "$cns" type veth peer name "vs$tag" netns "$sns"
-ip -n "$cns" addr add 10.203.0.1/24 dev "vc$tag"
-ip -n "$sns" addr add 10.203.0.2/24 dev "vs$tag"
-for ns in "$cns" "$sns"; do
-    ip -n "$ns" link set lo up
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-done
-ip -n "$cns" link set "vc$tag" up
-ip -n "$sns" link set "vs$tag" up
+trap on_exit EXIT
 # The client reaches Jajah and the web server by name, as a phone would.
 # Plain commands rather than shell functions, so that $! is the process itself.
 client=(ip netns exec "$cns")
@@ -57,44 +39,12 @@ server=(ip netns exec "$sns")
 
 # A test CA, a sip.jajah.com certificate and one for an unrelated web site.
 cd "$work"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 \
-    -subj "/CN=ottscope test CA" 2>/dev/null
-issue() {  # NAME CN
-    openssl req -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.csr" -subj "/CN=$2" 2>/dev/null
-    printf 'subjectAltName=DNS:%s\n' "$2" >"$1.ext"
-    openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
-        -extfile "$1.ext" -out "$1.crt" 2>/dev/null
-    cat "$1.key" "$1.crt" >"$1.pem"
-}
-issue jajah sip.jajah.com
-issue web www.example.test
+ca_make "ottscope test CA"
+ca_issue jajah sip.jajah.com
+ca_issue web www.example.test
 
-start() {  # run in the background, remember the pid
-    "$@" >>"$work/daemons.log" 2>&1 &
-    pids+=($!)
-}
-stop_last() {
-    local pid=${pids[-1]}
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    unset 'pids[-1]'
-}
-wait_port() {  # NAMESPACE PORT: until something listens (without connecting: no extra flows)
-    for _ in $(seq 50); do
-        ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
-        sleep 0.1
-    done
-    echo "port $2 never opened" >&2
-    return 1
-}
-capture_begin() {  # NAME
-    tcpdump_start "$sns" "vs$tag" "$out/$1.pcap" ip
-    pids+=("$TCPDUMP_PID")
-}
-capture_end() {
-    tcpdump_stop "${pids[-1]}"
-    unset 'pids[-1]'
-}
+start() { netns_start "$work/daemons.log" "$@"; }
+capture_begin() { netns_capture_begin "$sns" "vs$tag" "$out/$1.pcap" ip; }
 
 # sipp scenarios: the built-in UAC/UAS call, and a registration kept alive.
 uas() {  # TRANSPORT(u1|t1) ADDRESS PORT [extra]
@@ -128,22 +78,22 @@ sslVersionMax = $1
 sni = $2
 CONF
     start "${client[@]}" stunnel4 "$work/client.conf"
-    wait_port "$cns" 5061
+    netns_wait_port "$cns" 5061
 }
 
 # 1. Cleartext SIP over UDP 5060, and over TCP 443.
 capture_begin sip-udp-5060
 uas u1 10.203.0.2 5060
 uac_call u1 10.203.0.2:5060
-stop_last
-capture_end
+netns_stop_last
+netns_capture_end
 
 capture_begin sip-tcp-443
 uas t1 10.203.0.2 443
-wait_port "$sns" 443
+netns_wait_port "$sns" 443
 uac_call t1 10.203.0.2:443
-stop_last
-capture_end
+netns_stop_last
+netns_capture_end
 
 # 2. SIP inside TLS on 443 to sip.jajah.com: TLS 1.2 and 1.3, with and without SNI.
 for version in TLSv1.2 TLSv1.3; do
@@ -155,11 +105,11 @@ for version in TLSv1.2 TLSv1.3; do
         capture_begin "$name"
         uas t1 127.0.0.1 5060
         stunnel_server jajah 443 127.0.0.1:5060
-        wait_port "$sns" 5060
+        netns_wait_port "$sns" 5060
         stunnel_client "$version" "$sni"
         uac_call t1 127.0.0.1:5061
-        stop_last; stop_last; stop_last
-        capture_end
+        netns_stop_last; netns_stop_last; netns_stop_last
+        netns_capture_end
     done
 done
 
@@ -228,12 +178,12 @@ XML
 capture_begin sip-tls13-sni-long
 start "${server[@]}" sipp -nostdin -sf "$work/keepalive-uas.xml" -t t1 -i 127.0.0.1 -p 5060 -timeout 30
 stunnel_server jajah 443 127.0.0.1:5060
-wait_port "$sns" 5060
+netns_wait_port "$sns" 5060
 stunnel_client TLSv1.3 sip.jajah.com
 "${client[@]}" sipp -nostdin -sf "$work/keepalive-uac.xml" -t t1 -i 10.203.0.1 127.0.0.1:5061 \
     -m 20 -r 5 -timeout 20 -timeout_error >>"$work/uac.log" 2>&1
-stop_last; stop_last; stop_last
-capture_end
+netns_stop_last; netns_stop_last; netns_stop_last
+netns_capture_end
 
 # 4. Negatives: web pages over HTTPS (TLS 1.2 and 1.3) from another certificate, HTTP/2 (ALPN
 # h2; curl finds the server speaks HTTP/1 only), a long-lived HTTPS session of 20 requests on
@@ -241,27 +191,27 @@ capture_end
 mkdir -p "$work/www"
 for i in $(seq 3); do head -c $((i * 20000)) /dev/urandom | base64 >"$work/www/page$i.html"; done
 start "${server[@]}" python3 -m http.server 8080 --bind 127.0.0.1 --directory "$work/www"
-wait_port "$sns" 8080
+netns_wait_port "$sns" 8080
 stunnel_server web 443 127.0.0.1:8080
 fetch() { "${client[@]}" curl -sk --resolve www.example.test:443:10.203.0.2 "$@" >/dev/null || true; }
 capture_begin https-pages
 fetch --tlsv1.2 --tls-max 1.2 https://www.example.test/page1.html
 fetch --tlsv1.3 https://www.example.test/page2.html
 fetch --tlsv1.3 https://www.example.test/page3.html
-capture_end
+netns_capture_end
 capture_begin https-long
 urls=()
 for _ in $(seq 20); do urls+=(https://www.example.test/page1.html); done
 fetch --rate 5/s "${urls[@]}"
-capture_end
-stop_last  # stunnel web
+netns_capture_end
+netns_stop_last  # stunnel web
 start "${server[@]}" openssl s_server -accept 10.203.0.2:443 -cert "$work/web.crt" \
     -key "$work/web.key" -alpn h2 -WWW -quiet
 sleep 0.5
 capture_begin https-h2
 fetch --max-time 3 --http2 https://www.example.test/page1.html
-capture_end
-stop_last  # s_server
-stop_last  # http.server
+netns_capture_end
+netns_stop_last  # s_server
+netns_stop_last  # http.server
 
 ls "$out"/*.pcap

@@ -20,72 +20,21 @@ for tool in ip tcpdump openssl curl python3; do
 done
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-work=$(mktemp -d)
+netns_work_dir
 tag=$$
 cns=ots-negc-$tag
 sns=ots-negs-$tag
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    ip netns del "$cns" 2>/dev/null || true
-    ip netns del "$sns" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-ip netns add "$cns"
-ip netns add "$sns"
-ip link add "nc$tag" netns "$cns" type veth peer name "ns$tag" netns "$sns"
-ip -n "$cns" addr add 10.204.0.1/24 dev "nc$tag"
-ip -n "$sns" addr add 10.204.0.2/24 dev "ns$tag"
-for ns in "$cns" "$sns"; do
-    ip -n "$ns" link set lo up
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-done
-ip -n "$cns" link set "nc$tag" up
-ip -n "$sns" link set "ns$tag" up
+netns_pair --no-ipv6 "$cns" "$sns" "nc$tag" "ns$tag" 10.204.0.1/24 10.204.0.2/24
 client=(ip netns exec "$cns")
 server=(ip netns exec "$sns")
 
 cd "$work"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 \
-    -subj "/CN=ottscope negatives CA" 2>/dev/null
-issue() {  # NAME CN
-    openssl req -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.csr" -subj "/CN=$2" 2>/dev/null
-    printf 'subjectAltName=DNS:%s\n' "$2" >"$1.ext"
-    openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
-        -extfile "$1.ext" -out "$1.crt" 2>/dev/null
-}
-issue server api.example.test
-issue client device-0042.example.test
+ca_make "ottscope negatives CA"
+ca_issue server api.example.test
+ca_issue client device-0042.example.test
 
-start() {
-    "$@" >>"$work/daemons.log" 2>&1 &
-    pids+=($!)
-}
-stop_last() {
-    local pid=${pids[-1]}
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    unset 'pids[-1]'
-}
-wait_port() {
-    for _ in $(seq 50); do
-        ip netns exec "$sns" ss -Hltn "sport = :$1" | grep -q . && return 0
-        sleep 0.1
-    done
-    echo "port $1 never opened" >&2
-    return 1
-}
-capture_begin() {
-    tcpdump_start "$sns" "ns$tag" "$out/$1.pcap" tcp
-    pids+=("$TCPDUMP_PID")
-}
-capture_end() {
-    tcpdump_stop "${pids[-1]}"
-    unset 'pids[-1]'
-}
+start() { netns_start "$work/daemons.log" "$@"; }
+capture_begin() { netns_capture_begin "$sns" "ns$tag" "$out/$1.pcap" tcp; }
 peer() { /usr/bin/python3 "$here/tls_peer.py" "$@"; }
 browser=(-H "User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:115.0) Gecko/20100101 Firefox/115.0"
     -H "Accept: application/json, text/plain, */*" -H "Accept-Language: en-GB,en;q=0.5"
@@ -105,31 +54,31 @@ for version in 12 13; do
     [[ $version == 12 ]] && extra=(--tls12)
     start "${server[@]}" /usr/bin/python3 "$here/tls_peer.py" server 10.204.0.2 443 \
         "$work/server.crt" "$work/server.key" --client-ca "$work/ca.crt" "${extra[@]}"
-    wait_port 443
+    netns_wait_port "$sns" 443
     capture_begin "mtls$version-poll"
     polls poll --cert "$work/client.crt" --key "$work/client.key"
-    capture_end
+    netns_capture_end
     # Answered at once, a request a second: only the client certificate tells it from SIP.
     capture_begin "mtls$version-api"
     polls api --rate 1/s --cert "$work/client.crt" --key "$work/client.key"
-    capture_end
+    netns_capture_end
     capture_begin "mtls$version-websocket"
     "${client[@]}" /usr/bin/python3 "$here/tls_peer.py" ws-client 10.204.0.2 443 \
         --cert "$work/client.crt" --key "$work/client.key" 8 0.6
-    capture_end
-    stop_last
+    netns_capture_end
+    netns_stop_last
 done
 
 # 2. Without client certificates: long-polling and WebSocket chat over TLS 1.3, line chat.
 start "${server[@]}" /usr/bin/python3 "$here/tls_peer.py" server 10.204.0.2 443 \
     "$work/server.crt" "$work/server.key"
-wait_port 443
+netns_wait_port "$sns" 443
 capture_begin longpoll13
 polls poll --tlsv1.3
-capture_end
+netns_capture_end
 capture_begin websocket13
 "${client[@]}" /usr/bin/python3 "$here/tls_peer.py" ws-client 10.204.0.2 443 10 0.7
-capture_end
+netns_capture_end
 chat() {  # lines typed at human pace
     for line in "hey" "did you see the game last night?" "yes!" "what a finish" \
         "the last minute goal was unreal" "ok talk later" "bye"; do
@@ -141,14 +90,14 @@ chat() {  # lines typed at human pace
 # no line starts with one of its command letters.
 capture_begin chat13
 chat | "${client[@]}" openssl s_client -tls1_3 -connect 10.204.0.2:443 >/dev/null 2>&1 || true
-capture_end
-stop_last
+netns_capture_end
+netns_stop_last
 
 # 3. TLS 1.2 renegotiation (client-initiated, `R` in s_client) amid a line exchange with
 # s_server, which echoes every line reversed.
 start "${server[@]}" openssl s_server -accept 10.204.0.2:443 -tls1_2 -cert "$work/server.crt" \
     -key "$work/server.key" -rev -quiet -client_renegotiation
-wait_port 443
+netns_wait_port "$sns" 443
 renegotiating() {
     for line in "GET status of node 12 with all fields please" "R" \
         "SUBSCRIBE alerts for the west region, severity at least two" "R" \
@@ -159,6 +108,6 @@ renegotiating() {
 }
 capture_begin renego12
 renegotiating | "${client[@]}" openssl s_client -tls1_2 -connect 10.204.0.2:443 >/dev/null 2>&1 || true
-capture_end
-stop_last
+netns_capture_end
+netns_stop_last
 ls "$out"

@@ -22,30 +22,8 @@ source "$here/../../../netns_capture_lib.sh"
 tag=otp$$
 cli=${tag}c
 srv=${tag}s
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  ip netns del "$cli" 2>/dev/null || true
-  ip netns del "$srv" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-ip netns add "$cli"
-ip netns add "$srv"
-ip link add "${tag}a" type veth peer name "${tag}b"
-ip link set "${tag}a" netns "$cli"
-ip link set "${tag}b" netns "$srv"
-ip -n "$cli" addr add 10.78.0.1/24 dev "${tag}a"
-ip -n "$srv" addr add 10.78.0.2/24 dev "${tag}b"
-ip -n "$cli" link set "${tag}a" up
-ip -n "$srv" link set "${tag}b" up
-ip -n "$cli" link set lo up
-ip -n "$srv" link set lo up
-ip netns exec "$cli" ethtool -K "${tag}a" tso off gso off gro off >/dev/null 2>&1 || true
-ip netns exec "$srv" ethtool -K "${tag}b" tso off gso off gro off >/dev/null 2>&1 || true
+netns_work_dir
+netns_pair --no-offloads "$cli" "$srv" "${tag}a" "${tag}b" 10.78.0.1/24 10.78.0.2/24
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=mail.example.org" \
   -addext "subjectAltName=DNS:*.example.org,DNS:example.org" -keyout "$work/key.pem" \
