@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -95,6 +96,31 @@ std::vector<std::string> read_lines(const std::string& path) {
     for (std::string line; std::getline(in, line);)
         if (!line.empty()) lines.push_back(line);
     return lines;
+}
+
+std::vector<std::string> sorted_lines(const std::string& path) {
+    auto lines = read_lines(path);
+    std::sort(lines.begin(), lines.end());
+    return lines;
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::vector<std::string> split_fields(const std::string& line, char separator) {
+    std::vector<std::string> fields;
+    std::string field;
+    std::istringstream in(line);
+    while (std::getline(in, field, separator)) fields.push_back(field);
+    return fields;
+}
+
+std::string demo_capture() {
+    return source_root() + "/config/demo/tume-demo.pcap";
 }
 
 uint16_t free_port() {

@@ -25,7 +25,12 @@ CommandResult run_command(const std::vector<std::string>& argv);
 // records to `flows_out` unless it is empty, metrics on a free port, then `extra`.
 CommandResult run_on_captures(const std::vector<std::string>& pcaps, const std::string& flows_out,
                               const std::vector<std::string>& extra = {});
-std::vector<std::string> read_lines(const std::string& path);
+std::vector<std::string> read_lines(const std::string& path);  // non-empty lines
+std::vector<std::string> sorted_lines(const std::string& path);
+std::string read_text(const std::string& path);  // the whole file; empty when unreadable
+// `line` cut at every `separator` (a trailing empty field is dropped).
+std::vector<std::string> split_fields(const std::string& line, char separator);
+std::string demo_capture();  // config/demo/tume-demo.pcap of the source tree
 uint16_t free_port();
 std::string http_get(uint16_t port, const std::string& path);
 

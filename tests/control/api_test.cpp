@@ -15,10 +15,6 @@
 namespace ottscope::test {
 namespace {
 
-std::string demo_capture() {
-    return source_root() + "/config/demo/tume-demo.pcap";
-}
-
 class LiveApi : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {

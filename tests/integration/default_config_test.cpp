@@ -20,16 +20,6 @@ namespace fs = std::filesystem;
 
 constexpr const char* kNoRulesWarning = "ottscope: warning: no rules loaded";
 
-std::string demo_capture() {
-    return source_root() + "/config/demo/tume-demo.pcap";
-}
-
-std::vector<std::string> sorted_lines(const std::string& path) {
-    auto lines = read_lines(path);
-    std::sort(lines.begin(), lines.end());
-    return lines;
-}
-
 // `ottscope run --pcap demo` with no -c, with the lookup's environment as given: "VAR=" sets
 // it (empty skips that step), "-VAR" removes it (the real place is looked at).
 CommandResult run_without_config(const std::vector<std::string>& environment,

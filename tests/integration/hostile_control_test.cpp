@@ -52,10 +52,6 @@ void write_file(const std::string& path, const std::string& text) {
     std::rename((path + ".tmp").c_str(), path.c_str());
 }
 
-std::string demo_capture() {
-    return source_root() + "/config/demo/tume-demo.pcap";
-}
-
 // An appliance replaying the demo capture from memory until stopped, its API on a free port.
 class LoopingAppliance {
 public:

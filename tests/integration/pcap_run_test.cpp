@@ -17,16 +17,6 @@
 namespace ottscope::test {
 namespace {
 
-std::string demo_capture() {
-    return source_root() + "/config/demo/tume-demo.pcap";
-}
-
-std::vector<std::string> sorted_lines(const std::string& path) {
-    auto lines = read_lines(path);
-    std::sort(lines.begin(), lines.end());
-    return lines;
-}
-
 int count_lines(const std::string& text) {
     return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
 }

@@ -23,10 +23,6 @@ namespace {
 
 constexpr const char* kPython = "/usr/bin/python3";
 
-std::string demo_capture() {
-    return source_root() + "/config/demo/tume-demo.pcap";
-}
-
 // Reassembly of every TCP flow, so the counters have something to show although no
 // classifier reads streams yet.
 std::string all_tcp_config() {

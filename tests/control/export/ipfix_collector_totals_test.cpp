@@ -93,21 +93,6 @@ std::string direction(const Records& records, const std::string& key) {
     return found == records.direction_of.end() ? "unmatched(" + key + ")" : found->second;
 }
 
-std::vector<std::string> split(const std::string& line, char separator) {
-    std::vector<std::string> fields;
-    std::string field;
-    std::istringstream in(line);
-    while (std::getline(in, field, separator)) fields.push_back(field);
-    return fields;
-}
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 // The captures: the demo, SIP over TLS 1.3 on IPv6 (the shared corpus) and QUIC.
 struct Capture {
     std::string name;
@@ -191,7 +176,7 @@ TEST(IpfixCollectorTotals, PlainNfacctdCountsBothDirectionsPerApp) {
                 decoded.clear();
                 std::map<std::string, size_t> column;
                 for (const std::string& line : read_lines(dir + "/flows.csv")) {
-                    const auto fields = split(line, ',');
+                    const auto fields = split_fields(line, ',');
                     if (line.rfind("CLASS,", 0) == 0) {
                         column.clear();
                         for (size_t i = 0; i < fields.size(); ++i) column[fields[i]] = i;
@@ -256,7 +241,7 @@ void nfdump_counts_both_directions(const Capture& capture, const std::string& fo
         bool summary_next = false;
         std::istringstream lines(read.output);
         for (std::string line; std::getline(lines, line);) {
-            const auto fields = split(line, ',');
+            const auto fields = split_fields(line, ',');
             if (summary_next && fields.size() >= 3) {
                 // flows,bytes,packets,...
                 summary.bytes += std::stoull(fields[1]);

@@ -120,25 +120,6 @@ std::multiset<std::string> json_directions(const std::string& path) {
     return records;
 }
 
-std::string demo_pcap() {
-    return source_root() + "/config/demo/tume-demo.pcap";
-}
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-std::vector<std::string> split(const std::string& line, char separator) {
-    std::vector<std::string> fields;
-    std::string field;
-    std::istringstream in(line);
-    while (std::getline(in, field, separator)) fields.push_back(field);
-    return fields;
-}
-
 // The repository's configuration (its rules by absolute path) with RFC 5103 biflow records.
 std::string biflow_config(const std::string& dir) {
     std::string path = dir + "/biflow.yaml";
@@ -187,7 +168,7 @@ TEST(IpfixExport, NfacctdWithThePrimitivesFileDecodesEveryBiflowOfTheDemoOverUdp
         << read_text(dir + "/nfacctd.log");
 
     const CommandResult run = run_command(
-        {binary_path(), "run", "-c", biflow_config(dir), "--pcap", demo_pcap(), "--workers", "1",
+        {binary_path(), "run", "-c", biflow_config(dir), "--pcap", demo_capture(), "--workers", "1",
          "--metrics", "127.0.0.1:" + std::to_string(free_port()), "--flows-out",
          dir + "/flows.jsonl", "--ipfix", "udp://127.0.0.1:" + std::to_string(port)});
     ASSERT_EQ(run.status, 0) << run.output;
@@ -202,7 +183,7 @@ TEST(IpfixExport, NfacctdWithThePrimitivesFileDecodesEveryBiflowOfTheDemoOverUdp
             if (lines.empty()) return false;
             std::map<std::string, size_t> column;
             for (const std::string& line : lines) {
-                const auto fields = split(line, ',');
+                const auto fields = split_fields(line, ',');
                 if (line.rfind("CLASS,", 0) == 0) {
                     for (size_t i = 0; i < fields.size(); ++i) column[fields[i]] = i;
                     continue;
@@ -286,7 +267,7 @@ TEST(IpfixExport, IpfixDumpDecodesTheTcpStreamOfACollectorThatCameLate) {
     {
         TcpSink sink(port, dir + "/stream.ipfix", std::chrono::milliseconds(2500));
         run = run_command({binary_path(), "run", "-c", source_root() + "/config/ottscope.yaml",
-                           "--pcap", demo_pcap(), "--workers", "2", "--metrics",
+                           "--pcap", demo_capture(), "--workers", "2", "--metrics",
                            "127.0.0.1:" + std::to_string(metrics), "--flows-out",
                            dir + "/flows.jsonl", "--ipfix",
                            "tcp://127.0.0.1:" + std::to_string(port)});
@@ -374,7 +355,7 @@ TEST(IpfixExport, IpfixDumpSeesTheTunnelTypeOfEachNewEncapsulation) {
     fs::create_directories(dir);
     const std::vector<std::string> names = {"vxlan-gbp", "pbb", "gre-udp", "teredo"};
     std::vector<std::string> command = {
-        "/usr/bin/python3", source_root() + "/tests/dataplane/encapsulate.py", demo_pcap(), dir};
+        "/usr/bin/python3", source_root() + "/tests/dataplane/encapsulate.py", demo_capture(), dir};
     command.insert(command.end(), names.begin(), names.end());
     const CommandResult made = run_command(command);
     ASSERT_EQ(made.status, 0) << made.output;
@@ -487,7 +468,7 @@ TEST(IpfixExport, NfacctdReadsTheTlsValuesOfTlsAndQuicFlows) {
             decoded.clear();
             std::map<std::string, size_t> column;
             for (const std::string& line : read_lines(dir + "/flows.csv")) {
-                const auto fields = split(line, '|');
+                const auto fields = split_fields(line, '|');
                 if (line.rfind("SRC_PORT|", 0) == 0) {
                     for (size_t i = 0; i < fields.size(); ++i) column[fields[i]] = i;
                     continue;
@@ -512,7 +493,7 @@ TEST(IpfixExport, NfacctdReadsTheTlsValuesOfTlsAndQuicFlows) {
 
 TEST(IpfixExport, ABadCollectorUrlIsOneClearLine) {
     const CommandResult run = run_command(
-        {binary_path(), "run", "--pcap", demo_pcap(), "--ipfix", "http://127.0.0.1:4739"});
+        {binary_path(), "run", "--pcap", demo_capture(), "--ipfix", "http://127.0.0.1:4739"});
     EXPECT_EQ(run.status, 1);
     EXPECT_EQ(std::count(run.output.begin(), run.output.end(), '\n'), 1) << run.output;
     EXPECT_NE(run.output.find("udp://HOST:PORT or tcp://HOST:PORT"), std::string::npos)
