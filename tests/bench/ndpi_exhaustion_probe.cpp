@@ -23,10 +23,10 @@ extern "C" {
 }
 
 #include "classifiers/ndpi/ndpi_classifier.h"
-#include "classifiers/ndpi/ndpi_exhaustion.h"
 #include "dataplane/flow_key.h"
 #include "dataplane/link_type.h"
 #include "dataplane/packet_decoder.h"
+#include "tests/bench/ndpi_exhaustion.h"
 
 namespace {
 

@@ -5,7 +5,7 @@
 // unnamed flow is ever exhausted. Should a newer nDPI exclude them, the last two tests fail
 // and the shortcut is worth measuring again (issue 19, ndpi-exhausted).
 
-#include "classifiers/ndpi/ndpi_exhaustion.h"
+#include "tests/bench/ndpi_exhaustion.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "ndpi/ndpi_exhaustion.h"
+#include "tests/bench/ndpi_exhaustion.h"
 
 // The dissector lists live in the detection module, whose layout nDPI 4.2 publishes only to
 // its own sources; the installed ndpi_config.h is the library's own build configuration, so

@@ -8,7 +8,8 @@
 // With nDPI 4.2 that never happens to a flow nDPI does not name (TLS stays eligible on every
 // TCP flow, DTLS and Xbox on every UDP flow; tests/classifiers/ndpi/ndpi_exhaustion_test.cpp),
 // so nothing stops feeding flows on it: issue 19's ndpi-exhausted shortcut was dropped. Kept
-// to measure again with another nDPI (tests/bench/ndpi_exhaustion_probe).
+// to measure again with another nDPI (tests/bench/ndpi_exhaustion_probe; the predicate lives with
+// it, outside the binary).
 
 #include <cstdint>
 #include <span>
