@@ -46,11 +46,13 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# The figures in the README were taken without rules: runs without -c keep the built-in
-# defaults rather than the installed or the checkout's configuration.
-os.environ.setdefault("OTTSCOPE_SYSTEM_CONFIG", "")
-os.environ.setdefault("OTTSCOPE_CHECKOUT_CONFIG", "")
 ROOT = os.path.dirname(os.path.dirname(HERE))
+# The figures are taken with the shipped configuration and rules (config/ottscope.yaml,
+# rules.d), whatever /etc/ottscope holds: runs without -c read the checkout's configuration.
+os.environ.setdefault("OTTSCOPE_SYSTEM_CONFIG", "")
+os.environ.setdefault("OTTSCOPE_CHECKOUT_CONFIG", os.path.join(ROOT, "config", "ottscope.yaml"))
+sys.path.insert(0, HERE)
+from callgrind_split import print_split  # noqa: E402
 
 
 def timed(cmd):
@@ -64,7 +66,7 @@ def timed(cmd):
     return p.stdout, seconds, rss
 
 
-def testpmd_rxonly(pcap, packets, seconds):
+def testpmd_rxonly(pcap, packets, seconds, workdir):
     """dpdk-testpmd rxonly on net_pcap with infinite_rx=1 for `seconds` of forwarding.
 
     Returns (packets, bytes, seconds measured, wall seconds, peak RSS MiB). The rate comes
@@ -85,7 +87,7 @@ def testpmd_rxonly(pcap, packets, seconds):
            f"--vdev=net_pcap0,rx_pcap={pcap},infinite_rx=1", "--",
            "--forward-mode=rxonly", "--nb-cores=1", "--stats-period", "1", "--no-mlockall",
            f"--total-num-mbufs={mbufs}"]
-    log_path = os.path.join(os.path.dirname(pcap), "testpmd.log")
+    log_path = os.path.join(workdir, "testpmd.log")
     started = time.monotonic()
     with open(log_path, "w") as log:
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
@@ -473,6 +475,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", default=os.path.join(ROOT, "build", "ottscope"))
     ap.add_argument("--workdir", default="/tmp/ottscope-bench")
+    ap.add_argument("--pcap", help="measure this capture instead of the mkbench.py one (the "
+                                   "suite runs bench.py on a small capture this way)")
     ap.add_argument("--seconds", type=float, default=10.0, help="length of each --loop run")
     ap.add_argument("--slice", type=int, default=20000,
                     help="packets from the start of the capture measured under callgrind")
@@ -493,10 +497,12 @@ def main():
     a = ap.parse_args()
 
     mkbench = os.path.join(ROOT, "..", "shared", "tools", "mkbench.py")
-    if not os.path.exists(mkbench):
-        sys.exit("../shared/tools/mkbench.py is absent: the benchmark needs ../shared")
+    if not a.pcap and not os.path.exists(mkbench):
+        sys.exit("../shared/tools/mkbench.py is absent: the benchmark needs ../shared or --pcap")
     os.makedirs(a.workdir, exist_ok=True)
-    pcap = os.path.join(a.workdir, "bench.pcap")
+    pcap = os.path.abspath(a.pcap) if a.pcap else os.path.join(a.workdir, "bench.pcap")
+    if a.pcap and not os.path.exists(pcap):
+        sys.exit(f"{a.pcap}: no such capture")
     if not os.path.exists(pcap):
         print(f"writing {pcap} with mkbench.py (defaults)...", flush=True)
         subprocess.run([sys.executable, mkbench, "--out", pcap], check=True)
@@ -608,7 +614,7 @@ def throughput(a, pcap):
                      workers, int(m.group(1)), float(m.group(3)), wall, rss,
                      int(m.group(2)) / int(m.group(1))])
 
-    n, size, seconds, wall, rss = testpmd_rxonly(pcap, packets, a.seconds)
+    n, size, seconds, wall, rss = testpmd_rxonly(pcap, packets, a.seconds, a.workdir)
     rows.append(["dpdk-testpmd rxonly", "memory, infinite", 1, n, seconds, wall, rss, size / n])
 
     slice_pcap = os.path.join(a.workdir, f"slice-{a.slice}.pcap")
@@ -677,6 +683,8 @@ def throughput(a, pcap):
           "memory) divided by the row's: what ottscope does per core against each tool.")
     print("Ir counts the packet loops only (file reading through libpcap included for both): "
           "with 2 workers it adds worker 0's decode for placing and the ring hand-off.")
+    print_split(os.path.join(a.workdir, "callgrind.ottscope.1"), slice_packets,
+                "ottscope 1 worker, first %d packets" % slice_packets)
     whole_process(a, [(name, file_runs[name]) for name, _, _ in file_tools])
 
 
