@@ -7,7 +7,7 @@ and each flow only one run has; exits 1 when there is any.
   python3 tests/bench/ndpi_without_diff.py --without ndpi-lazy-state [--binary build/ottscope]
       [--workers 1] [-c config/ottscope.yaml] [CAPTURE_OR_FOLDER...]   (default ../shared/pcaps)
 
-Runs without -c take the built-in defaults, as bench.py does.
+Runs without -c take the shipped configuration (config/ottscope.yaml), as bench.py does.
 """
 
 import argparse
