@@ -595,7 +595,8 @@ def throughput(a, pcap):
                 ms = float(re.search(r"Packet Processing Time:\s+(\d+) msec", out).group(1))
                 packets = int(re.search(r"IP packets:\s+\d+\s+of (\d+) packets total",
                                         out).group(1))
-                n, seconds = packets, ms / 1000
+                # whole milliseconds: a small capture can take "0 msec"
+                n, seconds = packets, max(ms, 0.5) / 1000
             else:
                 m = re.search(r"processed (\d+) packets \((\d+) bytes\) in ([\d.]+) s", out)
                 n, frame_bytes, seconds = int(m.group(1)), int(m.group(2)), float(m.group(3))
