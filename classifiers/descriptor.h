@@ -104,6 +104,9 @@ struct ClassifierContext {
     ClassifierCounters* counters = nullptr;        // may be null in tests
     AppCatalog* catalog = nullptr;                 // may be null in tests
     const ClassifierSettings* settings = nullptr;  // what the run shares with every classifier
+    // Every classifier's options, by registry index (empty in tests): what a classifier may
+    // leave to another depends on whether that one runs.
+    std::span<const ClassifierOptions> all_options;
 };
 
 struct ClassifierDescriptor {

@@ -153,6 +153,8 @@ std::vector<std::unique_ptr<Classifier>> make_worker_classifiers(
         context.counters = i < counters.size() ? counters[i].get() : nullptr;
         context.catalog = settings.catalog;
         context.settings = &settings;
+        context.all_options =
+            options.size() < list.size() ? std::span<const ClassifierOptions>(defaults) : options;
         classifiers.push_back(list[i]->make(context));
     }
     return classifiers;

@@ -29,6 +29,8 @@ struct ClassifierSettings {
     // Optimisations that can be switched off to measure them (ottscope run --without).
     bool tls_certificate_cache = true;
     bool ndpi_state_from_first_payload = true;
+    bool ndpi_final_stop = true;
+    bool ndpi_tls_facts = true;
     // nDPI modules built ahead (may be null: each classifier builds its own). Taken only
     // when classifiers are made, so reloads never reach it.
     NdpiModuleStock* ndpi_modules = nullptr;

@@ -42,6 +42,8 @@ inline constexpr Optimisation kOptimisations[] = {
     {"burst-lookup", "flow lookups for a whole burst at once, flows prefetched"},
     {"certificate-cache", "decoded TLS certificates kept per worker"},
     {"ndpi-lazy-state", "nDPI flow state taken at the first payload, not the first packet"},
+    {"ndpi-final-stop", "nDPI stops on a TLS flow once its name can no longer change"},
+    {"ndpi-tls-facts", "nDPI names TLS flows from our ClientHello parse, not its own dissection"},
     {"background-count", "capture files counted beside the run, by their record headers"},
     {"receiver-worker", "worker 0 reads single-queue ports itself (no dedicated fan-out lcore)"},
     {"modules-ahead", "nDPI modules built while DPDK starts, on the capture counter's thread"},

@@ -241,7 +241,8 @@ void NdpiClassifier::record(const ndpi_proto& protocol, const NdpiGeneration& ge
 }
 
 void NdpiClassifier::decide(const ndpi_proto& protocol, const FlowBlock& block,
-                            const PacketView& packet, Verdict& verdict, bool guessed) noexcept {
+                            const PacketView& packet, Verdict& verdict, bool guessed,
+                            std::string_view alpn) noexcept {
     record(protocol, *block.generation, verdict, guessed);
     if (packet.rules == nullptr) return;
     // What nDPI's dissectors extracted, as rules see it. Only the union member of the detected
@@ -254,7 +255,7 @@ void NdpiClassifier::decide(const ndpi_proto& protocol, const FlowBlock& block,
     if (carries_tls(protocol)) {
         const auto& tls = flow.protos.tls_quic;
         facts_.set(fact_ids_.tls_sni, host);
-        facts_.set(fact_ids_.tls_alpn, view_of(tls.alpn));
+        facts_.set(fact_ids_.tls_alpn, alpn.empty() ? view_of(tls.alpn) : alpn);
         facts_.set(fact_ids_.tls_cert_san, view_of(tls.server_names));
         facts_.set(fact_ids_.tls_cert_subject, view_of(tls.subjectDN));
         facts_.set(fact_ids_.tls_cert_issuer, view_of(tls.issuerDN));
@@ -300,6 +301,7 @@ Progress NdpiClassifier::inspect(void*& state, const PacketView& packet,
         state = nullptr;
         return Progress::done;
     }
+    bool primed = false;  // nDPI's flow is new and has seen only the client's SYN
     if (stateless) {
         const bool prime = state == &saw_client_syn_;
         state = nullptr;
@@ -319,20 +321,29 @@ Progress NdpiClassifier::inspect(void*& state, const PacketView& packet,
         if (syn_length != 0)
             ndpi_detection_process_packet(current_->module.get(), fresh->ndpi(), syn.data(),
                                           static_cast<uint16_t>(syn_length), packet.timestamp_ms);
+        primed = syn_length != 0;
     }
     auto* block = static_cast<FlowBlock*>(state);
     ndpi_detection_module_struct* module = block->generation->module.get();
     ndpi_flow_struct* flow = block->ndpi();
     const bool enough_packets = packet.last_offer;
 
-    ndpi_protocol protocol = ndpi_detection_process_packet(module, flow, packet.l3,
-                                                           packet.l3_length, packet.timestamp_ms);
+    ndpi_protocol protocol{};
+    if (primed && settings_.tls_facts && packet.direction == Direction::client_to_server &&
+        tls_facts_.settle(module, flow, packet, protocol)) {
+        decide(protocol, *block, packet, verdict, false, tls_facts_.alpn());
+        release(state);
+        return Progress::done;
+    }
+    protocol = ndpi_detection_process_packet(module, flow, packet.l3, packet.l3_length,
+                                             packet.timestamp_ms);
     if (!enough_packets && protocol.app_protocol == NDPI_PROTOCOL_UNKNOWN) {
         record(protocol, *block->generation, verdict);
         return Progress::need_more;
     }
     // Known, but a later packet (a certificate, say) can still refine the label.
-    if (!enough_packets && ndpi_extra_dissection_possible(module, flow)) {
+    if (!enough_packets && ndpi_extra_dissection_possible(module, flow) &&
+        !(settings_.final_stop && ndpi_tls_name_is_final(*flow, packet))) {
         record(protocol, *block->generation, verdict);
         return Progress::need_more;
     }

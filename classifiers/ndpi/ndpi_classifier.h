@@ -17,6 +17,7 @@
 
 #include "classifier.h"
 #include "descriptor.h"
+#include "ndpi/ndpi_tls_facts.h"
 #include "rule_set.h"
 #include "state_pool.h"
 
@@ -43,6 +44,13 @@ struct NdpiSettings {
     // nDPI's flow state is taken at the flow's first payload, not its first packet (SYN
     // floods and scans then hold none); off only to measure what that costs or saves.
     bool state_from_first_payload = true;
+    // A TCP TLS flow is decided as soon as nDPI's name for it cannot change any more (its
+    // SNI matched a host), not after the server's certificate: nDPI's certificate facts are
+    // then left to the TLS classifier, so the descriptor turns this on only when it runs.
+    bool final_stop = true;
+    // A flow opening with one whole ClientHello whose SNI settles nDPI's name is named from
+    // our own parse of it (ndpi_tls_facts.h); on only with the TLS classifier, as above.
+    bool tls_facts = true;
 };
 
 // One nDPI detection module, configured as ottscope and ndpiReader use it.
@@ -104,9 +112,10 @@ private:
     // `guessed`: nDPI named the protocol from ports or addresses alone, not from content.
     void record(const ::ndpi_proto& protocol, const NdpiGeneration& generation, Verdict& verdict,
                 bool guessed = false) const noexcept;
-    // The final verdict: nDPI's label, then the rules over what nDPI extracted.
+    // The final verdict: nDPI's label, then the rules over what nDPI extracted (`alpn`, when
+    // given, stands for the ALPN nDPI did not read itself).
     void decide(const ::ndpi_proto& protocol, const FlowBlock& block, const PacketView& packet,
-                Verdict& verdict, bool guessed) noexcept;
+                Verdict& verdict, bool guessed, std::string_view alpn = {}) noexcept;
     void release(void*& state) noexcept;
     // The verdict of a flow that has shown no payload yet: nDPI's guess, then the rules.
     void guess_without_state(const PacketView& packet, Verdict& verdict) noexcept;
@@ -116,6 +125,7 @@ private:
     AppCatalog* catalog_;
     StatePool pool_;
     FactSheet facts_;  // scratch for the facts of the flow being decided
+    NdpiTlsFacts tls_facts_;
     struct FactIds {
         uint16_t tls_sni, tls_alpn, tls_cert_san, tls_cert_subject, tls_cert_issuer, tls_ja3;
         uint16_t http_host, http_content_type;

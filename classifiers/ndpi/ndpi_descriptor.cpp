@@ -16,8 +16,18 @@ constexpr std::array kOptions = {
         .key = "protocols_file", .kind = OptionKind::file, .high = kMaxProtocolsFileBytes},
 };
 
+// Whether the TLS classifier runs beside nDPI: it then offers every TLS fact nDPI would
+// (at a higher claim tier), so nDPI may stop before the certificate or skip the ClientHello.
+bool tls_classifier_runs(const ClassifierContext& context) {
+    const std::optional<uint8_t> tls = classifier_index("tls");
+    return tls && *tls < context.all_options.size() && context.all_options[*tls].enabled;
+}
+
 std::unique_ptr<Classifier> make(const ClassifierContext& context) {
     NdpiSettings settings = ndpi_settings_of(*context.options, *context.settings);
+    const bool tls_runs = tls_classifier_runs(context);
+    settings.final_stop = context.settings->ndpi_final_stop && tls_runs;
+    settings.tls_facts = context.settings->ndpi_tls_facts && tls_runs;
     NdpiModule prebuilt = context.settings->ndpi_modules != nullptr
                               ? context.settings->ndpi_modules->take(settings.protocols_file)
                               : NdpiModule{};

@@ -32,6 +32,8 @@ ClassifierSettings Appliance::classifier_settings_of(const Config& config) {
     settings.catalog = catalog_.get();
     settings.tls_keylog = keylogs_.snapshot(keylog_path(config));
     settings.ndpi_state_from_first_payload = !without("ndpi-lazy-state");
+    settings.ndpi_final_stop = !without("ndpi-final-stop");
+    settings.ndpi_tls_facts = !without("ndpi-tls-facts");
     settings.tls_certificate_cache = !without("certificate-cache");
     return settings;
 }

@@ -522,6 +522,7 @@ def main():
 # What `ottscope run --without NAME` turns off (control/run_command.h, kOptimisations), and
 # the worker counts each is measured with.
 ABLATIONS = [("burst-lookup", 1), ("certificate-cache", 1), ("ndpi-lazy-state", 1),
+             ("ndpi-final-stop", 1), ("ndpi-tls-facts", 1),
              ("background-count", 1), ("modules-ahead", 1), ("modules-ahead", 2),
              ("receiver-worker", 2)]
 
