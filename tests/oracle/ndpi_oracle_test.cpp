@@ -176,7 +176,7 @@ TEST(NdpiOracle, AgreesWithNdpiReaderOnTheRegressionCorpus) {
                     key.first.c_str(), key.second.empty() ? "(no flow)" : key.second.c_str(),
                     example[key].c_str(), explain(example[key], key.second).c_str());
     }
-    EXPECT_GE(percent, 98.0);
+    EXPECT_GE(percent, 99.8);  // issue 19: the nDPI shortcuts keep agreement at 99.8% or better
 }
 
 TEST(NdpiOracle, ConservationHoldsOnEveryCorpusCapture) {
