@@ -564,7 +564,7 @@ def ablation(a, pcap):
             a.workdir, f"callgrind.ablation.{workers}.{name or 'all'}"))[0] / slice_packets
     print(f"\noptimisations, each turned off (ottscope run --without NAME), file read once, "
           f"median of {a.repeats}; Ir/packet on the first {slice_packets} packets")
-    print(f"{'workers':>7} {'variant':<28} {'packets/s':>12} {'wall s':>7} {'Ir/packet':>10} "
+    print(f"{'workers':>7} {'variant':<40} {'packets/s':>12} {'wall s':>7} {'Ir/packet':>10} "
           f"{'on vs off: pkt/s':>17} {'wall':>7} {'Ir':>7}")
     for workers, name in variants:
         pps = statistics.median(r[0] for r in runs[(workers, name)])
@@ -574,7 +574,7 @@ def ablation(a, pcap):
         label = "all on" if name is None else f"without {name}"
         gain = "" if name is None else (f"{base_pps / pps:>16.2f}x {wall / base_wall:>6.2f}x "
                                         f"{ir[(workers, name)] / ir[(workers, None)]:>6.2f}x")
-        print(f"{workers:>7} {label:<28} {pps:>12,.0f} {wall:>7.2f} {ir[(workers, name)]:>10,.0f} "
+        print(f"{workers:>7} {label:<40} {pps:>12,.0f} {wall:>7.2f} {ir[(workers, name)]:>10,.0f} "
               f"{gain}")
     print("on vs off: how much faster (pkt/s, wall) and cheaper (Ir) the appliance is with the "
           "optimisation than without it; above 1.00x it pays.")
