@@ -37,6 +37,7 @@ Not a test: figures depend on the machine; run it by hand.
 """
 import argparse
 import collections
+import glob
 import ipaddress
 import json
 import mmap
@@ -254,6 +255,11 @@ def split_capture(pcap, n, workdir=None):
         with open(counts_path) as f:
             counts = json.load(f)
     else:
+        # Splits of an earlier version of the capture (write_slice writes its slice anew on
+        # every run) are of no more use.
+        for stale in glob.glob(glob.escape(os.path.join(
+                workdir or os.path.dirname(pcap), f"{os.path.basename(pcap)}.rss{n}-")) + "*"):
+            os.remove(stale)
         started = time.monotonic()
         counts = write_split(pcap, paths)
         with open(counts_path, "w") as f:  # last: the files before it are whole
@@ -816,6 +822,14 @@ def throughput(a, pcap):
         m = re.search(r"processed (\d+) packets", costs[-1][2])
         if int(m.group(1)) != slice_packets:
             sys.exit(f"ottscope processed {m.group(1)} of the {slice_packets} slice packets")
+    # The slice split per worker as RSS would (no fan-out): 2 workers' cost in all against 1's.
+    costs.append(("ottscope 2 queues", *callgrind_ir(
+        [a.binary, "run", "--pcap-queues", ",".join(split_capture(slice_pcap, 2, a.workdir)),
+         "--workers", "2", "--metrics", "127.0.0.1:0"], loops,
+        os.path.join(a.workdir, "callgrind.ottscope.2q"))))
+    m = re.search(r"processed (\d+) packets", costs[-1][2])
+    if int(m.group(1)) != slice_packets:
+        sys.exit(f"ottscope processed {m.group(1)} of the {slice_packets} split slice packets")
 
     bytes_per_packet = frame_bytes / packets
     base_pps = rows[0][3] / rows[0][4]
@@ -850,7 +864,9 @@ def throughput(a, pcap):
     print(f"\ninstructions per packet (callgrind), first {slice_packets} packets: {slice_pcap}")
     print(f"{'tool':<20} {'counted in':<36} {'Ir':>14} {'Ir/packet':>10} {'x ndpiReader':>12}")
     for name, ir, _ in costs:
-        where = "pcap_loop" if name.startswith("ndpiReader") else "Worker::run, Fanout::run"
+        where = ("pcap_loop" if name.startswith("ndpiReader") else
+                 "Worker::run, a queue per worker" if name.endswith("queues") else
+                 "Worker::run, Fanout::run")
         print(f"{name:<20} {where:<36} {ir:>14,} {ir / slice_packets:>10,.0f} "
               f"{ir / costs[0][1]:>11.2f}x")
     print("\nper core = packets/s divided by the cores the lcores could use; on a 2-core machine "
@@ -870,7 +886,8 @@ def throughput(a, pcap):
           "1 worker reads the whole capture as its queue. testpmd reads the same queues, an "
           "lcore each.")
     print("Ir counts the packet loops only (file reading through libpcap included for both): "
-          "with 2 workers it adds worker 0's decode for placing and the ring hand-off.")
+          "with 2 workers it adds worker 0's decode for placing and the ring hand-off; with 2 "
+          "queues (the slice split per worker, --pcap-queues) there is none.")
     whole_process(a, [(name, file_runs[name]) for name, _, _ in file_tools])
 
 

@@ -290,6 +290,18 @@ class SplitCapture(unittest.TestCase):
         self.assertEqual([os.stat(p).st_mtime_ns for p in paths], stamps)
         self.assertTrue(all("rss2-" in os.path.basename(p) for p in paths))
 
+    def test_a_changed_capture_is_split_again_and_its_old_split_removed(self):
+        pcap = os.path.join(self.dir.name, "copy.pcap")
+        with open(self.DEMO, "rb") as src, open(pcap, "wb") as dst:
+            dst.write(src.read())
+        old, _ = self.split(pcap, 2)
+        stamp = os.stat(pcap).st_mtime + 100
+        os.utime(pcap, (stamp, stamp))
+        new, files = self.split(pcap, 2)
+        self.assertNotEqual(new, old)
+        self.assertFalse(any(os.path.exists(p) for p in old))
+        self.assertEqual(sum(len(records) for _, records in files), 149)
+
 
 if __name__ == "__main__":
     unittest.main()
