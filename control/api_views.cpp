@@ -114,7 +114,7 @@ std::string status_json(const StatsView& view, const Totals& totals,
         json.field("name", port.name);
         json.field("id", static_cast<unsigned>(port.id));
         json.field("rx_queues", static_cast<unsigned>(port.rx_queues));
-        json.field("capture", port.finite || port.expected_packets != nullptr);
+        json.field("capture", port.finite || !port.expected_packets.empty());
         json.field("packets", packets);
         json.field("bytes", bytes);
         json.field("rx_nombuf", have_stats ? stats.rx_nombuf : 0);

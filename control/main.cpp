@@ -124,6 +124,13 @@ int run_cli(int argc, char** argv) {
         ->add_option("--pcap", run.pcaps,
                      "capture file to replay through the pcap vdev (repeatable)")
         ->check(CLI::ExistingFile);
+    run_cmd
+        ->add_option("--pcap-queues", run.pcap_queues,
+                     "capture files FILE0,FILE1,... replayed as one port with a queue per file, "
+                     "queue N read by worker N with no fan-out, as RSS on a NIC gives each "
+                     "worker its queue (one file per worker)")
+        ->delimiter(',')
+        ->check(CLI::ExistingFile);
     auto* workers_option =
         run_cmd->add_option("--workers", workers, "worker lcores (default: all cores but one)")
             ->check(CLI::Range(1, 128));

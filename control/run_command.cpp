@@ -29,7 +29,7 @@ int run_appliance(const RunOptions& options) {
         }
         config = std::move(loaded.config);
     }
-    if (options.pcaps.empty() && config.ports.empty()) {
+    if (options.pcaps.empty() && options.pcap_queues.empty() && config.ports.empty()) {
         fmt::print(stderr,
                    "ottscope: nothing to read: give --pcap FILE or ports in the configuration\n");
         return 1;

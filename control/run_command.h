@@ -17,6 +17,9 @@ struct RunOptions {
     std::string config_path;
     ConfigOrigin config_origin = ConfigOrigin::command_line;
     std::vector<std::string> pcaps;
+    // --pcap-queues: one port with an RX queue per file, queue w read by worker w, as a NIC's
+    // RSS would deliver the traffic these files hold (one file per worker).
+    std::vector<std::string> pcap_queues;
     std::optional<unsigned> workers;
     std::string flows_out;
     std::optional<std::string> metrics_listen;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -55,6 +56,19 @@ private:
 inline uint64_t expected_packets(const std::atomic<uint64_t>* expected) noexcept {
     return expected == nullptr ? CaptureCounter::kUnknown
                                : expected->load(std::memory_order_acquire);
+}
+
+// The counts of several captures together (a port's queues), kUnknown while one of them is,
+// and for none at all (a NIC).
+inline uint64_t expected_packets(std::span<const std::atomic<uint64_t>* const> counts) noexcept {
+    if (counts.empty()) return CaptureCounter::kUnknown;
+    uint64_t total = 0;
+    for (const std::atomic<uint64_t>* count : counts) {
+        const uint64_t packets = expected_packets(count);
+        if (packets == CaptureCounter::kUnknown) return CaptureCounter::kUnknown;
+        total += packets;
+    }
+    return total;
 }
 
 }  // namespace ottscope

@@ -44,9 +44,17 @@ std::vector<Port> start_ports(const std::vector<PortConfig>& configs, uint16_t w
         port.name = config.name;
         port.link = config.link;
         port.zone = config.zone;
-        port.finite = config.capture.has_value() && !config.replay_forever;
+        port.finite = !config.captures.empty() && !config.replay_forever;
         port.expected_packets = config.expected_packets;
         port.rx_queues = info.max_rx_queues >= workers ? workers : 1;
+        // Capture files split per queue are each read by their own worker: a file whose
+        // queue nobody polls would never end.
+        if (config.captures.size() > 1 && config.captures.size() != port.rx_queues)
+            throw std::runtime_error("port " + config.name + " (" + config.device +
+                                     "): " + std::to_string(config.captures.size()) +
+                                     " capture files, one per queue, but " +
+                                     std::to_string(port.rx_queues) + " queue(s) for " +
+                                     std::to_string(workers) + " workers");
         // af_packet joins every queue pair's socket to the kernel's fanout group when the
         // device is created, configured or not: packets hashed to a queue nobody polls would
         // be lost without any counter showing it.
@@ -60,7 +68,9 @@ std::vector<Port> start_ports(const std::vector<PortConfig>& configs, uint16_t w
                                      std::to_string(workers) + "), or qpairs=1 for the fan-out");
 
         rte_eth_conf conf{};
-        if (port.rx_queues > 1) {
+        // Only a device that hashes is asked to: without an RSS offload (pcap, af_packet) the
+        // packets come split already, and RSS it cannot do is not configured.
+        if (port.rx_queues > 1 && info.flow_type_rss_offloads != 0) {
             conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
             conf.rx_adv_conf.rss_conf.rss_key = const_cast<uint8_t*>(kSymmetricRssKey);
             conf.rx_adv_conf.rss_conf.rss_key_len = sizeof(kSymmetricRssKey);

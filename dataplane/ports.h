@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,8 +23,11 @@ struct PortConfig {
     std::string device;  // PCI address, or a vdev argument string ("net_pcap0,rx_pcap=FILE")
     LinkType link = LinkType::ethernet;
     uint16_t zone = 0;
-    std::optional<CaptureFileInfo> capture;  // set when the port replays a capture file
-    const std::atomic<uint64_t>* expected_packets = nullptr;  // its count (CaptureCounter)
+    // The capture files the port replays, one per RX queue (several when the traffic comes
+    // split as RSS would split it: --pcap-queues), and each one's count (CaptureCounter), in
+    // queue order. Both empty for a live port.
+    std::vector<CaptureFileInfo> captures;
+    std::vector<const std::atomic<uint64_t>*> expected_packets;
     bool replay_forever = false;
 };
 
@@ -35,16 +37,18 @@ struct Port {
     uint16_t rx_queues = 1;
     LinkType link = LinkType::ethernet;
     uint16_t zone = 0;
-    bool finite = false;  // a capture file that ends
-    // The capture's packet count as CaptureCounter takes it; null for NICs.
-    const std::atomic<uint64_t>* expected_packets = nullptr;
+    bool finite = false;  // capture files that end
+    // Each RX queue's capture count as CaptureCounter takes it, in queue order; empty for NICs.
+    std::vector<const std::atomic<uint64_t>*> expected_packets;
 };
 
 // The vdev name DPDK registers for a device argument ("net_pcap0" of "net_pcap0,rx_pcap=x").
 std::string device_name(const std::string& device);
 
 // Configures and starts every port: `workers` RX queues where the device has that many,
-// else one. Throws std::runtime_error with a one-line reason.
+// else one. A device that cannot hash (no RSS offload) keeps its queues as they come: its
+// traffic arrives split already (af_packet's kernel fanout, one capture file per queue).
+// Throws std::runtime_error with a one-line reason.
 std::vector<Port> start_ports(const std::vector<PortConfig>& configs, uint16_t workers,
                               rte_mempool* pool);
 void stop_ports(const std::vector<Port>& ports);

@@ -8,8 +8,9 @@
 
 namespace ottscope {
 namespace {
-// A capture that stops short of its packet count (the PMD hit a read error) is declared
-// finished after this long without progress, and the shortfall is counted as rx_error.
+// A capture that stops short of its packet count (the PMD hit a read error, or lost packets
+// for want of mbufs on a queue that cannot tell its losses) is declared finished after this
+// long without progress, and the shortfall is counted as rx_error.
 constexpr uint64_t kStallSeconds = 2;
 }  // namespace
 
@@ -25,7 +26,8 @@ void RxPoller::check_done(State& state) noexcept {
     if (!state.ref.finite || state.done) return;
     rte_eth_stats stats{};
     uint64_t lost = 0;
-    if (rte_eth_stats_get(state.ref.port, &stats) == 0) lost = stats.rx_nombuf;
+    if (state.ref.alone_on_port && rte_eth_stats_get(state.ref.port, &stats) == 0)
+        lost = stats.rx_nombuf;
     const uint64_t now = rte_get_tsc_cycles();
     // A count still being taken says nothing yet: neither complete nor short.
     const uint64_t expected = expected_packets(state.ref.expected_packets);

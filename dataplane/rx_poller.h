@@ -37,6 +37,9 @@ struct RxQueueRef {
     // The capture's packet count (CaptureCounter), possibly still being taken.
     const std::atomic<uint64_t>* expected_packets = nullptr;
     RxCounters* counters = nullptr;
+    // The port's only queue: the port's packets lost for want of mbufs are this queue's.
+    // DPDK counts those per port, so a queue beside others cannot tell its own.
+    bool alone_on_port = true;
 };
 
 class RxPoller {

@@ -19,6 +19,7 @@ namespace ottscope {
 void Appliance::start() {
     // Known first: the nDPI modules are ordered one per worker before anything else starts.
     workers_ = worker_count(options_.workers, config_.workers, automatic_workers());
+    if (!options_.pcap_queues.empty()) check_queue_files(options_.pcap_queues.size(), workers_);
     order_ndpi_modules();
     prepare_captures();
     build_dataplane();
@@ -59,12 +60,24 @@ void Appliance::order_ndpi_modules() {
 
 void Appliance::prepare_captures() {
     port_configs_ = configured_ports(config_);
+    // Each --pcap file is a port; the --pcap-queues files, counted after them, are one more.
+    std::vector<std::vector<std::string>> port_files;
+    for (const std::string& path : options_.pcaps) port_files.push_back({path});
+    if (!options_.pcap_queues.empty()) port_files.push_back(options_.pcap_queues);
     std::vector<CaptureFileInfo> captures;
-    for (const std::string& path : options_.pcaps) {
-        CaptureFileError error;
-        auto info = open_capture_file(path, error);
-        if (!info) throw StartupError(error.message);
-        captures.push_back(std::move(*info));
+    for (const std::vector<std::string>& files : port_files) {
+        const size_t first = captures.size();
+        for (const std::string& path : files) {
+            CaptureFileError error;
+            auto info = open_capture_file(path, error);
+            if (!info) throw StartupError(error.message);
+            // One port decodes its frames one way, whichever queue they come from.
+            if (captures.size() > first && info->link != captures[first].link)
+                throw StartupError(captures[first].path + " and " + path +
+                                   " start their frames differently (link types); the files of "
+                                   "--pcap-queues are queues of one port and must share theirs");
+            captures.push_back(std::move(*info));
+        }
     }
     // Counting reads every capture whole: it runs beside the dataplane's start and the run.
     const bool background = !without("background-count");
@@ -72,11 +85,14 @@ void Appliance::prepare_captures() {
     if (ndpi_modules_) first = [modules = ndpi_modules_.get()] { modules->build(); };
     capture_counter_ = std::make_unique<CaptureCounter>(captures, background, std::move(first));
     if (!background) capture_counter_->wait();  // as before: read whole, then start
-    for (size_t i = 0; i < captures.size(); ++i) {
-        PortConfig port = capture_port(config_, i, captures[i].path, options_.loop);
-        port.link = captures[i].link;
-        port.expected_packets = capture_counter_->expected(i);
-        port.capture = std::move(captures[i]);
+    size_t next = 0;
+    for (size_t i = 0; i < port_files.size(); ++i) {
+        PortConfig port = capture_port(config_, i, port_files[i], options_.loop);
+        port.link = captures[next].link;
+        for (size_t q = 0; q < port_files[i].size(); ++q, ++next) {
+            port.expected_packets.push_back(capture_counter_->expected(next));
+            port.captures.push_back(captures[next]);
+        }
         port_configs_.push_back(std::move(port));
     }
     check_port_count(port_configs_.size());
@@ -113,7 +129,7 @@ void Appliance::build_dataplane() {
     make_catalog();
     std::vector<PortQueues> port_queues;
     for (const Port& port : topology_.ports())
-        port_queues.push_back(PortQueues{port.rx_queues, port.expected_packets != nullptr});
+        port_queues.push_back(PortQueues{port.rx_queues, !port.expected_packets.empty()});
     topology_.assign_queues(plan_queues(config_, plan, port_queues), view_);
     WorkerShared shared;
     shared.classifiers = classifier_settings_of(config_);

@@ -27,12 +27,16 @@ bool is_pci_address(const std::string& device) {
     return std::regex_match(device, pci);
 }
 
-std::string pcap_vdev(size_t index, const std::string& path, bool forever) {
-    if (path.find_first_of(",=") != std::string::npos)
-        throw StartupError(path +
-                           ": capture paths with ',' or '=' cannot be passed to the pcap vdev; "
-                           "rename or link the file");
-    return fmt::format("net_pcap{},rx_pcap={}{}", index, path, forever ? ",infinite_rx=1" : "");
+std::string pcap_vdev(size_t index, const std::vector<std::string>& paths, bool forever) {
+    std::string device = fmt::format("net_pcap{}", index);
+    for (const std::string& path : paths) {
+        if (path.find_first_of(",=") != std::string::npos)
+            throw StartupError(path +
+                               ": capture paths with ',' or '=' cannot be passed to the pcap "
+                               "vdev; rename or link the file");
+        device += ",rx_pcap=" + path;
+    }
+    return device + (forever ? ",infinite_rx=1" : "");
 }
 
 std::vector<PortConfig> configured_ports(const Config& config) {
@@ -56,17 +60,27 @@ std::vector<PortConfig> configured_ports(const Config& config) {
     return ports;
 }
 
-PortConfig capture_port(const Config& config, size_t index, const std::string& path, bool loop) {
+PortConfig capture_port(const Config& config, size_t index, const std::vector<std::string>& paths,
+                        bool loop) {
     uint16_t zone = 0;
     for (const PortSettings& settings : config.ports)
         zone = std::max<uint16_t>(zone, settings.zone + 1);
     PortConfig port;
     port.name = "pcap" + std::to_string(index);
-    port.device = pcap_vdev(index, path, loop);
-    // Each capture is its own observation point: its flows never merge with another's.
+    port.device = pcap_vdev(index, paths, loop);
+    // Each capture is its own observation point: its flows never merge with another's. Files
+    // split per queue are one observation point, as one link is whatever queues it has.
     port.zone = static_cast<uint16_t>(zone + index);
     port.replay_forever = loop;
     return port;
+}
+
+void check_queue_files(size_t files, unsigned workers) {
+    if (files != workers)
+        throw StartupError(fmt::format(
+            "--pcap-queues gives {} file{} for {} worker{}: it takes one file per worker, each "
+            "read by its worker as a queue of its own (give --workers {})",
+            files, files == 1 ? "" : "s", workers, workers == 1 ? "" : "s", files));
 }
 
 void check_port_count(size_t ports) {

@@ -52,16 +52,22 @@ unsigned worker_count(std::optional<unsigned> requested, unsigned configured, un
 // "0000:3b:00.0" or "3b:00.0": a NIC to allow-list; anything else is a vdev argument string.
 bool is_pci_address(const std::string& device);
 
-// The pcap vdev that replays capture `index` (forever: --loop). Throws StartupError for a
-// path the vdev's argument syntax cannot carry.
-std::string pcap_vdev(size_t index, const std::string& path, bool forever);
+// The pcap vdev that replays capture `index` (forever: --loop): one RX queue per path, in
+// order. Throws StartupError for a path the vdev's argument syntax cannot carry.
+std::string pcap_vdev(size_t index, const std::vector<std::string>& paths, bool forever);
 
 // The configuration's ports, in order. Throws StartupError for a NIC without hugepages.
 std::vector<PortConfig> configured_ports(const Config& config);
 
 // The port that replays capture `index` of the command line, each in a flow zone of its own
-// after the configuration's zones. Its capture and count are the caller's to fill in.
-PortConfig capture_port(const Config& config, size_t index, const std::string& path, bool loop);
+// after the configuration's zones: one file, or one per RX queue (--pcap-queues). Its
+// captures and counts are the caller's to fill in.
+PortConfig capture_port(const Config& config, size_t index, const std::vector<std::string>& paths,
+                        bool loop);
+
+// --pcap-queues stands for a NIC whose RSS gives each worker a queue of its own: one file per
+// worker. Throws StartupError for any other count.
+void check_queue_files(size_t files, unsigned workers);
 
 // Throws StartupError when there is nothing to read or more than one run can take.
 void check_port_count(size_t ports);

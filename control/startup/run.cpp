@@ -247,6 +247,7 @@ uint64_t Appliance::count_undelivered(Totals& totals) {
         for (const RxSlot& slot : view_.rx)
             if (slot.port_id == port.id) delivered += slot.counters->packets.read();
         const uint64_t lost = Topology::lost_for_want_of_mbufs(port);
+        // Every queue's capture: a port whose captures come split has one per queue.
         const uint64_t expected = expected_packets(port.expected_packets);
         if (delivered + lost < expected) {
             const uint64_t missing = expected - delivered - lost;

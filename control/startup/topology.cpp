@@ -56,8 +56,13 @@ void Topology::assign_queues(const QueuePlan& queues, StatsView& view) {
     for (const RxAssignment& rx : queues.rx) {
         const Port& port = ports_[rx.port];
         rx_counters_.push_back(std::make_unique<RxCounters>());
-        const RxQueueRef ref{port.id, rx.queue, port.finite, port.expected_packets,
-                             rx_counters_.back().get()};
+        const RxQueueRef ref{
+            port.id,
+            rx.queue,
+            port.finite,
+            rx.queue < port.expected_packets.size() ? port.expected_packets[rx.queue] : nullptr,
+            rx_counters_.back().get(),
+            port.rx_queues == 1};
         view.rx.push_back(RxSlot{port.name, port.id, rx.queue, rx_counters_.back().get()});
         if (rx.worker == kNoWorker)
             fanout_queues_.push_back(ref);

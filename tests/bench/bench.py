@@ -10,6 +10,10 @@ Makes the benchmark capture with ../shared/tools/mkbench.py (its defaults: 1M pa
     preloads it into mbufs, so disk and libpcap are out of the measurement) for --seconds;
   - dpdk-testpmd in rxonly mode on the same net_pcap vdev with infinite_rx=1 for --seconds:
     the I/O ceiling (receive and free, nothing else) that the --loop rows can approach.
+  - a queue per worker, as a NIC's RSS delivers traffic: the capture split by the symmetric
+    Toeplitz hash the appliance asks NICs for (split_capture, cached in --workdir), ottscope
+    with 1 and 2 workers each reading its own queue from memory (run --pcap-queues --loop),
+    and testpmd rxonly on 2 queues; then the scaling of 2 lcores against 1.
 Prints packets/s, Gb/s (frame bytes), per-core figures, wall time, peak RSS and the ratios
 to ndpiReader and to testpmd per core.
 Then the cost per packet in instructions, which load on the machine does not change:
@@ -33,8 +37,10 @@ Not a test: figures depend on the machine; run it by hand.
 """
 import argparse
 import collections
+import glob
 import ipaddress
 import json
+import mmap
 import os
 import re
 import shutil
@@ -66,13 +72,16 @@ def timed(cmd):
     return p.stdout, seconds, rss
 
 
-def testpmd_rxonly(pcap, packets, seconds, workdir):
-    """dpdk-testpmd rxonly on net_pcap with infinite_rx=1 for `seconds` of forwarding.
+def testpmd_rxonly(pcap, packets, seconds, workdir, queue_files=None):
+    """dpdk-testpmd rxonly on net_pcap with infinite_rx=1 for `seconds` of forwarding; with
+    `queue_files`, one RX queue per file (as `ottscope run --pcap-queues`), each forwarded
+    by an lcore of its own (`packets`: of all the files together).
 
     Returns (packets, bytes, seconds measured, wall seconds, peak RSS MiB). The rate comes
     from testpmd's own periodic samples: each gives cumulative RX packets and bytes and the
     rate since the previous sample (from the TSC), so the interval each covers is known.
     """
+    files = queue_files or [pcap]
     testpmd = shutil.which("dpdk-testpmd")
     if testpmd is None:
         sys.exit("dpdk-testpmd is absent: install the Debian package dpdk-dev")
@@ -82,12 +91,22 @@ def testpmd_rxonly(pcap, packets, seconds, workdir):
     # footprint per mbuf ottscope reserves (the allocator needs slack for one huge pool).
     mbufs = packets + 32768
     memory_mb = mbufs * 4096 // (1 << 20) + 512
+    # The main lcore only prints the statistics (it sleeps between): with a queue per core it
+    # shares the last core with a forwarding lcore.
+    queues = len(files)
+    cores = os.cpu_count()
+    lcores = (["-l", "0,1"] if queues == 1 else
+              ["--lcores", ",".join([f"0@{cores - 1}"] +
+                                    [f"{q + 1}@{q % cores}" for q in range(queues)])])
     cmd = [testpmd, "--no-huge", "--no-pci", "--no-shconf", "-m", str(memory_mb),
-           "--file-prefix", prefix, "-l", "0,1", "--log-level=pmd.net.pcap:error",
-           f"--vdev=net_pcap0,rx_pcap={pcap},infinite_rx=1", "--",
-           "--forward-mode=rxonly", "--nb-cores=1", "--stats-period", "1", "--no-mlockall",
-           f"--total-num-mbufs={mbufs}"]
-    log_path = os.path.join(workdir, "testpmd.log")
+           "--file-prefix", prefix] + lcores + ["--log-level=pmd.net.pcap:error",
+           "--vdev=net_pcap0," + "".join(f"rx_pcap={f}," for f in files) + "infinite_rx=1", "--",
+           "--forward-mode=rxonly", f"--nb-cores={queues}", "--stats-period", "1",
+           "--no-mlockall", f"--total-num-mbufs={mbufs}"]
+    # testpmd forwards queue i to TX queue i: as many TX queues (the PMD drops what they get).
+    if queues > 1:
+        cmd += [f"--rxq={queues}", f"--txq={queues}"]
+    log_path = os.path.join(workdir, "testpmd.log" if queues == 1 else f"testpmd.{queues}q.log")
     started = time.monotonic()
     with open(log_path, "w") as log:
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
@@ -138,6 +157,164 @@ def write_slice(pcap, out, count):
             dst.write(record + src.read(length))
             written += 1
     return written
+
+
+# A NIC's RSS as the appliance configures it (dataplane/ports.cpp, start_ports): the Toeplitz
+# hash of the outer IPv4 or IPv6 source and destination addresses (rss_hf RTE_ETH_RSS_IP: no
+# ports, so fragments go with their flow) under kSymmetricRssKey, then the redirection table
+# DPDK's drivers fill by default, entry i -> queue i % queues; 128 entries, as on many NICs.
+SYMMETRIC_RSS_KEY = bytes([0x6d, 0x5a] * 20)
+RETA_ENTRIES = 128
+VLAN_TPIDS = (0x8100, 0x88a8, 0x9100)
+LINKTYPE_ETHERNET = 1
+LINKTYPES_RAW_IP = (101, 228, 229, 12, 14)  # RAW, IPV4, IPV6 and the BSDs' numbers of RAW
+
+
+def toeplitz(key, data):
+    """The Toeplitz hash of `data` under `key`, by its definition, bit by bit: for every set
+    bit i of the input (first byte's high bit first), the 32 key bits from bit i on are
+    XORed in. Slow; the reference for rss_table."""
+    width = len(key) * 8
+    if width < len(data) * 8 + 31:
+        raise ValueError(f"a {len(key)}-byte key hashes at most {(width - 31) // 8} bytes")
+    k = int.from_bytes(key, "big")
+    h = 0
+    for i in range(len(data) * 8):
+        if data[i // 8] & (0x80 >> (i % 8)):
+            h ^= (k >> (width - 32 - i)) & 0xFFFFFFFF
+    return h
+
+
+def rss_table(key=SYMMETRIC_RSS_KEY):
+    """The hash of any address pair from one lookup, for a key that repeats every 16 bits.
+
+    Toeplitz is linear (the hash of a XOR b is the XOR of the hashes), and with such a key
+    the window of key bits each input bit meets depends only on its place in its 16-bit
+    word, so every 16-bit word of the input weighs the same wherever it stands: the hash of
+    the input is the hash of the XOR of its words (hence symmetric: swapping source and
+    destination changes nothing). Returns the hash of every 16-bit word, 65,536 entries;
+    rss_hash folds an input to its word. Built from the 16 one-bit words by linearity.
+    """
+    if key[2:] != key[:-2]:
+        raise ValueError("the key does not repeat every 16 bits: hash with toeplitz()")
+    bits = [toeplitz(key, (1 << (15 - b)).to_bytes(2, "big")) for b in range(16)]
+    table = [0] * 65536
+    for word in range(1, 65536):
+        low = word & -word
+        table[word] = table[word ^ low] ^ bits[15 - (low.bit_length() - 1)]
+    return table
+
+
+def rss_hash(table, addresses):
+    """The symmetric-key Toeplitz hash of `addresses` (source then destination, 8 or 32
+    bytes) through rss_table()'s table: the input folded to one 16-bit word."""
+    x = int.from_bytes(addresses, "big")
+    width = len(addresses) * 8
+    while width > 16:
+        width //= 2
+        x = (x ^ (x >> width)) & ((1 << width) - 1)
+    return table[x]
+
+
+def rss_addresses(data, start, end, link):
+    """The outer IP source and destination addresses of the frame data[start:end], as the
+    NIC hashes them (VLAN tags skipped), or None for a frame that is not IP."""
+    if link == LINKTYPE_ETHERNET:
+        if end - start < 14:
+            return None
+        kind = data[start + 12] << 8 | data[start + 13]
+        l3 = start + 14
+        while kind in VLAN_TPIDS and l3 + 4 <= end:
+            kind = data[l3 + 2] << 8 | data[l3 + 3]
+            l3 += 4
+    elif link in LINKTYPES_RAW_IP and end > start:
+        l3 = start
+        kind = {4: 0x0800, 6: 0x86DD}.get(data[start] >> 4)
+    else:
+        return None
+    if kind == 0x0800 and l3 + 20 <= end and data[l3] >> 4 == 4:
+        return data[l3 + 12:l3 + 20]
+    if kind == 0x86DD and l3 + 40 <= end and data[l3] >> 4 == 6:
+        return data[l3 + 8:l3 + 40]
+    return None
+
+
+def split_capture(pcap, n, workdir=None):
+    """`pcap` split into `n` captures as a NIC's RSS would spread it over `n` queues (see
+    SYMMETRIC_RSS_KEY), for `ottscope run --pcap-queues`: both directions of every flow land
+    in one file, frames that are not IP in the first. Cached in `workdir` (default: beside
+    `pcap`) under names that hold n and the source's size and time. Prints the packets of
+    each file; returns their paths (`pcap` itself for n = 1)."""
+    if n == 1:
+        return [pcap]
+    st = os.stat(pcap)
+    base = os.path.join(workdir or os.path.dirname(pcap),
+                        f"{os.path.basename(pcap)}.rss{n}-{st.st_size}-{int(st.st_mtime)}")
+    paths = [f"{base}.q{q}.pcap" for q in range(n)]
+    counts_path = base + ".counts.json"
+    if os.path.exists(counts_path) and all(os.path.exists(p) for p in paths):
+        with open(counts_path) as f:
+            counts = json.load(f)
+    else:
+        # Splits of an earlier version of the capture (write_slice writes its slice anew on
+        # every run) are of no more use.
+        for stale in glob.glob(glob.escape(os.path.join(
+                workdir or os.path.dirname(pcap), f"{os.path.basename(pcap)}.rss{n}-")) + "*"):
+            os.remove(stale)
+        started = time.monotonic()
+        counts = write_split(pcap, paths)
+        with open(counts_path, "w") as f:  # last: the files before it are whole
+            json.dump(counts, f)
+        print(f"split {pcap} by RSS into {n} files in {time.monotonic() - started:.1f} s")
+    total = sum(counts)
+    print(f"RSS split of {pcap} ({total} packets) into {n} queues: " + ", ".join(
+        f"queue {q} {c} ({100 * c / total:.1f}%)" for q, c in enumerate(counts)))
+    return paths
+
+
+def write_split(pcap, paths):
+    """Writes the frames of `pcap` to `paths` by RSS queue; returns the packets of each."""
+    n = len(paths)
+    table = rss_table()
+    counts = [0] * n
+    # Every address pair the capture holds, in either order, with its queue: a pair in two
+    # queues would split a flow between two workers.
+    pairs = {}
+    with open(pcap, "rb") as src, mmap.mmap(src.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        magic = data[:4]
+        order = "<" if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+        if magic not in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\xc3\xd4",
+                         b"\xa1\xb2\x3c\x4d"):
+            sys.exit(f"{pcap}: not a pcap file (pcapng is not split)")
+        link = struct.unpack(order + "I", data[20:24])[0] & 0xFFFF
+        record = struct.Struct(order + "IIII")
+        outs = [open(path + ".part", "wb", buffering=1 << 20) for path in paths]
+        for out in outs:
+            out.write(data[:24])
+        pos, size = 24, len(data)
+        while pos + 16 <= size:
+            length = record.unpack_from(data, pos)[2]
+            end = pos + 16 + length
+            if end > size:
+                sys.exit(f"{pcap}: truncated record at byte {pos}")
+            addresses = rss_addresses(data, pos + 16, end, link)
+            queue = 0
+            if addresses is not None:
+                queue = (rss_hash(table, addresses) & (RETA_ENTRIES - 1)) % n
+                half = len(addresses) // 2
+                a, b = addresses[:half], addresses[half:]
+                earlier = pairs.setdefault(a + b if a <= b else b + a, queue)
+                if earlier != queue:
+                    sys.exit(f"{pcap}: the packet at byte {pos} hashes to queue {queue}, earlier "
+                             f"packets between the same two addresses to queue {earlier}")
+            outs[queue].write(data[pos:end])
+            counts[queue] += 1
+            pos = end
+        for out in outs:
+            out.close()
+    for path in paths:
+        os.replace(path + ".part", path)
+    return counts
 
 
 def callgrind_ir(cmd, toggles, out_file):
@@ -626,6 +803,22 @@ def throughput(a, pcap):
     n, size, seconds, wall, rss = testpmd_rxonly(pcap, packets, a.seconds, a.workdir)
     rows.append(["dpdk-testpmd rxonly", "memory, infinite", 1, n, seconds, wall, rss, size / n])
 
+    # A queue per worker, as a NIC's RSS delivers traffic (no fan-out hop): the capture split
+    # by the symmetric hash, a file per worker read by it alone (ottscope run --pcap-queues);
+    # 1 worker reads the whole capture as its one queue. testpmd on the same queues: the
+    # ceiling a core can reach.
+    split = {workers: split_capture(pcap, workers, a.workdir) for workers in (1, 2)}
+    for workers in (1, 2):
+        out, wall, rss = timed([a.binary, "run", "--pcap-queues", ",".join(split[workers]),
+                                "--workers", str(workers), "--loop", "--duration", str(a.seconds),
+                                "--metrics", "127.0.0.1:0"])
+        m = re.search(r"processed (\d+) packets \((\d+) bytes\) in ([\d.]+) s", out)
+        rows.append([f"ottscope {workers} worker{'s' if workers > 1 else ''}", QUEUE_PER_WORKER,
+                     workers, int(m.group(1)), float(m.group(3)), wall, rss,
+                     int(m.group(2)) / int(m.group(1))])
+    n, size, seconds, wall, rss = testpmd_rxonly(pcap, packets, a.seconds, a.workdir, split[2])
+    rows.append(["dpdk-testpmd rxonly", QUEUE_PER_WORKER, 2, n, seconds, wall, rss, size / n])
+
     slice_pcap = os.path.join(a.workdir, f"slice-{a.slice}.pcap")
     slice_packets = write_slice(pcap, slice_pcap, a.slice)
     # The packet loops only: ottscope's worker lcores (with 2 workers worker 0 also reads and
@@ -643,40 +836,51 @@ def throughput(a, pcap):
         m = re.search(r"processed (\d+) packets", costs[-1][2])
         if int(m.group(1)) != slice_packets:
             sys.exit(f"ottscope processed {m.group(1)} of the {slice_packets} slice packets")
+    # The slice split per worker as RSS would (no fan-out): 2 workers' cost in all against 1's.
+    costs.append(("ottscope 2 queues", *callgrind_ir(
+        [a.binary, "run", "--pcap-queues", ",".join(split_capture(slice_pcap, 2, a.workdir)),
+         "--workers", "2", "--metrics", "127.0.0.1:0"], loops,
+        os.path.join(a.workdir, "callgrind.ottscope.2q"))))
+    m = re.search(r"processed (\d+) packets", costs[-1][2])
+    if int(m.group(1)) != slice_packets:
+        sys.exit(f"ottscope processed {m.group(1)} of the {slice_packets} split slice packets")
 
     bytes_per_packet = frame_bytes / packets
     base_pps = rows[0][3] / rows[0][4]
-    testpmd_per_core = rows[-1][3] / rows[-1][4]
+    testpmd_row = next(row for row in rows if row[:2] == ["dpdk-testpmd rxonly", "memory, infinite"])
+    testpmd_per_core = testpmd_row[3] / testpmd_row[4]
     print(f"\ncapture: {pcap}: {packets} packets, {frame_bytes} frame bytes; {cores} cores here")
-    print(f"{'tool':<20} {'input':<16} {'lcores':>6} {'packets/s':>12} {'Gb/s':>7} "
+    print(f"{'tool':<20} {'input':<24} {'lcores':>6} {'packets/s':>12} {'Gb/s':>7} "
           f"{'pkt/s/core':>11} {'wall s':>7} {'RSS MiB':>8} {'x ndpiReader':>12} "
           f"{'x testpmd/core':>14} {'ottscope/core x':>15}")
 
+    # lcores busy: one per worker (worker 0 also reads the capture: dataplane.fanout's
+    # default, receiver), one per queue for testpmd, one for ndpiReader.
     def per_core_of(row):
-        lcores = row[2] if row[0].startswith("ottscope") else 1
-        return row[3] / row[4] / min(lcores, cores)
+        return row[3] / row[4] / min(row[2], cores)
 
-    # ottscope 1 worker per core on the same kind of input (file or memory), for the ratio
-    # of ottscope to each row.
-    own = {row[1].split(",")[0]: per_core_of(row) for row in rows
-           if row[0].startswith("ottscope 1 worker")}
+    # ottscope 1 worker per core on the same input (the file, from memory through one queue,
+    # split per worker), for the ratio of ottscope to each row; testpmd's one queue is
+    # compared with --loop.
+    own = {row[1]: per_core_of(row) for row in rows if row[0].startswith("ottscope 1 worker")}
+    own["memory, infinite"] = own["memory, --loop"]
     for row in rows:
-        name, mode, workers, n, seconds, wall, rss = row[:7]
+        name, mode, lcores, n, seconds, wall, rss = row[:7]
         size = row[7] if len(row) > 7 else bytes_per_packet
         pps = n / seconds
-        # lcores busy: one per worker (worker 0 also reads the capture: dataplane.fanout's
-        # default, receiver).
-        lcores = workers if name.startswith("ottscope") else 1
-        per_core = pps / min(lcores, cores)
-        print(f"{name:<20} {mode:<16} {lcores:>6} {pps:>12,.0f} {pps * size * 8 / 1e9:>7.2f} "
+        per_core = per_core_of(row)
+        print(f"{name:<20} {mode:<24} {lcores:>6} {pps:>12,.0f} {pps * size * 8 / 1e9:>7.2f} "
               f"{per_core:>11,.0f} {wall:>7.2f} {rss:>8.0f} {pps / base_pps:>11.2f}x "
               f"{per_core / testpmd_per_core:>13.3f}x "
-              f"{own.get(mode.split(',')[0], per_core) / per_core:>14.2f}x")
+              f"{own.get(mode, per_core) / per_core:>14.2f}x")
+    print_scaling(rows)
 
     print(f"\ninstructions per packet (callgrind), first {slice_packets} packets: {slice_pcap}")
     print(f"{'tool':<20} {'counted in':<36} {'Ir':>14} {'Ir/packet':>10} {'x ndpiReader':>12}")
     for name, ir, _ in costs:
-        where = "pcap_loop" if name.startswith("ndpiReader") else "Worker::run, Fanout::run"
+        where = ("pcap_loop" if name.startswith("ndpiReader") else
+                 "Worker::run, a queue per worker" if name.endswith("queues") else
+                 "Worker::run, Fanout::run")
         print(f"{name:<20} {where:<36} {ir:>14,} {ir / slice_packets:>10,.0f} "
               f"{ir / costs[0][1]:>11.2f}x")
     print("\nper core = packets/s divided by the cores the lcores could use; on a 2-core machine "
@@ -690,11 +894,44 @@ def throughput(a, pcap):
           "the capture is loaded; x testpmd/core compares per-core rates with that ceiling.")
     print("ottscope/core x: ottscope 1 worker's packets/s per core on the same input (file or "
           "memory) divided by the row's: what ottscope does per core against each tool.")
+    print(f"{QUEUE_PER_WORKER}: the capture split by RSS's symmetric hash into a file per "
+          "worker (split_capture), replayed from memory as one port with a queue per file, "
+          "each queue read by its own worker (ottscope run --pcap-queues --loop): no fan-out; "
+          "1 worker reads the whole capture as its queue. testpmd reads the same queues, an "
+          "lcore each.")
     print("Ir counts the packet loops only (file reading through libpcap included for both): "
-          "with 2 workers it adds worker 0's decode for placing and the ring hand-off.")
+          "with 2 workers it adds worker 0's decode for placing and the ring hand-off; with 2 "
+          "queues (the slice split per worker, --pcap-queues) there is none.")
     print_split(os.path.join(a.workdir, "callgrind.ottscope.1"), slice_packets,
                 "ottscope 1 worker, first %d packets" % slice_packets)
     whole_process(a, [(name, file_runs[name]) for name, _, _ in file_tools])
+
+
+QUEUE_PER_WORKER = "memory, queue per worker"
+
+
+def print_scaling(rows):
+    """2 workers (or testpmd's 2 queues) against 1 on the same input, from the table's rows:
+    the rate's ratio and each core's rate against the one core's."""
+    def rate(name, mode, lcores):
+        row = next((r for r in rows if r[0] == name and r[1] == mode and r[2] == lcores), None)
+        return row and row[3] / row[4]
+
+    print("\nscaling, 2 lcores against 1 (targets for ottscope with a queue per worker: 2w/1w "
+          ">= 1.80, per core >= 0.90 of 1 worker's)")
+    print(f"{'tool':<20} {'input':<24} {'1 lcore pkt/s':>14} {'2 lcores pkt/s':>15} "
+          f"{'2/1':>6} {'per core 2/1':>13}")
+    for name, one, two in [("ottscope", ("ottscope 1 worker", QUEUE_PER_WORKER, 1),
+                            ("ottscope 2 workers", QUEUE_PER_WORKER, 2)),
+                           ("ottscope", ("ottscope 1 worker", "memory, --loop", 1),
+                            ("ottscope 2 workers", "memory, --loop", 2)),
+                           ("dpdk-testpmd rxonly", ("dpdk-testpmd rxonly", "memory, infinite", 1),
+                            ("dpdk-testpmd rxonly", QUEUE_PER_WORKER, 2))]:
+        first, second = rate(*one), rate(*two)
+        if first and second:
+            mode = two[1] if two[1] == QUEUE_PER_WORKER else f"{two[1]} (fan-out)"
+            print(f"{name:<20} {mode:<24} {first:>14,.0f} {second:>15,.0f} "
+                  f"{second / first:>5.2f}x {second / 2 / first:>12.2f}x")
 
 
 def whole_process(a, runs_by_tool):

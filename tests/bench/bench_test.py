@@ -1,10 +1,18 @@
 #!/usr/bin/env python3
 """bench.py's nDPI verdict comparison on inline text: ndpiReader -v 2 lines as 4.2 prints them
 (VLAN, one-way flows, GTP, IPv6 through its patchIPv6Address), ottscope flow records, the
-mkbench.py sidecar. No binary, no capture: runs in milliseconds."""
+mkbench.py sidecar. No binary: runs in milliseconds. Then its RSS split (split_capture) on
+small captures: the demo capture and frames made here (VLAN, QinQ, IPv6, a fragment, ARP)."""
+import collections
+import contextlib
+import io
+import ipaddress
 import json
 import os
+import random
+import struct
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -113,6 +121,186 @@ class Comparison(unittest.TestCase):
         c = bench.VerdictComparison(expected, bench.ottscope_records(
             [record("2001:db8:0:ff:6440::1", 1, "10.0.0.2", 2, "TLS")]), {})
         self.assertEqual((c.same, c.only_ndpi_reader, c.only_ottscope), (1, 0, []))
+
+
+# The Toeplitz verification suite of Microsoft's RSS specification: IPv4 and IPv6 address
+# pairs (source, destination) and their hashes under its key.
+MICROSOFT_KEY = bytes.fromhex("6d5a56da255b0ec24167253d43a38fb0d0ca2bcbae7b30b477cb2da38030f20c"
+                              "6a42b73bbeac01fa")
+MICROSOFT_VECTORS = [
+    ("66.9.149.187", "161.142.100.80", 0x323E8FC2),
+    ("199.92.111.2", "65.69.140.83", 0xD718262A),
+    ("24.19.198.95", "12.22.207.184", 0xD2D0A5DE),
+    ("38.27.205.30", "209.142.163.6", 0x82989176),
+    ("153.39.163.191", "202.188.127.2", 0x5D1809C5),
+    ("3ffe:2501:200:1fff::7", "3ffe:2501:200:3::1", 0x2CC18CD5),
+    ("3ffe:501:8::260:97ff:fe40:efab", "ff02::1", 0x0F0C461C),
+    ("3ffe:1900:4545:3:200:f8ff:fe21:67cf", "fe80::200:f8ff:fe21:67cf", 0x4B61E985),
+]
+# DPDK's rte_softrss (rte_thash.h, 22.11) under kSymmetricRssKey over the same input as
+# RTE_ETH_RSS_IP (addresses in host order: RTE_THASH_V4_L3_LEN words, or 8 for IPv6), taken
+# once with a small C program: what the appliance's NICs compute.
+DPDK_SOFTRSS_SYMMETRIC = [
+    ("100.123.210.135", "198.19.156.149", 0x4FEA4FEA),
+    ("10.0.0.1", "10.0.0.2", 0xADFBADFB),
+    ("2001:db8:0:ff:6468:fbab:0:1", "2001:db8:0:53:c613:78b8:0:1", 0xBB43BB43),
+]
+
+
+def packed(a, b):
+    return ipaddress.ip_address(a).packed + ipaddress.ip_address(b).packed
+
+
+class Toeplitz(unittest.TestCase):
+    def test_the_definition_against_microsofts_vectors(self):
+        for a, b, expected in MICROSOFT_VECTORS:
+            self.assertEqual(bench.toeplitz(MICROSOFT_KEY, packed(a, b)), expected, (a, b))
+
+    def test_the_symmetric_key_as_dpdk_computes_it_both_ways(self):
+        table = bench.rss_table()
+        for a, b, expected in DPDK_SOFTRSS_SYMMETRIC:
+            self.assertEqual(bench.toeplitz(bench.SYMMETRIC_RSS_KEY, packed(a, b)), expected)
+            self.assertEqual(bench.rss_hash(table, packed(a, b)), expected)
+            self.assertEqual(bench.rss_hash(table, packed(b, a)), expected)
+
+    def test_the_word_table_is_the_definition(self):
+        table = bench.rss_table()
+        rng = random.Random(19)
+        for size in [8] * 300 + [32] * 300:
+            data = bytes(rng.randrange(256) for _ in range(size))
+            self.assertEqual(bench.rss_hash(table, data),
+                             bench.toeplitz(bench.SYMMETRIC_RSS_KEY, data), data.hex())
+
+    def test_a_key_that_does_not_repeat_has_no_word_table(self):
+        with self.assertRaises(ValueError):
+            bench.rss_table(MICROSOFT_KEY)
+
+
+def read_pcap(path):
+    """The link type and the records (header and frame, as bytes) of a little-endian pcap."""
+    with open(path, "rb") as f:
+        data = f.read()
+    link = struct.unpack("<I", data[20:24])[0]
+    records, pos = [], 24
+    while pos < len(data):
+        length = struct.unpack("<IIII", data[pos:pos + 16])[2]
+        records.append(data[pos:pos + 16 + length])
+        pos += 16 + length
+    return link, records
+
+
+def write_pcap(path, frames):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for i, frame in enumerate(frames):
+            f.write(struct.pack("<IIII", 1000 + i, 0, len(frame), len(frame)) + frame)
+
+
+def ethernet(payload, kind, tags=()):
+    header = b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02"
+    for tpid, vid in tags:
+        header += struct.pack("!HH", tpid, vid)
+    return header + struct.pack("!H", kind) + payload
+
+
+def ipv4(src, dst, fragment=0):
+    return (struct.pack("!BBHHHBBH", 0x45, 0, 28, 7, fragment, 64, 17, 0) + packed(src, dst)
+            + b"\x00" * 8)
+
+
+def ipv6(src, dst):
+    return struct.pack("!IHBB", 0x60000000, 8, 17, 64) + packed(src, dst) + b"\x00" * 8
+
+
+class SplitCapture(unittest.TestCase):
+    DEMO = os.path.join(bench.ROOT, "config", "demo", "tume-demo.pcap")
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.addCleanup(self.dir.cleanup)
+
+    def split(self, pcap, n):
+        with contextlib.redirect_stdout(io.StringIO()) as printed:
+            paths = bench.split_capture(pcap, n, self.dir.name)
+        self.assertIn(f"into {n} queues: queue 0 ", printed.getvalue())
+        return paths, [read_pcap(p) for p in paths]
+
+    def test_one_queue_is_the_capture_itself(self):
+        self.assertEqual(bench.split_capture(self.DEMO, 1, self.dir.name), [self.DEMO])
+
+    def test_demo_capture_every_packet_once_and_each_flow_in_one_file(self):
+        _, source = read_pcap(self.DEMO)
+        for n in (2, 3):
+            paths, files = self.split(self.DEMO, n)
+            self.assertEqual(len(paths), n)
+            self.assertTrue(all(link == 1 for link, _ in files))
+            self.assertEqual(sum(len(records) for _, records in files), len(source))
+            self.assertEqual(collections.Counter(r for _, records in files for r in records),
+                             collections.Counter(source))
+            # Both directions of every address pair, hence of every flow, in one file.
+            queue_of = {}
+            for q, (_, records) in enumerate(files):
+                for r in records:
+                    addresses = bench.rss_addresses(r, 16, len(r), 1)
+                    if addresses is None:
+                        self.assertEqual(q, 0, "not IP: the first queue")
+                        continue
+                    half = len(addresses) // 2
+                    pair = frozenset((addresses[:half], addresses[half:]))
+                    self.assertEqual(queue_of.setdefault(pair, q), q, r.hex())
+            self.assertGreater(len(queue_of), 2)
+            self.assertTrue(all(records for _, records in files), "no queue left empty")
+
+    def test_frames_land_where_the_definition_puts_their_addresses(self):
+        frames = [
+            (ethernet(ipv4("10.0.0.1", "192.0.2.9"), 0x0800), ("10.0.0.1", "192.0.2.9")),
+            (ethernet(ipv4("192.0.2.9", "10.0.0.1"), 0x0800), ("10.0.0.1", "192.0.2.9")),
+            (ethernet(ipv4("10.0.0.1", "192.0.2.9", 0x2001), 0x0800, [(0x8100, 7)]),
+             ("10.0.0.1", "192.0.2.9")),  # a fragment, VLAN-tagged: with its flow
+            (ethernet(ipv4("172.16.5.4", "198.51.100.200"), 0x0800, [(0x88A8, 3), (0x8100, 9)]),
+             ("172.16.5.4", "198.51.100.200")),
+            (ethernet(ipv6("2001:db8::1", "2001:db8:0:53::2"), 0x86DD),
+             ("2001:db8::1", "2001:db8:0:53::2")),
+            (ethernet(ipv6("2001:db8:0:53::2", "2001:db8::1"), 0x86DD, [(0x8100, 12)]),
+             ("2001:db8::1", "2001:db8:0:53::2")),
+            (ethernet(b"\x00\x01\x08\x00\x06\x04\x00\x01" + b"\x00" * 20, 0x0806), None),
+            (ethernet(ipv4("10.0.0.1", "192.0.2.9")[:12], 0x0800), None),  # cut short: not IP
+        ]
+        frames += [(ethernet(ipv4(f"10.1.{i}.1", f"203.0.113.{i}"), 0x0800),
+                    (f"10.1.{i}.1", f"203.0.113.{i}")) for i in range(40)]
+        pcap = os.path.join(self.dir.name, "made.pcap")
+        write_pcap(pcap, [frame for frame, _ in frames])
+        n = 2
+        _, files = self.split(pcap, n)
+        where = {r[16:]: q for q, (_, records) in enumerate(files) for r in records}
+        self.assertEqual(len(where), len(frames))
+        for frame, addresses in frames:
+            expected = 0 if addresses is None else (
+                bench.toeplitz(bench.SYMMETRIC_RSS_KEY, packed(*addresses))
+                & (bench.RETA_ENTRIES - 1)) % n
+            self.assertEqual(where[frame], expected, frame.hex())
+        self.assertEqual(sum(len(records) for _, records in files), len(frames))
+        self.assertTrue(all(records for _, records in files))
+
+    def test_split_files_are_kept_and_used_again(self):
+        paths, _ = self.split(self.DEMO, 2)
+        stamps = [os.stat(p).st_mtime_ns for p in paths]
+        again, _ = self.split(self.DEMO, 2)
+        self.assertEqual(again, paths)
+        self.assertEqual([os.stat(p).st_mtime_ns for p in paths], stamps)
+        self.assertTrue(all("rss2-" in os.path.basename(p) for p in paths))
+
+    def test_a_changed_capture_is_split_again_and_its_old_split_removed(self):
+        pcap = os.path.join(self.dir.name, "copy.pcap")
+        with open(self.DEMO, "rb") as src, open(pcap, "wb") as dst:
+            dst.write(src.read())
+        old, _ = self.split(pcap, 2)
+        stamp = os.stat(pcap).st_mtime + 100
+        os.utime(pcap, (stamp, stamp))
+        new, files = self.split(pcap, 2)
+        self.assertNotEqual(new, old)
+        self.assertFalse(any(os.path.exists(p) for p in old))
+        self.assertEqual(sum(len(records) for _, records in files), 149)
 
 
 if __name__ == "__main__":

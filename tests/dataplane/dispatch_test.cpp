@@ -205,9 +205,9 @@ public:
         PortConfig config;
         config.name = name_;
         config.device = name_;
-        config.capture = *info;
+        config.captures = {*info};
         expected_.store(info->packets);
-        config.expected_packets = &expected_;
+        config.expected_packets = {&expected_};
         ports_ = start_ports({config}, 1, pool_);
         queue_ = RxQueueRef{ports_[0].id, 0, true, &expected_, &rx_};
     }

@@ -80,6 +80,76 @@ INSTANTIATE_TEST_SUITE_P(Fanout, MultiWorker,
                                                    "(fan-out on a dedicated lcore)"}),
                          [](const auto& info) { return std::string(info.param.name); });
 
+// Two captures as RSS would deliver them, a queue per worker (--pcap-queues): each worker
+// reads its own file, none hands a packet to the other, every packet is counted, and the
+// records are those of each capture run alone.
+TEST(QueuePerWorker, EachWorkerReadsItsFileWithNoFanout) {
+    const std::string prologue = source_root() + "/tests/classifiers/tls/prologue/prologue.pcap";
+    const std::string alone_demo = temp_dir() + "/alone-demo.jsonl";
+    const std::string alone_prologue = temp_dir() + "/alone-prologue.jsonl";
+    ASSERT_EQ(run_on_captures({demo_capture()}, alone_demo, {"--workers", "1"}).status, 0);
+    ASSERT_EQ(run_on_captures({prologue}, alone_prologue, {"--workers", "1"}).status, 0);
+
+    const std::string out = temp_dir() + "/queues.jsonl";
+    // Worker 1's count is the last to settle: its file is the longer one.
+    const LingeringRun run = run_lingering(
+        {"--pcap-queues", demo_capture() + "," + prologue, "--workers", "2", "--flows-out", out},
+        R"(ottscope_worker_packets_total{worker="1"} 214)");
+    EXPECT_NE(run.output.find("2 workers on 1 port; metrics"), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find("conservation: received 363 = apps 363: holds"), std::string::npos)
+        << run.output;
+    EXPECT_NE(run.output.find("with 2 workers: "), std::string::npos)
+        << "no fan-out note: nobody hands packets out\n"
+        << run.output;
+    // What each queue received is what its worker took in: not a packet crossed over.
+    for (const char* sample : {R"(ottscope_rx_packets_total{port="pcap0",queue="0"} 149)",
+                               R"(ottscope_rx_packets_total{port="pcap0",queue="1"} 214)",
+                               R"(ottscope_worker_packets_total{worker="0"} 149)",
+                               R"(ottscope_worker_packets_total{worker="1"} 214)"})
+        EXPECT_NE(run.metrics.find(sample), std::string::npos) << sample << "\n" << run.metrics;
+    std::vector<std::string> expected = read_lines(alone_demo);
+    for (const std::string& line : read_lines(alone_prologue)) expected.push_back(line);
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(sorted_lines(out), expected);
+}
+
+// The summary says no fan-out ran.
+TEST(QueuePerWorker, JsonSummarySaysNoFanout) {
+    const CommandResult result = run_command(
+        {binary_path(), "run", "--pcap-queues", demo_capture() + "," + demo_capture(), "--workers",
+         "2", "--output", "json", "--metrics", "127.0.0.1:" + std::to_string(free_port())});
+    ASSERT_EQ(result.status, 0) << result.output;
+    EXPECT_NE(result.output.find(R"("fanout":{"mode":"none","receiver_share":null})"),
+              std::string::npos)
+        << result.output;
+    EXPECT_NE(result.output.find(R"("received":298,"apps":298,"counted":298,"holds":true)"),
+              std::string::npos)
+        << result.output;
+}
+
+TEST(HostileInput, QueueFilesNotOnePerWorker) {
+    for (const char* workers : {"1", "3"}) {
+        const CommandResult result =
+            run_command({binary_path(), "run", "--pcap-queues",
+                         demo_capture() + "," + demo_capture(), "--workers", workers});
+        EXPECT_EQ(result.status, 1);
+        EXPECT_NE(result.output.find(std::string("ottscope: --pcap-queues gives 2 files for ") +
+                                     workers + " worker"),
+                  std::string::npos)
+            << result.output;
+        EXPECT_EQ(count_lines(result.output), 1) << result.output;
+    }
+}
+
+TEST(HostileInput, QueueFilesWithDifferentLinkTypes) {
+    const std::string sll2 = source_root() + "/tests/dataplane/captures/any-sll2.pcap";
+    const CommandResult result = run_command(
+        {binary_path(), "run", "--pcap-queues", demo_capture() + "," + sll2, "--workers", "2"});
+    EXPECT_EQ(result.status, 1);
+    EXPECT_NE(result.output.find("must share theirs"), std::string::npos) << result.output;
+    EXPECT_EQ(count_lines(result.output), 1) << result.output;
+}
+
 // Runs the demo capture with `args` and `--output json`: the summary's fan-out object must
 // be `fanout`.
 void expect_summary_fanout(std::vector<std::string> args, const std::string& fanout) {

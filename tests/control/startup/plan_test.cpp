@@ -250,17 +250,49 @@ TEST(StartupPorts, PciAddressesWithAndWithoutDomain) {
 }
 
 TEST(StartupPorts, PcapVdevReplaysOnceOrForever) {
-    EXPECT_EQ(pcap_vdev(0, "/tmp/a.pcap", false), "net_pcap0,rx_pcap=/tmp/a.pcap");
-    EXPECT_EQ(pcap_vdev(3, "/tmp/a.pcap", true), "net_pcap3,rx_pcap=/tmp/a.pcap,infinite_rx=1");
+    EXPECT_EQ(pcap_vdev(0, {"/tmp/a.pcap"}, false), "net_pcap0,rx_pcap=/tmp/a.pcap");
+    EXPECT_EQ(pcap_vdev(3, {"/tmp/a.pcap"}, true), "net_pcap3,rx_pcap=/tmp/a.pcap,infinite_rx=1");
+}
+
+// --pcap-queues: the pcap PMD makes one RX queue per rx_pcap, in order.
+TEST(StartupPorts, PcapVdevWithAQueuePerFile) {
+    EXPECT_EQ(pcap_vdev(1, {"/tmp/q0.pcap", "/tmp/q1.pcap"}, false),
+              "net_pcap1,rx_pcap=/tmp/q0.pcap,rx_pcap=/tmp/q1.pcap");
+    EXPECT_EQ(pcap_vdev(0, {"/tmp/q0.pcap", "/tmp/q1.pcap"}, true),
+              "net_pcap0,rx_pcap=/tmp/q0.pcap,rx_pcap=/tmp/q1.pcap,infinite_rx=1");
+    EXPECT_NE(startup_error_of([] { pcap_vdev(0, {"/tmp/q0.pcap", "/tmp/q=1.pcap"}, false); }), "");
+}
+
+TEST(StartupPorts, QueueFilesMustBeOnePerWorker) {
+    EXPECT_EQ(startup_error_of([] { check_queue_files(2, 2); }), "");
+    EXPECT_EQ(startup_error_of([] { check_queue_files(1, 1); }), "");
+    EXPECT_EQ(startup_error_of([] { check_queue_files(2, 3); }),
+              "--pcap-queues gives 2 files for 3 workers: it takes one file per worker, each read "
+              "by its worker as a queue of its own (give --workers 2)");
+    EXPECT_EQ(startup_error_of([] { check_queue_files(1, 2); }),
+              "--pcap-queues gives 1 file for 2 workers: it takes one file per worker, each read "
+              "by its worker as a queue of its own (give --workers 1)");
+}
+
+// Files split per queue (no fan-out) and preloaded whole for --loop: the pool holds them all.
+TEST(StartupPlan, QueueFilesLoopingArePreloadedTogether) {
+    StartupFacts facts = pcap_facts(2);
+    facts.devices = {pcap_vdev(0, {"/tmp/q0.pcap", "/tmp/q1.pcap"}, true)};
+    facts.replay_packets = 600'000 + 400'000;
+    const StartupPlan plan = plan_startup(default_config(), RunOptions{}, facts);
+    EXPECT_EQ(plan.mbufs.replay, 1'000'000u);
+    EXPECT_EQ(plan.mbufs.rx_descriptors, 0u) << "a vdev posts no descriptors";
+    EXPECT_GE(plan.memory.mbufs_mb, 1'000'000 * kMbufFootprint / kMiB);
+    EXPECT_EQ(plan.eal.vdevs, facts.devices);
 }
 
 TEST(StartupPorts, CapturePathWithCommaOrEqualsIsRefused) {
     const std::string reason =
         ": capture paths with ',' or '=' cannot be passed to the pcap vdev; rename or link the "
         "file";
-    EXPECT_EQ(startup_error_of([] { pcap_vdev(0, "/tmp/a,b.pcap", false); }),
+    EXPECT_EQ(startup_error_of([] { pcap_vdev(0, {"/tmp/a,b.pcap"}, false); }),
               "/tmp/a,b.pcap" + reason);
-    EXPECT_EQ(startup_error_of([] { pcap_vdev(0, "/tmp/rx_pcap=x", false); }),
+    EXPECT_EQ(startup_error_of([] { pcap_vdev(0, {"/tmp/rx_pcap=x"}, false); }),
               "/tmp/rx_pcap=x" + reason);
 }
 
@@ -302,10 +334,10 @@ TEST(StartupPorts, NicWithoutHugepagesIsRefused) {
 
 TEST(StartupPorts, CapturesTakeZonesAfterTheConfiguredPorts) {
     Config config = default_config();
-    EXPECT_EQ(capture_port(config, 0, "/tmp/a.pcap", false).zone, 0);
+    EXPECT_EQ(capture_port(config, 0, {"/tmp/a.pcap"}, false).zone, 0);
     config.ports = {PortSettings{"wan", "net_null0", "ethernet", 3},
                     PortSettings{"lan", "net_null1", "ethernet", 1}};
-    const PortConfig port = capture_port(config, 1, "/tmp/b.pcap", true);
+    const PortConfig port = capture_port(config, 1, {"/tmp/b.pcap"}, true);
     EXPECT_EQ(port.name, "pcap1");
     EXPECT_EQ(port.device, "net_pcap1,rx_pcap=/tmp/b.pcap,infinite_rx=1");
     EXPECT_EQ(port.zone, 5);
@@ -409,6 +441,21 @@ TEST(QueuePlan, MultiQueueBesideACaptureCountsAsFilesOnly) {
     EXPECT_EQ(queues.rx[1].worker, 1);
     EXPECT_EQ(queues.rx[2].worker, kNoWorker);
     EXPECT_EQ(queues.receiver_share, 1.0 / 256);
+}
+
+// --pcap-queues with 2 workers: one capture port whose 2 queues go to workers 0 and 1, with
+// no fan-out, no rings and each worker's full share.
+TEST(QueuePlan, CaptureSplitPerQueueGivesEachWorkerItsFile) {
+    const std::vector<PortQueues> ports = {{2, true}};
+    const QueuePlan queues = plan_queues(default_config(), plan_of(2), ports);
+    ASSERT_EQ(queues.rx.size(), 2u);
+    EXPECT_EQ(queues.rx[0].worker, 0);
+    EXPECT_EQ(queues.rx[1].worker, 1);
+    EXPECT_EQ(queues.rx[1].queue, 1);
+    EXPECT_FALSE(queues.fanout_used);
+    EXPECT_FALSE(queues.receiver);
+    EXPECT_STREQ(queues.fanout_mode_name(), "none");
+    EXPECT_EQ(queues.input_ring, (std::vector<bool>{false, false}));
 }
 
 TEST(QueuePlan, PortWithMoreQueuesThanWorkersIsRefused) {
