@@ -28,6 +28,7 @@ struct ClassifierSettings {
     AppCatalog* catalog = nullptr;
     // Optimisations that can be switched off to measure them (ottscope run --without).
     bool tls_certificate_cache = true;
+    bool tls_fingerprint_memo = true;
     bool ndpi_state_from_first_payload = true;
     // nDPI modules built ahead (may be null: each classifier builds its own). Taken only
     // when classifiers are made, so reloads never reach it.

@@ -41,6 +41,7 @@ struct Optimisation {
 inline constexpr Optimisation kOptimisations[] = {
     {"burst-lookup", "flow lookups for a whole burst at once, flows prefetched"},
     {"certificate-cache", "decoded TLS certificates kept per worker"},
+    {"fingerprint-memo", "JA3/JA4 digests of texts seen before kept per worker"},
     {"ndpi-lazy-state", "nDPI flow state taken at the first payload, not the first packet"},
     {"background-count", "capture files counted beside the run, by their record headers"},
     {"receiver-worker", "worker 0 reads single-queue ports itself (no dedicated fan-out lcore)"},

@@ -33,6 +33,7 @@ ClassifierSettings Appliance::classifier_settings_of(const Config& config) {
     settings.tls_keylog = keylogs_.snapshot(keylog_path(config));
     settings.ndpi_state_from_first_payload = !without("ndpi-lazy-state");
     settings.tls_certificate_cache = !without("certificate-cache");
+    settings.tls_fingerprint_memo = !without("fingerprint-memo");
     return settings;
 }
 
