@@ -184,7 +184,9 @@ InitialOpener::InitialOpener()
 // as data), and Expand for at most 32 bytes is its first block. HMAC is written out over
 // reused digest contexts (RFC 2104): OpenSSL's KDF and MAC objects copy their parameters and
 // rebuild digest contexts at every use (about 36 allocations per flow, 4.6 us). With the
-// padded keys absorbed ahead, a derivation hashes 14 SHA-256 blocks instead of 20.
+// padded keys absorbed ahead, a derivation hashes 14 SHA-256 blocks instead of 20; each of
+// its ten context copies costs OpenSSL 3.0 one allocation (a few hundred instructions
+// against some 2,000 for a block).
 bool InitialOpener::prepare(HmacPads& pads, std::span<const uint8_t> key) noexcept {
     constexpr size_t kBlock = 64;
     if (key.size() > kBlock) return false;  // salts and secrets here are 20 and 32 bytes
