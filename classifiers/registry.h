@@ -29,6 +29,7 @@ struct ClassifierSettings {
     // Optimisations that can be switched off to measure them (ottscope run --without).
     bool tls_certificate_cache = true;
     bool tls_fingerprint_memo = true;
+    bool tls_quic_skip_undersized = true;
     bool ndpi_state_from_first_payload = true;
     // nDPI modules built ahead (may be null: each classifier builds its own). Taken only
     // when classifiers are made, so reloads never reach it.

@@ -42,6 +42,8 @@ inline constexpr Optimisation kOptimisations[] = {
     {"burst-lookup", "flow lookups for a whole burst at once, flows prefetched"},
     {"certificate-cache", "decoded TLS certificates kept per worker"},
     {"fingerprint-memo", "JA3/JA4 digests of texts seen before kept per worker"},
+    {"quic-datagram-size",
+     "no Initial keys derived for a QUIC flow's first datagram under 1,200 bytes"},
     {"ndpi-lazy-state", "nDPI flow state taken at the first payload, not the first packet"},
     {"background-count", "capture files counted beside the run, by their record headers"},
     {"receiver-worker", "worker 0 reads single-queue ports itself (no dedicated fan-out lcore)"},

@@ -61,7 +61,8 @@ public:
         uint8_t registry_index, AppCatalog* catalog = nullptr,
         std::shared_ptr<const tls::KeyLog> keylog = nullptr, ClassifierCounters* counters = nullptr,
         size_t certificate_cache_entries = tls::CertificateCache::kDefaultCapacity,
-        size_t fingerprint_memo_entries = tls::DigestMemo::kDefaultEntries);
+        size_t fingerprint_memo_entries = tls::DigestMemo::kDefaultEntries,
+        bool quic_open_undersized = false);
 
     Progress inspect(void*& state, const PacketView& packet, Verdict& verdict) noexcept override;
     void conclude(void*& state, const PacketView& context, Verdict& verdict) noexcept override;

@@ -34,6 +34,7 @@ ClassifierSettings Appliance::classifier_settings_of(const Config& config) {
     settings.ndpi_state_from_first_payload = !without("ndpi-lazy-state");
     settings.tls_certificate_cache = !without("certificate-cache");
     settings.tls_fingerprint_memo = !without("fingerprint-memo");
+    settings.tls_quic_skip_undersized = !without("quic-datagram-size");
     return settings;
 }
 
