@@ -43,7 +43,7 @@ TEST(DigestMemo, SameTextTwiceIsAHitWithTheSameDigest) {
     const std::string text = "771,4865-4866-4867-49195,0-23-65281-10-11,29-23-24,0";
     expect_digest(memo, digester, Algorithm::md5, text);
     EXPECT_EQ(memo.misses(), 1u);
-    const std::string again = text;  // another buffer, as from another flow
+    const std::string again(text.data(), text.size());  // another buffer, as from another flow
     expect_digest(memo, digester, Algorithm::md5, again);
     EXPECT_EQ(memo.hits(), 1u);
     EXPECT_EQ(memo.misses(), 1u);
