@@ -28,6 +28,8 @@ struct ClassifierSettings {
     AppCatalog* catalog = nullptr;
     // Optimisations that can be switched off to measure them (ottscope run --without).
     bool tls_certificate_cache = true;
+    bool tls_fingerprint_memo = true;
+    bool tls_quic_skip_undersized = true;
     bool ndpi_state_from_first_payload = true;
     bool ndpi_final_stop = true;
     bool ndpi_tls_facts = true;

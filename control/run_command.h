@@ -44,6 +44,9 @@ struct Optimisation {
 inline constexpr Optimisation kOptimisations[] = {
     {"burst-lookup", "flow lookups for a whole burst at once, flows prefetched"},
     {"certificate-cache", "decoded TLS certificates kept per worker"},
+    {"fingerprint-memo", "JA3/JA4 digests of texts seen before kept per worker"},
+    {"quic-datagram-size",
+     "no Initial keys derived for a QUIC flow's first datagram under 1,200 bytes"},
     {"ndpi-lazy-state", "nDPI flow state taken at the first payload, not the first packet"},
     {"ndpi-final-stop", "nDPI stops on a TLS flow once its name can no longer change"},
     {"ndpi-tls-facts", "nDPI names TLS flows from our ClientHello parse, not its own dissection"},

@@ -41,10 +41,23 @@ static_assert(sizeof(FlowKey) == 48, "FlowKey is hashed and compared as raw byte
 
 // Orders the two endpoints so that the key does not depend on the packet's direction.
 // Returns true when the packet's source is the key's lower endpoint.
+// memcmp's order of two addresses (negative, 0, positive): two big-endian word compares
+// instead of a library call for every packet.
+inline int compare_addresses(const IpAddress& a, const IpAddress& b) noexcept {
+    for (size_t at = 0; at < a.size(); at += 8) {
+        uint64_t word_a = 0;
+        uint64_t word_b = 0;
+        std::memcpy(&word_a, a.data() + at, sizeof(word_a));
+        std::memcpy(&word_b, b.data() + at, sizeof(word_b));
+        if (word_a != word_b) return __builtin_bswap64(word_a) < __builtin_bswap64(word_b) ? -1 : 1;
+    }
+    return 0;
+}
+
 inline bool make_flow_key(const Endpoint& source, const Endpoint& destination, uint8_t ip_protocol,
                           uint8_t ip_version, uint16_t vlan, uint16_t zone, FlowKey& key,
                           uint32_t tunnel = 0) noexcept {
-    const int by_address = std::memcmp(source.address.data(), destination.address.data(), 16);
+    const int by_address = compare_addresses(source.address, destination.address);
     const bool source_is_lower =
         by_address < 0 || (by_address == 0 && source.port <= destination.port);
     const Endpoint& lower = source_is_lower ? source : destination;

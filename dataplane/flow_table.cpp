@@ -113,27 +113,6 @@ void FlowTable::remove(uint32_t slot) noexcept {
     ++changes_;
 }
 
-void FlowTable::touch(uint32_t slot, uint64_t now_us) noexcept {
-    Flow& flow = flows_[slot];
-    flow.summary.last_seen_us = std::max(flow.summary.last_seen_us, now_us);
-    List& list = lists_[static_cast<size_t>(flow.timeout_class)];
-    if (list.tail == slot) return;
-    unlink(slot);
-    append(slot);
-}
-
-void FlowTable::touch(uint32_t slot, uint64_t now_us, TimeoutClass timeout_class) noexcept {
-    Flow& flow = flows_[slot];
-    if (flow.timeout_class == timeout_class) {
-        touch(slot, now_us);
-        return;
-    }
-    flow.summary.last_seen_us = std::max(flow.summary.last_seen_us, now_us);
-    unlink(slot);
-    flow.timeout_class = timeout_class;
-    append(slot);
-}
-
 uint32_t FlowTable::victim() const noexcept {
     for (const TimeoutClass first : {TimeoutClass::tcp_closed, TimeoutClass::tcp_embryonic}) {
         const uint32_t head = lists_[static_cast<size_t>(first)].head;
@@ -186,32 +165,6 @@ uint64_t FlowTable::timeout_of(TimeoutClass c) const noexcept {
         default:
             return timeouts_.other_us;
     }
-}
-
-void FlowTable::unlink(uint32_t slot) noexcept {
-    Flow& flow = flows_[slot];
-    List& list = lists_[static_cast<size_t>(flow.timeout_class)];
-    if (flow.lru_prev != kNoSlot)
-        flows_[flow.lru_prev].lru_next = flow.lru_next;
-    else
-        list.head = flow.lru_next;
-    if (flow.lru_next != kNoSlot)
-        flows_[flow.lru_next].lru_prev = flow.lru_prev;
-    else
-        list.tail = flow.lru_prev;
-    flow.lru_prev = flow.lru_next = kNoSlot;
-}
-
-void FlowTable::append(uint32_t slot) noexcept {
-    Flow& flow = flows_[slot];
-    List& list = lists_[static_cast<size_t>(flow.timeout_class)];
-    flow.lru_prev = list.tail;
-    flow.lru_next = kNoSlot;
-    if (list.tail != kNoSlot)
-        flows_[list.tail].lru_next = slot;
-    else
-        list.head = slot;
-    list.tail = slot;
 }
 
 }  // namespace ottscope

@@ -4,6 +4,7 @@
 // without scanning. Every operation is O(1): one hash operation plus a few list links.
 // Memory is fixed at construction by the capacity. Owned by one lcore; no locks.
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -155,5 +156,53 @@ private:
     FlowTimeouts timeouts_;
     std::array<List, static_cast<size_t>(TimeoutClass::count)> lists_{};
 };
+
+// Every packet touches its flow: defined here so that the worker's packet loop inlines it.
+inline void FlowTable::touch(uint32_t slot, uint64_t now_us) noexcept {
+    Flow& flow = flows_[slot];
+    flow.summary.last_seen_us = std::max(flow.summary.last_seen_us, now_us);
+    const List& list = lists_[static_cast<size_t>(flow.timeout_class)];
+    if (list.tail == slot) return;
+    unlink(slot);
+    append(slot);
+}
+
+inline void FlowTable::touch(uint32_t slot, uint64_t now_us, TimeoutClass timeout_class) noexcept {
+    Flow& flow = flows_[slot];
+    if (flow.timeout_class == timeout_class) {
+        touch(slot, now_us);
+        return;
+    }
+    flow.summary.last_seen_us = std::max(flow.summary.last_seen_us, now_us);
+    unlink(slot);
+    flow.timeout_class = timeout_class;
+    append(slot);
+}
+
+inline void FlowTable::unlink(uint32_t slot) noexcept {
+    Flow& flow = flows_[slot];
+    List& list = lists_[static_cast<size_t>(flow.timeout_class)];
+    if (flow.lru_prev != kNoSlot)
+        flows_[flow.lru_prev].lru_next = flow.lru_next;
+    else
+        list.head = flow.lru_next;
+    if (flow.lru_next != kNoSlot)
+        flows_[flow.lru_next].lru_prev = flow.lru_prev;
+    else
+        list.tail = flow.lru_prev;
+    flow.lru_prev = flow.lru_next = kNoSlot;
+}
+
+inline void FlowTable::append(uint32_t slot) noexcept {
+    Flow& flow = flows_[slot];
+    List& list = lists_[static_cast<size_t>(flow.timeout_class)];
+    flow.lru_prev = list.tail;
+    flow.lru_next = kNoSlot;
+    if (list.tail != kNoSlot)
+        flows_[list.tail].lru_next = slot;
+    else
+        list.head = slot;
+    list.tail = slot;
+}
 
 }  // namespace ottscope

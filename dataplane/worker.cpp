@@ -192,12 +192,6 @@ void Worker::update_state_bytes() noexcept {
     counters_.classifier_state_bytes.set(bytes);
 }
 
-uint64_t Worker::latest_now_us() const noexcept {
-    uint64_t latest = 0;
-    for (const uint64_t zone_now : zone_now_us_) latest = std::max(latest, zone_now);
-    return latest;
-}
-
 void Worker::inspect_salvaged() noexcept {
     for (rte_mbuf* first = fragments_.take_salvaged(); first != nullptr;
          first = fragments_.take_salvaged()) {
@@ -270,9 +264,8 @@ void Worker::process(rte_mbuf*& mbuf, uint64_t tsc_now_us_value, bool salvaged,
     uint32_t frame_length = 0;
     const uint8_t* frame = nullptr;
 
-    DecodedPacket local_packet;
     const bool predecoded = prepared != nullptr && prepared->decoded_here;
-    DecodedPacket& packet = predecoded ? prepared->packet : local_packet;
+    DecodedPacket& packet = predecoded ? prepared->packet : unprepared_packet_;
     DecodeResult decoded;
     if (predecoded) {
         frame = rte_pktmbuf_mtod(mbuf, const uint8_t*);
@@ -347,7 +340,10 @@ void Worker::process(rte_mbuf*& mbuf, uint64_t tsc_now_us_value, bool salvaged,
         slot = table_.find(key, hash);
     }
     uint64_t& zone_now = zone_now_us_[port.zone % kMaxPorts];
-    if (now_us > zone_now) zone_now = now_us;
+    if (now_us > zone_now) {
+        zone_now = now_us;
+        latest_now_us_ = std::max(latest_now_us_, now_us);
+    }
 
     if (slot != kNoSlot && starts_new_connection(table_[slot].tcp_state, packet.tcp_flags))
         [[unlikely]] {

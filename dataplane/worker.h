@@ -122,7 +122,7 @@ private:
     void conclude_classifiers(uint32_t slot, Flow& flow) noexcept;
     void conclude_classifier(size_t index, void*& state, Flow& flow) noexcept;
     [[nodiscard]] PacketView conclude_context(const Flow& flow) noexcept;
-    [[nodiscard]] uint64_t latest_now_us() const noexcept;
+    [[nodiscard]] uint64_t latest_now_us() const noexcept { return latest_now_us_; }
 
     WorkerSetup setup_;
     WorkerCounters& counters_;
@@ -138,6 +138,10 @@ private:
     ClassifierSlots slots_;
     StreamReassembler streams_;
     std::array<uint64_t, kMaxPorts> zone_now_us_{};
+    uint64_t latest_now_us_ = 0;  // the largest of zone_now_us_
+    // A packet the burst's first pass did not decode (chained, salvaged) is decoded here:
+    // a local one would be initialised for every packet.
+    DecodedPacket unprepared_packet_;
     // Chained mbufs (frames over one mbuf) are copied here so decoders see one buffer.
     std::unique_ptr<uint8_t[]> linear_;
     std::array<PreparedPacket, kBurstSize> prepared_{};

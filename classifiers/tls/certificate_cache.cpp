@@ -4,6 +4,8 @@
 #include <bit>
 #include <cstring>
 
+#include "quick_hash.h"
+
 namespace ottscope::tls {
 
 namespace {
@@ -15,11 +17,15 @@ size_t set_count(size_t capacity) {
 CertificateCache::CertificateCache(size_t capacity)
     : keys_(std::make_unique<Key[]>(set_count(capacity) * kWays)),
       infos_(std::make_unique<CertificateInfo[]>(set_count(capacity) * kWays)),
+      // Left uninitialised: the kernel gives the pages as entries are first written.
+      ders_(capacity != 0 ? std::make_unique_for_overwrite<uint8_t[]>(set_count(capacity) * kWays *
+                                                                      kMaxKeptDer)
+                          : nullptr),
       set_mask_(set_count(capacity) - 1),
       enabled_(capacity != 0) {}
 
 size_t CertificateCache::bytes() const noexcept {
-    return capacity() * (sizeof(Key) + sizeof(CertificateInfo));
+    return capacity() * (sizeof(Key) + sizeof(CertificateInfo) + (enabled_ ? kMaxKeptDer : 0));
 }
 
 const CertificateInfo* CertificateCache::decode(std::span<const uint8_t> der) noexcept {
@@ -27,19 +33,26 @@ const CertificateInfo* CertificateCache::decode(std::span<const uint8_t> der) no
         ++misses_;
         return !der.empty() && decoder_.decode(der, infos_[0]) ? &infos_[0] : nullptr;
     }
+    if (der.empty() || der.size() > UINT32_MAX) return nullptr;
+    const bool kept = der.size() <= kMaxKeptDer;
     std::array<uint8_t, 32> digest{};
-    if (der.empty() || der.size() > UINT32_MAX || !decoder_.sha256(der, digest)) return nullptr;
+    uint64_t hash = 0;
+    if (kept) {
+        hash = quick_hash(der);
+    } else {
+        if (!decoder_.sha256(der, digest)) return nullptr;
+        std::memcpy(&hash, digest.data(), sizeof(hash));
+    }
     const auto length = static_cast<uint32_t>(der.size());
-    // SHA-256 output is uniform: its first bytes pick the set as well as any hash would.
-    uint32_t first_word = 0;
-    std::memcpy(&first_word, digest.data(), sizeof(first_word));
-    const size_t base = (first_word & set_mask_) * kWays;
+    const size_t base = (hash & set_mask_) * kWays;
     ++clock_;
 
     size_t victim = base;
     for (size_t slot = base; slot < base + kWays; ++slot) {
         Key& key = keys_[slot];
-        if (key.length == length && key.digest == digest) {
+        if (key.length == length && key.hash == hash &&
+            (kept ? std::memcmp(&ders_[slot * kMaxKeptDer], der.data(), der.size()) == 0
+                  : key.digest == digest)) {
             ++hits_;
             key.last_used = clock_;
             return key.readable ? &infos_[slot] : nullptr;
@@ -54,8 +67,10 @@ const CertificateInfo* CertificateCache::decode(std::span<const uint8_t> der) no
 
     ++misses_;
     Key& key = keys_[victim];
+    key.hash = hash;
     key.digest = digest;
     key.length = length;
+    if (kept) std::memcpy(&ders_[victim * kMaxKeptDer], der.data(), der.size());
     key.last_used = clock_;
     key.readable = decoder_.decode(der, infos_[victim]);
     return key.readable ? &infos_[victim] : nullptr;

@@ -1,8 +1,11 @@
 #pragma once
 // Leaf certificates already decoded by this worker, so that a server certificate seen again
-// in another flow costs one SHA-256 of its DER (~20k instructions for a typical leaf)
-// instead of a decoding (~140k with CertificateDecoder, ~1.2M with d2i_X509). On a carrier
-// link the same server certificates come back in a great many flows.
+// in another flow costs a cheap hash and a comparison of its DER (~1.5k instructions for a
+// typical leaf; a SHA-256 of it took ~20k) instead of a decoding (~140k with
+// CertificateDecoder, ~1.2M with d2i_X509). On a carrier link the same server certificates
+// come back in a great many flows. Each entry keeps its DER (up to kMaxKeptDer bytes, in
+// memory the kernel gives page by page as entries are first used) to compare with; a longer
+// leaf is keyed by its SHA-256 instead.
 //
 // One instance per TlsClassifier, i.e. per worker: one writer, no locks. Capacity is fixed
 // at construction (all memory taken then, none on the packet path); 4-way set associative,
@@ -23,6 +26,8 @@ class CertificateCache {
 public:
     static constexpr size_t kWays = 4;
     static constexpr size_t kDefaultCapacity = 1024;
+    // Most leaves are 1-2 KiB; those with long name lists reach 3-4 KiB.
+    static constexpr size_t kMaxKeptDer = 4096;
 
     // `capacity` is rounded up to a power of two number of sets of kWays entries; 0 turns
     // the cache off (every certificate is decoded), to measure what it saves.
@@ -44,7 +49,8 @@ private:
     // Kept apart from the decoded values so that a lookup reads one set's keys, a few cache
     // lines, not the ~700 bytes of each CertificateInfo.
     struct Key {
-        std::array<uint8_t, 32> digest{};  // SHA-256 of the DER
+        uint64_t hash = 0;                 // quick_hash of the DER, or its SHA-256's first bytes
+        std::array<uint8_t, 32> digest{};  // SHA-256 of a DER longer than kMaxKeptDer
         uint32_t length = 0;               // of the DER; 0: slot empty
         uint32_t last_used = 0;
         bool readable = false;  // false: OpenSSL rejected this DER
@@ -52,6 +58,7 @@ private:
 
     std::unique_ptr<Key[]> keys_;
     std::unique_ptr<CertificateInfo[]> infos_;
+    std::unique_ptr<uint8_t[]> ders_;  // kMaxKeptDer bytes per entry
     size_t set_mask_;
     bool enabled_;
     uint32_t clock_ = 0;

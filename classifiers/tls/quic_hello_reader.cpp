@@ -78,6 +78,10 @@ QuicRead QuicHelloReader::feed(void*& state, std::span<const uint8_t> datagram,
         probe_.crypto.reset();
     }
     QuicFlow& reading = flow != nullptr ? *flow : probe_;
+    // A flow's state comes from its client's first Initial, which a compliant client sends
+    // in a full-size datagram; later Initials of a flow that has state are read as they come.
+    const bool may_open =
+        flow != nullptr || open_undersized_ || datagram.size() >= kMinClientDatagram;
     bool opened = false;
     bool quic = false;
     size_t at = 0;
@@ -89,9 +93,12 @@ QuicRead QuicHelloReader::feed(void*& state, std::span<const uint8_t> datagram,
         if (parse_long_header(rest, header) != HeaderResult::ok) break;
         quic = true;
         if (header.type == PacketType::retry) break;
-        if (header.type == PacketType::initial &&
-            open_initial(reading, header, rest.first(header.end)))
-            opened = true;
+        if (header.type == PacketType::initial) {
+            if (!may_open)
+                note(QuicEvent::undersized, counts_.undersized);
+            else if (open_initial(reading, header, rest.first(header.end)))
+                opened = true;
+        }
         at += header.end;
     }
     if (!opened) return quic ? QuicRead::not_initial : QuicRead::not_quic;

@@ -40,12 +40,21 @@ enum class QuicRead : uint8_t {
 };
 
 // What became of the client Initial packets the reader tried (ottscope_tls_quic_initials_total).
-enum class QuicEvent : uint8_t { opened, not_opened, malformed_frames, crypto_overflow, count };
+enum class QuicEvent : uint8_t {
+    opened,
+    not_opened,
+    malformed_frames,
+    crypto_overflow,
+    undersized,
+    count
+};
 inline constexpr auto kQuicEventNames = enum_names<QuicEvent>({
     {QuicEvent::opened, "opened"},
     {QuicEvent::not_opened, "not_opened"},  // did not authenticate with the derived keys
     {QuicEvent::malformed_frames, "malformed_frames"},
     {QuicEvent::crypto_overflow, "crypto_overflow"},
+    // A flow's first Initial in a datagram too short to be a client's: left unopened.
+    {QuicEvent::undersized, "undersized"},
 });
 
 // What the reader met, for tests and benchmarks.
@@ -55,6 +64,7 @@ struct QuicCounts {
     uint64_t open_failures = 0;     // Initials that did not authenticate (or too large)
     uint64_t malformed_frames = 0;  // decrypted payloads whose frames ran past the packet
     uint64_t crypto_overflows = 0;  // CRYPTO data past the stream's buffer
+    uint64_t undersized = 0;        // first Initials in datagrams under kMinClientDatagram
     uint64_t key_derivations = 0;
 };
 
@@ -62,8 +72,16 @@ class QuicHelloReader {
 public:
     // Key derivations per flow: a Retry gives a new DCID, a reserved version two candidates.
     static constexpr uint8_t kMaxDerivations = 4;
+    // Clients pad every datagram that carries an Initial to 1200 bytes and servers discard
+    // shorter ones (RFC 9000 14.1; the drafts, gQUIC's T050/T051 and nDPI's QUIC dissector
+    // alike): a shorter datagram cannot open a connection, and deriving keys for it costs
+    // some 40k instructions.
+    static constexpr size_t kMinClientDatagram = 1200;
 
-    QuicHelloReader() : pool_(sizeof(QuicFlow), 64) {}
+    // `open_undersized`: also try to open a flow's first Initial in a shorter datagram (to
+    // measure what skipping them saves).
+    explicit QuicHelloReader(bool open_undersized = false)
+        : pool_(sizeof(QuicFlow), 64), open_undersized_(open_undersized) {}
 
     // One datagram (the UDP payload) of a flow in `direction`. `state` is null or a flow from
     // this reader; a null state is set when the datagram opens as a client Initial.
@@ -95,6 +113,7 @@ private:
     StatePool pool_;
     QuicCounts counts_;
     std::array<Counter*, static_cast<size_t>(QuicEvent::count)> sinks_{};
+    bool open_undersized_;
     QuicFlow probe_;  // a stateless flow's first datagram is read here, kept if it opens
     std::array<uint8_t, 16384> plaintext_{};
 };

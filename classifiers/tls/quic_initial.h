@@ -78,16 +78,28 @@ public:
     int open(const InitialKeys& keys, const LongHeader& header, std::span<const uint8_t> packet,
              int64_t largest, std::span<uint8_t> plaintext, uint64_t& packet_number) noexcept;
 
+    // The Initial salts we know (their number).
+    static constexpr size_t kSalts = 7;
+
 private:
-    bool hmac(std::span<const uint8_t> key, std::span<const uint8_t> data,
-              std::span<const uint8_t> more, std::span<uint8_t, 32> out) noexcept;
-    bool hkdf_extract(std::span<const uint8_t> salt, std::span<const uint8_t> ikm,
-                      std::span<uint8_t, 32> out) noexcept;
-    bool hkdf_expand_label(std::span<const uint8_t> secret, const char* label,
+    // SHA-256 states that have absorbed an HMAC key's inner and outer padded blocks: each
+    // HMAC under that key then hashes only its message (RFC 2104 2, the precomputation its
+    // section 4 suggests).
+    struct HmacPads {
+        MdCtxPtr inner;
+        MdCtxPtr outer;
+    };
+    bool prepare(HmacPads& pads, std::span<const uint8_t> key) noexcept;
+    bool hmac(const HmacPads& pads, std::span<const uint8_t> data,
+              std::span<uint8_t, 32> out) noexcept;
+    bool hkdf_expand_label(const HmacPads& secret, const char* label,
                            std::span<uint8_t> out) noexcept;
 
-    MdCtxPtr digest_ctx_;
     MdPtr sha256_;
+    MdCtxPtr digest_ctx_;  // the HMAC at work, copied from a HmacPads state
+    // HKDF-Extract's key is the version's salt: prepared once, at construction.
+    std::array<HmacPads, kSalts> salt_pads_;
+    HmacPads secret_pads_;  // the secret being expanded
     CipherCtxPtr gcm_ctx_;
     CipherCtxPtr ecb_ctx_;
     CipherPtr gcm_;

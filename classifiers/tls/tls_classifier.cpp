@@ -53,11 +53,14 @@ struct TlsClassifier::FlowState {
 
 TlsClassifier::TlsClassifier(uint8_t registry_index, AppCatalog* catalog,
                              std::shared_ptr<const tls::KeyLog> keylog,
-                             ClassifierCounters* counters, size_t certificate_cache_entries)
+                             ClassifierCounters* counters, size_t certificate_cache_entries,
+                             size_t fingerprint_memo_entries, bool quic_open_undersized)
     : registry_index_(registry_index),
       working_pool_(sizeof(FlowState), 1024),
       summary_pool_(sizeof(TlsAnnotations), 1024),
+      fingerprint_(fingerprint_memo_entries),
       certificates_(certificate_cache_entries),
+      quic_(quic_open_undersized),
       behaviour_(registry_index, catalog),
       counters_(counters != nullptr ? std::optional<TlsDecryptCounters>(*counters) : std::nullopt),
       facts_(fact_catalog().size()),

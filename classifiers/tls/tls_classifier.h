@@ -60,7 +60,9 @@ public:
     explicit TlsClassifier(
         uint8_t registry_index, AppCatalog* catalog = nullptr,
         std::shared_ptr<const tls::KeyLog> keylog = nullptr, ClassifierCounters* counters = nullptr,
-        size_t certificate_cache_entries = tls::CertificateCache::kDefaultCapacity);
+        size_t certificate_cache_entries = tls::CertificateCache::kDefaultCapacity,
+        size_t fingerprint_memo_entries = tls::DigestMemo::kDefaultEntries,
+        bool quic_open_undersized = false);
 
     Progress inspect(void*& state, const PacketView& packet, Verdict& verdict) noexcept override;
     void conclude(void*& state, const PacketView& context, Verdict& verdict) noexcept override;
@@ -92,6 +94,10 @@ public:
     // Leaf certificates decoded by this worker (hits and misses for tests and benchmarks).
     [[nodiscard]] const tls::CertificateCache& certificate_cache() const noexcept {
         return certificates_;
+    }
+    // Fingerprint digests remembered by this worker (hits and misses for tests).
+    [[nodiscard]] const tls::DigestMemo& fingerprint_memo() const noexcept {
+        return fingerprint_.memo;
     }
 
     struct FlowState;

@@ -37,7 +37,9 @@ constexpr auto kRecordFields = enum_table<TlsRecordField, RecordFieldDeclaration
 std::unique_ptr<Classifier> make(const ClassifierContext& context) {
     return std::make_unique<TlsClassifier>(
         context.registry_index, context.catalog, context.settings->tls_keylog, context.counters,
-        context.settings->tls_certificate_cache ? tls::CertificateCache::kDefaultCapacity : 0);
+        context.settings->tls_certificate_cache ? tls::CertificateCache::kDefaultCapacity : 0,
+        context.settings->tls_fingerprint_memo ? tls::DigestMemo::kDefaultEntries : 0,
+        !context.settings->tls_quic_skip_undersized);
 }
 
 }  // namespace

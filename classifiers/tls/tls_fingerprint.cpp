@@ -44,11 +44,11 @@ private:
 };
 
 // The first `hex_chars` hex digits of the text's digest (zeros if OpenSSL failed).
-void digest_hex(Digester& digests, Digester::Algorithm algorithm, const char* text, size_t length,
-                char* out, size_t hex_chars) noexcept {
+void digest_hex(FingerprintScratch& scratch, Digester::Algorithm algorithm, const char* text,
+                size_t length, char* out, size_t hex_chars) noexcept {
     uint8_t digest[EVP_MAX_MD_SIZE];
-    const unsigned digest_length =
-        digests.digest(algorithm, {reinterpret_cast<const uint8_t*>(text), length}, digest);
+    const unsigned digest_length = scratch.memo.digest(
+        scratch.digests, algorithm, {reinterpret_cast<const uint8_t*>(text), length}, digest);
     static constexpr char kHex[] = "0123456789abcdef";
     for (size_t i = 0; i < hex_chars; ++i) {
         const unsigned byte = i / 2 < digest_length ? digest[i / 2] : 0;
@@ -112,12 +112,12 @@ void ja4_alpn(const ClientHello& hello, char* out) noexcept {
 }
 
 // sha256 of the text, first 12 hex characters; "000000000000" for an empty list.
-void ja4_hash(const TextOut& text, bool empty, Digester& digests, char* out) noexcept {
+void ja4_hash(const TextOut& text, bool empty, FingerprintScratch& scratch, char* out) noexcept {
     if (empty) {
         std::fill_n(out, 12, '0');
         return;
     }
-    digest_hex(digests, Digester::Algorithm::sha256, text.data(), text.length(), out, 12);
+    digest_hex(scratch, Digester::Algorithm::sha256, text.data(), text.length(), out, 12);
 }
 
 std::span<uint16_t> sorted_copy(std::span<const uint16_t> values, FingerprintScratch& scratch,
@@ -149,7 +149,7 @@ size_t ja3_string(const ClientHello& hello, FingerprintScratch& scratch) noexcep
 
 void ja3(const ClientHello& hello, FingerprintScratch& scratch, Ja3Text& out) noexcept {
     const size_t length = ja3_string(hello, scratch);
-    digest_hex(scratch.digests, Digester::Algorithm::md5, scratch.text.data(), length, out.data(),
+    digest_hex(scratch, Digester::Algorithm::md5, scratch.text.data(), length, out.data(),
                kJa3Length);
     out[kJa3Length] = '\0';
 }
@@ -166,7 +166,7 @@ size_t ja3s_string(const ServerHello& hello, FingerprintScratch& scratch) noexce
 
 void ja3s(const ServerHello& hello, FingerprintScratch& scratch, Ja3Text& out) noexcept {
     const size_t length = ja3s_string(hello, scratch);
-    digest_hex(scratch.digests, Digester::Algorithm::md5, scratch.text.data(), length, out.data(),
+    digest_hex(scratch, Digester::Algorithm::md5, scratch.text.data(), length, out.data(),
                kJa3Length);
     out[kJa3Length] = '\0';
 }
@@ -187,7 +187,7 @@ void ja4(const ClientHello& hello, FingerprintScratch& scratch, Ja4Text& out, bo
     {
         TextOut text(scratch.text);
         text.join(ciphers, ',', [&](uint16_t v) { text.hex4(v); });
-        ja4_hash(text, ciphers.empty(), scratch.digests, at + 11);
+        ja4_hash(text, ciphers.empty(), scratch, at + 11);
     }
     at[23] = '_';
     const std::span<uint16_t> extensions = sorted_copy(hello.extensions.view(), scratch, true);
@@ -198,7 +198,7 @@ void ja4(const ClientHello& hello, FingerprintScratch& scratch, Ja4Text& out, bo
             text.put('_');
             text.join(hello.signature_algorithms.view(), ',', [&](uint16_t v) { text.hex4(v); });
         }
-        ja4_hash(text, extensions.empty(), scratch.digests, at + 24);
+        ja4_hash(text, extensions.empty(), scratch, at + 24);
     }
     out[kJa4Length] = '\0';
 }

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 
+#include "digest_memo.h"
 #include "digester.h"
 #include "tls_messages.h"
 
@@ -18,9 +19,14 @@ using Ja4Text = std::array<char, kJa4Length + 1>;
 
 // Scratch space for the fingerprint strings before hashing (one per worker, not per flow).
 struct FingerprintScratch {
+    // `memo_entries`: texts whose digests are remembered (0: every text hashed).
+    explicit FingerprintScratch(size_t memo_entries = DigestMemo::kDefaultEntries)
+        : memo(memo_entries) {}
+
     std::array<char, 8192> text{};
     std::array<uint16_t, 512> sorted{};
     Digester digests;
+    DigestMemo memo;
 };
 
 // The pre-hash JA3 string ("771,4865-4866,0-23,29-23,0"), written to scratch; returns length.

@@ -36,6 +36,8 @@ ClassifierSettings Appliance::classifier_settings_of(const Config& config) {
     settings.ndpi_final_stop = !without("ndpi-final-stop");
     settings.ndpi_tls_facts = !without("ndpi-tls-facts");
     settings.tls_certificate_cache = !without("certificate-cache");
+    settings.tls_fingerprint_memo = !without("fingerprint-memo");
+    settings.tls_quic_skip_undersized = !without("quic-datagram-size");
     return settings;
 }
 

@@ -247,6 +247,35 @@ TEST(QuicHelloReader, WhatIsNotAClientInitialTakesNoState) {
     EXPECT_EQ(reader.bytes_in_use(), 0u);
 }
 
+// A flow's first Initial in a datagram under 1200 bytes is no client's (RFC 9000 14.1): no
+// keys are derived for it, unless the reader is told to try.
+TEST(QuicHelloReader, AnUndersizedFirstDatagramIsNotOpened) {
+    // The sample Initial cut to 1000 bytes, its Length (bytes 16-17) cut to match.
+    Bytes undersized = hex(v::kV1ClientPacket);
+    ASSERT_EQ(undersized.size(), tls::quic::QuicHelloReader::kMinClientDatagram);
+    ASSERT_EQ(undersized[16], 0x44);
+    const size_t length = ((undersized[16] & 0x3fu) << 8 | undersized[17]) - 200;
+    undersized[16] = static_cast<uint8_t>(0x40 | length >> 8);
+    undersized[17] = static_cast<uint8_t>(length);
+    undersized.resize(1000);
+
+    tls::quic::QuicHelloReader reader;
+    void* state = nullptr;
+    EXPECT_EQ(reader.feed(state, undersized, 0), QuicRead::not_initial);
+    EXPECT_EQ(state, nullptr);
+    EXPECT_EQ(reader.counts().undersized, 1u);
+    EXPECT_EQ(reader.counts().key_derivations, 0u);
+    // The full-size sample still opens.
+    EXPECT_EQ(reader.feed(state, hex(v::kV1ClientPacket), 0), QuicRead::client_hello);
+    reader.release(state);
+
+    tls::quic::QuicHelloReader trying(/*open_undersized=*/true);
+    EXPECT_EQ(trying.feed(state, undersized, 0), QuicRead::not_initial);
+    EXPECT_EQ(trying.counts().undersized, 0u);
+    EXPECT_EQ(trying.counts().key_derivations, 1u);
+    EXPECT_EQ(trying.counts().open_failures, 1u);
+}
+
 TEST(QuicHelloReader, CoalescedPacketsAfterTheInitialAreWalkedByLength) {
     tls::quic::QuicHelloReader reader;
     // The Initial, then a v1 Handshake packet (type 2) of 20 bytes, then zero padding.
