@@ -27,6 +27,7 @@ def main():
     if p.returncode != 0:
         sys.exit(f"bench.py exited with {p.returncode}")
     expected = ["ottscope 1 worker    file, 1 pass", "ottscope 2 workers   memory, --loop",
+                "memory, queue per worker",
                 "dpdk-testpmd rxonly", "instructions per packet (callgrind)",
                 "where the instructions of the packet loop go", "nDPI",
                 "whole process on the file", "optimisations, each turned off",
