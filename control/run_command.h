@@ -53,6 +53,7 @@ inline constexpr Optimisation kOptimisations[] = {
     {"background-count", "capture files counted beside the run, by their record headers"},
     {"receiver-worker", "worker 0 reads single-queue ports itself (no dedicated fan-out lcore)"},
     {"modules-ahead", "nDPI modules built while DPDK starts, on the capture counter's thread"},
+    {"packed-mbufs", "packet buffers packed across pages when DPDK runs without hugepages"},
 };
 
 // Returns the process exit status.

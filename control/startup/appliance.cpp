@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <future>
 #include <stdexcept>
 
 #include "classifiers/registry.h"
@@ -15,6 +16,18 @@
 #include "dataplane/capture_file.h"
 
 namespace ottscope {
+namespace {
+
+// The catalog copies what it needs of nDPI's names from a module (the built-in protocols
+// only) at its construction; that module is then freed. Built ahead, on the thread that
+// builds the workers' modules next, their allocations take its memory again: one nDPI module
+// (5.6 MB) fewer resident for the whole run (measured: see README, Performance).
+std::unique_ptr<AppCatalog> catalog_from_module_of_its_own() {
+    const NdpiModule module = make_ndpi_module();
+    return std::make_unique<AppCatalog>(module.get());
+}
+
+}  // namespace
 
 void Appliance::start() {
     // Known first: the nDPI modules are ordered one per worker before anything else starts.
@@ -52,12 +65,11 @@ std::string Appliance::keylog_path(const Config& config) const {
 }
 
 // nDPI modules need no EAL: the capture counter's thread builds them, before it counts, while
-// DPDK starts (see NdpiModuleStock).
+// DPDK starts (see NdpiModuleStock). The catalog is built there first (see prepare_captures).
 void Appliance::order_ndpi_modules() {
     if (without("modules-ahead")) return;  // each is built where it is needed, after the EAL
-    std::vector<std::string> protocols_files(workers_ + 1, ndpi_protocols_file(config_));
-    protocols_files.front().clear();  // the catalog's module knows the built-in protocols only
-    ndpi_modules_ = std::make_unique<NdpiModuleStock>(std::move(protocols_files));
+    ndpi_modules_ = std::make_unique<NdpiModuleStock>(
+        std::vector<std::string>(workers_, ndpi_protocols_file(config_)));
 }
 
 void Appliance::prepare_captures() {
@@ -84,7 +96,15 @@ void Appliance::prepare_captures() {
     // Counting reads every capture whole: it runs beside the dataplane's start and the run.
     const bool background = !without("background-count");
     std::function<void()> first;
-    if (ndpi_modules_) first = [modules = ndpi_modules_.get()] { modules->build(); };
+    if (ndpi_modules_) {
+        auto catalog = std::make_shared<std::packaged_task<std::unique_ptr<AppCatalog>()>>(
+            &catalog_from_module_of_its_own);
+        catalog_ahead_ = catalog->get_future();
+        first = [catalog, modules = ndpi_modules_.get()] {
+            (*catalog)();
+            modules->build();
+        };
+    }
     capture_counter_ = std::make_unique<CaptureCounter>(captures, background, std::move(first));
     if (!background) capture_counter_->wait();  // as before: read whole, then start
     size_t next = 0;
@@ -147,9 +167,16 @@ void Appliance::build_dataplane() {
 }
 
 void Appliance::make_catalog() {
-    if (ndpi_modules_) catalog_module_ = ndpi_modules_->take({});
-    if (!catalog_module_) catalog_module_ = make_ndpi_module();
-    catalog_ = std::make_unique<AppCatalog>(catalog_module_.get());
+    if (catalog_ahead_.valid()) {
+        try {
+            catalog_ = catalog_ahead_.get();
+        } catch (const std::exception&) {  // built again below, which reports the failure
+        }
+    }
+    if (!catalog_) {
+        catalog_module_ = make_ndpi_module();
+        catalog_ = std::make_unique<AppCatalog>(catalog_module_.get());
+    }
     publisher_ = std::make_unique<GenerationPublisher>(workers_);
 }
 

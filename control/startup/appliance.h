@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -97,8 +98,10 @@ private:
     std::unique_ptr<CaptureCounter> capture_counter_;
     unsigned workers_ = 1;
 
-    // The catalog's and each worker's nDPI module, ordered before DPDK starts.
+    // Each worker's nDPI module, ordered before DPDK starts, and the catalog built beside them.
     std::unique_ptr<NdpiModuleStock> ndpi_modules_;
+    std::future<std::unique_ptr<AppCatalog>> catalog_ahead_;
+    // The catalog's module where the catalog was not built ahead.
     NdpiModule catalog_module_;
     std::unique_ptr<AppCatalog> catalog_;
     std::unique_ptr<GenerationPublisher> publisher_;

@@ -197,6 +197,7 @@ StartupPlan plan_startup(const Config& config, const RunOptions& options,
     plan.fanout_mode = without(options, "receiver-worker") ? FanoutMode::dedicated : config.fanout;
     plan.eal = plan_eal(plan, config, facts);
     plan.mbufs = plan_mbufs(plan, facts);
+    plan.packed_mbufs = !config.hugepages && !without(options, "packed-mbufs");
     plan.memory = plan_memory(plan, config, options);
     plan.eal.memory_mb = std::max(plan.memory.configured_mb, plan.memory.needed_mb());
     plan.flow_slot_bytes = uint64_t{plan.workers} * config.flow_capacity *

@@ -116,6 +116,9 @@ struct StartupPlan {
     FanoutMode fanout_mode = FanoutMode::receiver;
     MbufPlan mbufs;
     unsigned mbuf_cache = kMbufCache;
+    // Buffers packed across page boundaries: without hugepages, where only virtual devices
+    // run and none reads a buffer by its IO address.
+    bool packed_mbufs = false;
     DpdkMemoryPlan memory;
     EalPlan eal;  // lcores, memory_mb, hugepages, vdevs and allow-listed NICs
     // Memory outside DPDK's: every worker's flow slots and their free-slot list.

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "dataplane/eal.h"
+#include "dataplane/mbuf_pool.h"
 
 namespace ottscope {
 namespace {
@@ -34,9 +35,9 @@ std::array<PortView, kMaxPorts> port_views(const std::vector<Port>& ports) {
 void Topology::start(const StartupPlan& plan, const std::vector<PortConfig>& ports) {
     start_eal(plan.eal);
     const uint64_t mbufs = plan.mbufs.total();
-    pool_ =
-        rte_pktmbuf_pool_create("ottscope_mbufs", static_cast<unsigned>(mbufs), plan.mbuf_cache, 0,
-                                RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
+    pool_ = make_mbuf_pool("ottscope_mbufs",
+                           MbufPoolShape{static_cast<unsigned>(mbufs), plan.mbuf_cache,
+                                         static_cast<int>(rte_socket_id()), plan.packed_mbufs});
     if (pool_ == nullptr)
         throw StartupError(
             fmt::format("cannot allocate {} packet buffers: {} (raise dataplane.memory_mb)", mbufs,

@@ -73,6 +73,18 @@ TEST(StartupPlan, OneWorkerReadingACapture) {
     EXPECT_EQ(plan.record_ring_size, 65536u);
     EXPECT_FALSE(plan.record_rings);
     EXPECT_TRUE(plan.burst_lookup);
+    EXPECT_TRUE(plan.packed_mbufs);
+}
+
+// Only virtual devices run without hugepages; a NIC may read buffers by IO address.
+TEST(StartupPlan, MbufsPackedOnlyWithoutHugepages) {
+    Config config = default_config();
+    RunOptions options;
+    EXPECT_TRUE(plan_startup(config, options, pcap_facts(1)).packed_mbufs);
+    options.without = {"packed-mbufs"};
+    EXPECT_FALSE(plan_startup(config, options, pcap_facts(1)).packed_mbufs);
+    config.hugepages = true;
+    EXPECT_FALSE(plan_startup(config, RunOptions{}, pcap_facts(1)).packed_mbufs);
 }
 
 TEST(StartupPlan, TwoWorkersWithWorkerZeroAsReceiver) {
