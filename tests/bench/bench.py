@@ -702,7 +702,7 @@ def main():
 ABLATIONS = [("burst-lookup", 1), ("certificate-cache", 1), ("ndpi-lazy-state", 1),
              ("ndpi-final-stop", 1), ("ndpi-tls-facts", 1),
              ("ndpi-final-stop,ndpi-tls-facts", 1), ("fingerprint-memo", 1),
-             ("quic-datagram-size", 1),
+             ("quic-datagram-size", 1), ("packed-mbufs", 1),
              ("background-count", 1), ("modules-ahead", 1), ("modules-ahead", 2),
              ("receiver-worker", 2)]
 
