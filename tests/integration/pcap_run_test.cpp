@@ -154,7 +154,7 @@ TEST(HostileInput, QueueFilesWithDifferentLinkTypes) {
 // be `fanout`.
 void expect_summary_fanout(std::vector<std::string> args, const std::string& fanout) {
     args.insert(args.end(), {"--output", "json"});
-    const CommandResult result = run_on_captures({demo_capture()}, "", std::move(args));
+    const CommandResult result = run_on_captures({demo_capture()}, "", args);
     ASSERT_EQ(result.status, 0) << result.output;
     EXPECT_NE(result.output.find(R"("fanout":)" + fanout), std::string::npos) << result.output;
 }
