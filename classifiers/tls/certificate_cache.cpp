@@ -8,20 +8,14 @@
 
 namespace ottscope::tls {
 
-namespace {
-size_t set_count(size_t capacity) {
-    return std::bit_ceil(std::max<size_t>(capacity / CertificateCache::kWays, 1));
-}
-}  // namespace
-
 CertificateCache::CertificateCache(size_t capacity)
-    : keys_(std::make_unique<Key[]>(set_count(capacity) * kWays)),
-      infos_(std::make_unique<CertificateInfo[]>(set_count(capacity) * kWays)),
+    : keys_(std::make_unique<Key[]>(way_sets(capacity, kWays) * kWays)),
+      infos_(std::make_unique<CertificateInfo[]>(way_sets(capacity, kWays) * kWays)),
       // Left uninitialised: the kernel gives the pages as entries are first written.
-      ders_(capacity != 0 ? std::make_unique_for_overwrite<uint8_t[]>(set_count(capacity) * kWays *
-                                                                      kMaxKeptDer)
+      ders_(capacity != 0 ? std::make_unique_for_overwrite<uint8_t[]>(way_sets(capacity, kWays) *
+                                                                      kWays * kMaxKeptDer)
                           : nullptr),
-      set_mask_(set_count(capacity) - 1),
+      set_mask_(way_sets(capacity, kWays) - 1),
       enabled_(capacity != 0) {}
 
 size_t CertificateCache::bytes() const noexcept {

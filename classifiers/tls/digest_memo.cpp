@@ -8,23 +8,15 @@
 
 namespace ottscope::tls {
 
-namespace {
-
-size_t set_count(size_t entries) {
-    return std::bit_ceil(std::max<size_t>(entries / DigestMemo::kWays, 1));
-}
-
-}  // namespace
-
 DigestMemo::DigestMemo(size_t entries)
-    : keys_(entries != 0 ? std::make_unique<Key[]>(set_count(entries) * kWays) : nullptr),
+    : keys_(entries != 0 ? std::make_unique<Key[]>(way_sets(entries, kWays) * kWays) : nullptr),
       digests_(entries != 0
-                   ? std::make_unique<std::array<uint8_t, 32>[]>(set_count(entries) * kWays)
+                   ? std::make_unique<std::array<uint8_t, 32>[]>(way_sets(entries, kWays) * kWays)
                    : nullptr),
-      texts_(entries != 0
-                 ? std::make_unique<std::array<uint8_t, kMaxText>[]>(set_count(entries) * kWays)
-                 : nullptr),
-      set_mask_(set_count(entries) - 1),
+      texts_(entries != 0 ? std::make_unique<std::array<uint8_t, kMaxText>[]>(
+                                way_sets(entries, kWays) * kWays)
+                          : nullptr),
+      set_mask_(way_sets(entries, kWays) - 1),
       enabled_(entries != 0) {}
 
 unsigned DigestMemo::digest(Digester& digests, Digester::Algorithm algorithm,

@@ -3,6 +3,9 @@
 // only spreads keys over the sets and tells most different keys apart before the full
 // comparison does. Not collision resistant (a crafted collision costs a miss).
 
+#include <algorithm>
+#include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <span>
@@ -28,6 +31,12 @@ inline uint64_t quick_hash(std::span<const uint8_t> bytes, uint64_t seed = 0) no
     hash ^= hash >> 29;
     hash *= 0xbf58476d1ce4e5b9;
     return hash ^ (hash >> 32);
+}
+
+// Sets of a set-associative cache of `entries` in `ways`-way sets: a power of two, so a hash
+// picks its set with a mask.
+constexpr size_t way_sets(size_t entries, size_t ways) noexcept {
+    return std::bit_ceil(std::max<size_t>(entries / ways, 1));
 }
 
 }  // namespace ottscope::tls
