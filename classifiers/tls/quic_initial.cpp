@@ -194,7 +194,8 @@ bool InitialOpener::prepare(HmacPads& pads, std::span<const uint8_t> key) noexce
     if (!pads.outer) pads.outer.reset(EVP_MD_CTX_new());
     if (!pads.inner || !pads.outer) return false;
     uint8_t pad[kBlock] = {};
-    std::memcpy(pad, key.data(), key.size());
+    // The secret pads start from no key, and memcpy's source may not be null even for 0 bytes.
+    if (!key.empty()) std::memcpy(pad, key.data(), key.size());
     const EVP_MD* const sha256 = sha256_.get();
     // Given the digest it already holds, EVP_DigestInit_ex2 would fetch and allocate anew.
     const auto init = [sha256](EVP_MD_CTX* ctx) {
