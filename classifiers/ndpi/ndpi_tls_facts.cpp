@@ -6,6 +6,7 @@
 #include <span>
 
 #include "classifiers/protocol_numbers.h"
+#include "tls/tls_messages.h"
 
 extern "C" {
 #include <ndpi/ndpi_api.h>
@@ -208,12 +209,9 @@ bool NdpiTlsFacts::settle(ndpi_detection_module_struct* module, ndpi_flow_struct
     if (!take_census(body, census) || census.server_names != 1 || census.alpns > 1 ||
         census.quic_parameters)
         return false;
-    hello_ = tls::ClientHello{};
-    if (!tls::parse_client_hello(body, hello_)) return false;
+    // The census checked every length of the hello exactly: no second parse is needed.
     const std::span<const uint8_t> name = single_host_name(census.server_name);
-    if (name.empty() || hello_.sni.data() != reinterpret_cast<const char*>(name.data()) ||
-        hello_.sni.size() != name.size())
-        return false;
+    if (name.empty()) return false;
     alpn_length_ = 0;
     if (census.alpns == 1 && !ndpi_alpn_text(census.alpn, alpn_, alpn_length_)) return false;
 

@@ -19,7 +19,6 @@
 #include <string_view>
 
 #include "classifier.h"
-#include "tls/tls_messages.h"
 
 struct ndpi_detection_module_struct;
 struct ndpi_flow_struct;
@@ -43,7 +42,6 @@ public:
     [[nodiscard]] std::string_view alpn() const noexcept { return {alpn_.data(), alpn_length_}; }
 
 private:
-    tls::ClientHello hello_;
     std::array<char, 256> alpn_{};
     size_t alpn_length_ = 0;
 };
